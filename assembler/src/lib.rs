@@ -1,0 +1,1 @@
+//! ZW assembly text to ELF64 executables.

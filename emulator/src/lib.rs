@@ -1,0 +1,1 @@
+//! A cycle-accurate model of the ZW chip.

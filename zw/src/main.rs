@@ -1,0 +1,3 @@
+//! `zw`: the command-line front end.
+
+fn main() {}
