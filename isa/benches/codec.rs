@@ -1,1 +1,61 @@
-fn main() {}
+//! Decode and encode throughput over random valid instruction words.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use isa::Instruction;
+use isa::fuzz::{SplitMix64, interesting_word};
+use std::hint::black_box;
+
+fn valid_words(n: usize) -> Vec<u64> {
+    let mut rng = SplitMix64(1);
+    let mut words = Vec::with_capacity(n);
+    while words.len() < n {
+        let w = interesting_word(&mut rng);
+        if Instruction::decode(w).is_ok() {
+            words.push(w);
+        }
+    }
+    words
+}
+
+fn codec(c: &mut Criterion) {
+    let words = valid_words(4096);
+    let insts: Vec<Instruction> = words
+        .iter()
+        .map(|&w| Instruction::decode(w).unwrap())
+        .collect();
+    let mut group = c.benchmark_group("codec");
+    group.throughput(Throughput::Elements(words.len() as u64));
+    group.bench_function("decode", |b| {
+        b.iter(|| {
+            let mut ok = 0u32;
+            for &w in black_box(&words) {
+                ok += black_box(Instruction::decode(w)).is_ok() as u32;
+            }
+            ok
+        })
+    });
+    let mut sorted = words.clone();
+    sorted.sort_by_key(|w| *w as u8);
+    group.bench_function("decode_sorted", |b| {
+        b.iter(|| {
+            let mut ok = 0u32;
+            for &w in black_box(&sorted) {
+                ok += black_box(Instruction::decode(w)).is_ok() as u32;
+            }
+            ok
+        })
+    });
+    group.bench_function("encode", |b| {
+        b.iter(|| {
+            let mut x = 0u64;
+            for i in black_box(&insts) {
+                x ^= i.encode();
+            }
+            x
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, codec);
+criterion_main!(benches);

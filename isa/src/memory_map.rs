@@ -120,7 +120,12 @@ pub enum AddressError {
 impl Location {
     /// A location in the issuing tile's own memory.
     pub const fn own(memory: Memory, offset: u64) -> Location {
-        Location { chip: ChipSel::Own, tile: TileSel::Own, memory, offset }
+        Location {
+            chip: ChipSel::Own,
+            tile: TileSel::Own,
+            memory,
+            offset,
+        }
     }
 
     /// Decodes a global address.
@@ -140,8 +145,16 @@ impl Location {
             return Err(AddressError::UnusedFieldSet("chip"));
         }
         Ok(Location {
-            chip: if names_chip { ChipSel::Id(chip) } else { ChipSel::Own },
-            tile: if names_tile { TileSel::Id(tile) } else { TileSel::Own },
+            chip: if names_chip {
+                ChipSel::Id(chip)
+            } else {
+                ChipSel::Own
+            },
+            tile: if names_tile {
+                TileSel::Id(tile)
+            } else {
+                TileSel::Own
+            },
             memory,
             offset,
         })
@@ -154,7 +167,11 @@ impl Location {
         let &(space, ..) = SPACES
             .iter()
             .find(|s| s.1 == self.memory && s.2 == names_tile && s.3 == names_chip)
-            .ok_or(AddressError::UnusedFieldSet(if names_tile { "tile" } else { "chip" }))?;
+            .ok_or(AddressError::UnusedFieldSet(if names_tile {
+                "tile"
+            } else {
+                "chip"
+            }))?;
         if self.offset >> OFFSET_BITS != 0 {
             return Err(AddressError::OffsetOutOfRange(self.offset));
         }
@@ -224,8 +241,16 @@ mod tests {
     fn every_location_round_trips_through_its_address() {
         for (_, memory, names_tile, names_chip) in Location::spaces() {
             let loc = Location {
-                chip: if names_chip { ChipSel::Id(9000) } else { ChipSel::Own },
-                tile: if names_tile { TileSel::Id(63) } else { TileSel::Own },
+                chip: if names_chip {
+                    ChipSel::Id(9000)
+                } else {
+                    ChipSel::Own
+                },
+                tile: if names_tile {
+                    TileSel::Id(63)
+                } else {
+                    TileSel::Own
+                },
                 memory,
                 offset: 0x12_3456_789a,
             };
@@ -236,7 +261,13 @@ mod tests {
 
     #[test]
     fn own_bases_decode_to_their_memories() {
-        for m in [Memory::Imem, Memory::Spad, Memory::Acc, Memory::L2, Memory::Hbm] {
+        for m in [
+            Memory::Imem,
+            Memory::Spad,
+            Memory::Acc,
+            Memory::L2,
+            Memory::Hbm,
+        ] {
             assert_eq!(Location::decode(own_base(m) + 8), Ok(Location::own(m, 8)));
         }
         assert_eq!(SPAD_BASE, 0x100_0000_0000);
@@ -252,6 +283,9 @@ mod tests {
             Location::decode(HBM_BASE | 1 << CHIP_SHIFT),
             Err(AddressError::UnusedFieldSet("chip"))
         );
-        assert_eq!(Location::decode(15 << SPACE_SHIFT), Err(AddressError::ReservedSpace(15)));
+        assert_eq!(
+            Location::decode(15 << SPACE_SHIFT),
+            Err(AddressError::ReservedSpace(15))
+        );
     }
 }
