@@ -113,6 +113,8 @@ formats! {
     SemRead " {rd}, {sem}" { rd: Reg = 8, sem: Sem = 13 }
     /// A chip, a tile, a semaphore there, and an amount.
     SemSignal " {rchip}, {rtile}, {sem}, {imm}" { rchip: Reg = 13, rtile: Reg = 18, sem: Sem = 8, imm: Imm32 = 32 }
+    /// An engine queue, a semaphore and an amount.
+    QueueSem " {queue}, {sem}, {imm}" { queue: Queue = 28, sem: Sem = 8, imm: Imm32 = 32 }
     /// One dimension of the DMA descriptor: count and byte strides from registers.
     DmaDim " {dim}, {rcount}, {rsrc_stride}, {rdst_stride}" {
         dim: Dim = 28, rcount: Reg = 13, rsrc_stride: Reg = 18, rdst_stride: Reg = 23
@@ -161,6 +163,7 @@ pub const FORMATS: &[&FormatSpec] = &[
     &SemOp::SPEC,
     &SemRead::SPEC,
     &SemSignal::SPEC,
+    &QueueSem::SPEC,
     &DmaDim::SPEC,
     &DmaCfg::SPEC,
     &DmaXfer::SPEC,

@@ -26,6 +26,8 @@ pub enum OperandKind {
     Dataflow,
     /// A post-processing activation: `none`, `relu`, `gelu`, `tanh`.
     Activation,
+    /// An engine queue: `dmain`, `dmaout`, `mx`, `vec`.
+    Queue,
     /// A DMA descriptor dimension 0..=3.
     Dim,
     /// DMA option bits (see [`DmaFlags`]).
@@ -44,6 +46,7 @@ impl OperandKind {
                 | OperandKind::Type(_)
                 | OperandKind::Dataflow
                 | OperandKind::Activation
+                | OperandKind::Queue
         )
     }
 
@@ -59,6 +62,7 @@ impl OperandKind {
             OperandKind::Type(set) => format!("element type ({})", set.names().join(", ")),
             OperandKind::Dataflow => "dataflow (ws, os, is)".into(),
             OperandKind::Activation => "activation (none, relu, gelu, tanh)".into(),
+            OperandKind::Queue => "engine queue (dmain, dmaout, mx, vec)".into(),
             OperandKind::Dim => "DMA dimension 0..=3".into(),
             OperandKind::DmaFlags => {
                 "DMA flags 0..=7 (1 transpose, 2 accumulate, 4 signal at destination)".into()
@@ -555,6 +559,20 @@ keyword_operand!(
         /// GELU, tanh approximation.
         Gelu = 2 "gelu",
         Tanh = 3 "tanh",
+    ]
+);
+
+keyword_operand!(
+    /// One of the tile's engine queues.
+    Queue, OperandKind::Queue, 2, [
+        /// The DMA-in engine's queue.
+        DmaIn = 0 "dmain",
+        /// The DMA-out engine's queue.
+        DmaOut = 1 "dmaout",
+        /// The matrix engine's queue.
+        Mx = 2 "mx",
+        /// The vector engine's queue.
+        Vec = 3 "vec",
     ]
 );
 

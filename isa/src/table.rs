@@ -154,16 +154,20 @@ instructions! {
         "t = x[rs1] + sext(imm); x[rd] = pc + 8; pc = t" "fetch fault";
 
     // Control/status registers and semaphores.
-    Csrr "csrr" 0x58 CsrRead Csr "Read a control/status register." "x[rd] = CSR[csr]" "";
-    SemSet "sem.set" 0x59 SemOp Sem "Set a semaphore." "S[sem] = x[rs1] + sext(imm)" "semaphore fault";
-    SemAdd "sem.add" 0x5a SemOp Sem "Add to a semaphore." "S[sem] = S[sem] + x[rs1] + sext(imm)" "semaphore fault";
-    SemWait "sem.wait" 0x5b SemOp Sem "Wait until a semaphore reaches a value."
+    Csrr "csrr" 0x50 CsrRead Csr "Read a control/status register." "x[rd] = CSR[csr]" "";
+    SemSet "sem.set" 0x51 SemOp Sem "Set a semaphore." "S[sem] = x[rs1] + sext(imm)" "semaphore fault";
+    SemAdd "sem.add" 0x52 SemOp Sem "Add to a semaphore." "S[sem] = S[sem] + x[rs1] + sext(imm)" "semaphore fault";
+    SemWait "sem.wait" 0x53 SemOp Sem "Wait until a semaphore reaches a value."
         "stall issue until S[sem] >= x[rs1] + sext(imm)" "";
-    SemTake "sem.take" 0x5c SemOp Sem "Wait until a semaphore reaches a value, then take that much."
+    SemTake "sem.take" 0x54 SemOp Sem "Wait until a semaphore reaches a value, then take that much."
         "n = x[rs1] + sext(imm); stall issue until S[sem] >= n; S[sem] = S[sem] - n (atomically)" "";
-    SemGet "sem.get" 0x5d SemRead Sem "Read a semaphore." "x[rd] = S[sem]" "";
-    SemSignal "sem.signal" 0x5e SemSignal Sem "Add to a semaphore of any tile on any chip, over the NoC or fabric."
+    SemGet "sem.get" 0x55 SemRead Sem "Read a semaphore." "x[rd] = S[sem]" "";
+    SemSignal "sem.signal" 0x56 SemSignal Sem "Add to a semaphore of any tile on any chip, over the NoC or fabric."
         "S(chip x[rchip], tile x[rtile])[sem] += sext(imm), arriving after the network's latency; issue continues at once" "semaphore fault";
+    QSignal "q.signal" 0x57 QueueSem Sem "Enqueue a semaphore signal behind an engine's work."
+        "enqueue on `queue`: once every earlier operation of that queue has completed, S[sem] += sext(imm)" "semaphore fault";
+    QTake "q.take" 0x58 QueueSem Sem "Enqueue a wait: the engine's later work waits for a semaphore."
+        "enqueue on `queue`: that queue's next operation starts only once S[sem] >= sext(imm); then S[sem] -= sext(imm) (atomically); issue continues at once" "";
 
     // DMA: the descriptor registers, then transfers on the in and out engines.
     DmaDim "dma.dim" 0x60 DmaDim Dma "Set one dimension of the DMA descriptor."
