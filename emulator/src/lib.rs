@@ -1,1 +1,2 @@
 //! A cycle-accurate model of the ZW chip.
+pub mod numerics;
