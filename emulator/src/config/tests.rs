@@ -1,0 +1,650 @@
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use isa::DType;
+
+use super::validate::{Allowed, KEYS};
+use super::*;
+use crate::time::{Bandwidth, Cycle};
+
+fn zw1() -> Config {
+    Config::preset("zw1").expect("zw1 parses")
+}
+
+fn with(pairs: &[(&str, &str)]) -> Config {
+    let mut c = zw1();
+    for (k, v) in pairs {
+        c.set(k, v).unwrap_or_else(|e| panic!("set {k} = {v}: {e}"));
+    }
+    c
+}
+
+fn messages(c: &Config) -> Vec<String> {
+    c.problems().iter().map(ToString::to_string).collect()
+}
+
+#[test]
+fn every_preset_parses_validates_and_resolves() {
+    for name in PRESETS {
+        let c = Config::preset(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(c.name, name);
+        assert_eq!(messages(&c), Vec::<String>::new(), "{name}");
+        c.resolve().unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    assert_eq!(Config::default(), zw1());
+}
+
+#[test]
+fn zw1_reproduces_every_row_of_the_chip_table() {
+    let c = zw1();
+    let r = c.resolve().unwrap();
+    // Clock and tiles: 1.0 GHz, 16 tiles as a 4x4 block inside a 6x6 mesh.
+    assert_eq!(r.clock.hz(), 1_000_000_000);
+    assert_eq!((c.chip.tiles_x, c.chip.tiles_y, r.tiles), (4, 4, 16));
+    assert_eq!((c.noc.cols, c.noc.rows), (6, 6));
+    assert_eq!(r.tile_position(0), Some((1, 1)));
+    assert_eq!(r.tile_position(15), Some((4, 4)));
+    assert_eq!(r.tile_position(16), None);
+    // Systolic 64x64, weight-stationary, fp8/int8 at twice the bf16 rate:
+    // 16 × 4096 MAC × 2 FLOP × 1 GHz = 131 TFLOPS bf16.
+    assert_eq!((c.systolic.rows, c.systolic.cols), (64, 64));
+    assert_eq!(c.systolic.dataflow, Dataflow::Ws);
+    let bf16 = r.tile_macs_per_cycle(DType::Bf16).unwrap();
+    assert_eq!(r.tile_macs_per_cycle(DType::E4M3), Some(2 * bf16));
+    assert_eq!(r.tile_macs_per_cycle(DType::I8), Some(2 * bf16));
+    assert_eq!(r.tile_macs_per_cycle(DType::Fp32), None);
+    let flops = u64::from(r.tiles) * bf16 * 2 * r.clock.hz();
+    assert_eq!(flops, 131_072_000_000_000);
+    // Vector 2048-bit: 128 bf16 / 64 fp32 lanes.
+    assert_eq!(r.vector.lanes(DType::Bf16), 128);
+    assert_eq!(r.vector.lanes(DType::Fp32), 64);
+    // Memories.
+    assert_eq!((r.scratchpad.bytes, r.scratchpad.banks), (4 << 20, 16));
+    assert_eq!(r.accumulator.bytes, 512 << 10);
+    assert_eq!((r.l2.bytes, r.l2.slices), (32 << 20, 8));
+    // HBM2E 6 × 16 GB, 3.2 Gb/s/pin: 409.6 GB/s per stack, 2.4576 TB/s in all, 16 PCs per stack.
+    assert_eq!(c.hbm.implementation, HbmImpl::Hbm2e);
+    assert_eq!(r.hbm.capacity_bytes, 96 << 30);
+    assert_eq!(
+        r.hbm.stack_bandwidth,
+        Bandwidth::new(409_600_000_000, 1_000_000_000).unwrap()
+    );
+    assert_eq!(
+        r.hbm.bandwidth.bytes_in(Cycle(1_000_000_000)),
+        2_457_600_000_000
+    );
+    assert_eq!(r.hbm.pseudo_channels_per_stack, 16);
+    assert_eq!(r.hbm.burst_bytes, 32);
+    assert_eq!(r.hbm.t_rcd, Cycle(14));
+    // NoC: 128 B/cycle links, 2-cycle router + 1-cycle link.
+    assert_eq!(r.noc.link_bandwidth, Bandwidth::per_cycle(128).unwrap());
+    assert_eq!(r.noc.hop, Cycle(3));
+    assert_eq!(c.noc.routing, Routing::Xy);
+    assert_eq!(c.semaphore.count, 32);
+    // Fabric: 7 × 50 GB/s each way (700 GB/s counting both ways), 500 ns per link, 150 ns
+    // switch hop; 8-chip groups, 16 per server.
+    let each_way = r
+        .fabric
+        .link_bandwidth
+        .times(u64::from(c.fabric.links))
+        .unwrap();
+    assert_eq!(each_way.times(2), Bandwidth::per_cycle(700));
+    assert_eq!(r.fabric.link_latency, Cycle(500));
+    assert_eq!(r.fabric.switch_hop, Cycle(150));
+    assert_eq!(
+        (c.topology.group_size, c.topology.chips_per_server),
+        (8, 16)
+    );
+    assert_eq!(
+        r.fabric.scale_out_bandwidth,
+        Bandwidth::per_cycle(50).unwrap()
+    );
+    // Host: PCIe 5.0 x16, 64 GB/s; 400 W.
+    assert_eq!(r.host.bandwidth, Bandwidth::per_cycle(64).unwrap());
+    assert_eq!(r.energy.power_envelope_mw, 400_000);
+    assert_eq!(c.numerics.rounding, Rounding::Rne);
+}
+
+#[test]
+fn zw1_hbm3_has_the_m890_envelope_and_zw1_elsewhere() {
+    let c = Config::preset("zw1-hbm3").unwrap();
+    let r = c.resolve().unwrap();
+    assert_eq!(c.hbm.implementation, HbmImpl::Hbm3);
+    assert_eq!(r.hbm.capacity_bytes, 144 << 30);
+    assert_eq!(r.hbm.stack_bandwidth, Bandwidth::new(4096, 5).unwrap()); // 819.2 GB/s
+    assert_eq!(r.hbm.burst_bytes, 32);
+    let each_way = r
+        .fabric
+        .link_bandwidth
+        .times(u64::from(c.fabric.links))
+        .unwrap();
+    assert_eq!(each_way.times(2), Bandwidth::per_cycle(800));
+    let base = zw1();
+    assert_eq!(c.systolic, base.systolic);
+    assert_eq!(c.noc, base.noc);
+    assert_eq!(c.hbm.t_rcd_ns, base.hbm.t_rcd_ns);
+}
+
+#[test]
+fn toml_output_parses_back_to_an_identical_config() {
+    let mut changed = zw1();
+    for a in [
+        "chip.clock_ghz=0.95",
+        "hbm.pin_gbit_per_s=3.6",
+        "energy.noc_hop_byte_pj=0.1",
+        "topology.kind=torus",
+        "topology.chips=16",
+        "topology.dims=[4, 4]",
+        "name=\"a # tricky \\\" name\"",
+        "systolic.overlap=false",
+    ] {
+        changed.set_assignment(a).unwrap();
+    }
+    changed.validate().unwrap();
+    let mut configs: Vec<Config> = PRESETS.iter().map(|p| Config::preset(p).unwrap()).collect();
+    configs.push(changed);
+    for c in configs {
+        let text = c.to_toml_string();
+        let back = Config::from_toml_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(back, c, "{text}");
+        assert_eq!(back.to_toml_string(), text);
+    }
+}
+
+/// (key, value, the one message `validate` gives).
+const OUT_OF_RANGE: &[(&str, &str, &str)] = &[
+    (
+        "systolic.rows",
+        "7",
+        "systolic.rows = 7 is out of range: allowed 8..=256",
+    ),
+    (
+        "systolic.cols",
+        "257",
+        "systolic.cols = 257 is out of range: allowed 8..=256",
+    ),
+    (
+        "chip.clock_ghz",
+        "2.5",
+        "chip.clock_ghz = 2.5 is out of range: allowed 0.5..=2.0",
+    ),
+    (
+        "chip.clock_ghz",
+        "nan",
+        "chip.clock_ghz = NaN is out of range: allowed 0.5..=2.0",
+    ),
+    (
+        "chip.tiles_x",
+        "0",
+        "chip.tiles_x = 0 is out of range: allowed 1..=8",
+    ),
+    (
+        "vector.width_bits",
+        "1000",
+        "vector.width_bits = 1000 is out of range: allowed 512..=4096, a multiple of 128",
+    ),
+    (
+        "vector.width_bits",
+        "256",
+        "vector.width_bits = 256 is out of range: allowed 512..=4096, a multiple of 128",
+    ),
+    (
+        "scratchpad.size_kib",
+        "512",
+        "scratchpad.size_kib = 512 is out of range: allowed 1024..=32768",
+    ),
+    (
+        "scratchpad.banks",
+        "12",
+        "scratchpad.banks = 12 is out of range: allowed 1..=64, a power of two",
+    ),
+    (
+        "accumulator.size_kib",
+        "4096",
+        "accumulator.size_kib = 4096 is out of range: allowed 128..=2048",
+    ),
+    (
+        "l2.size_kib",
+        "262144",
+        "l2.size_kib = 262144 is out of range: allowed 0..=131072",
+    ),
+    (
+        "hbm.stacks",
+        "3",
+        "hbm.stacks = 3 is out of range: allowed 4..=8",
+    ),
+    (
+        "noc.rows",
+        "11",
+        "noc.rows = 11 is out of range: allowed 4..=10",
+    ),
+    (
+        "noc.link_bytes_per_cycle",
+        "16",
+        "noc.link_bytes_per_cycle = 16 is out of range: allowed 32..=256",
+    ),
+    (
+        "noc.link_latency_cycles",
+        "0",
+        "noc.link_latency_cycles = 0 is out of range: allowed 1..=16",
+    ),
+    (
+        "fabric.links",
+        "17",
+        "fabric.links = 17 is out of range: allowed 1..=16",
+    ),
+    (
+        "fabric.link_gb_per_s",
+        "20",
+        "fabric.link_gb_per_s = 20.0 is out of range: allowed 25.0..=200.0",
+    ),
+    (
+        "energy.hbm_byte_pj",
+        "-1.0",
+        "energy.hbm_byte_pj = -1.0 is out of range: allowed 0.0..=10000.0",
+    ),
+    (
+        "semaphore.count",
+        "33",
+        "semaphore.count = 33 is out of range: allowed 1..=32",
+    ),
+    (
+        "topology.chips",
+        "0",
+        "topology.chips = 0 is out of range: allowed 1..=16384",
+    ),
+];
+
+#[test]
+fn each_out_of_range_value_fails_with_a_message_naming_key_value_and_range() {
+    for (key, value, expected) in OUT_OF_RANGE {
+        let c = with(&[(key, value)]);
+        assert_eq!(messages(&c), vec![expected.to_string()], "{key} = {value}");
+        let err = c.validate().unwrap_err();
+        assert_eq!(err.key(), Some(*key));
+        assert!(c.resolve().is_err());
+    }
+}
+
+#[test]
+fn every_numeric_key_rejects_values_just_outside_its_range() {
+    for spec in KEYS {
+        let (below, above) = match spec.allowed {
+            Allowed::Int { min, max, .. } => (
+                (min > 0).then(|| (min - 1).to_string()),
+                (max < u64::from(u32::MAX)).then(|| (max + 1).to_string()),
+            ),
+            Allowed::Float { min, max, .. } => (
+                Some(format!("{:?}", min - 0.25 * min.abs().max(1.0))),
+                Some(format!("{:?}", max * 1.25)),
+            ),
+            _ => continue,
+        };
+        for value in [below, above].into_iter().flatten() {
+            let c = with(&[(spec.key, &value)]);
+            let found = c.problems().into_iter().any(|e| {
+                matches!(&e, ConfigError::OutOfRange { key, allowed, .. }
+                    if key == spec.key && *allowed == spec.allowed.to_string())
+            });
+            assert!(
+                found,
+                "{} = {value} was not rejected: {:?}",
+                spec.key,
+                messages(&c)
+            );
+        }
+    }
+}
+
+/// (overrides, the one message `validate` gives).
+const INCONSISTENT: &[(&[(&str, &str)], &str)] = &[
+    (
+        &[("chip.tiles_x", "5")],
+        "chip.tiles_x = 5 is invalid: tiles sit inside the mesh, so at most noc.cols - 2 = 4",
+    ),
+    (
+        &[("noc.rows", "5")],
+        "chip.tiles_y = 4 is invalid: tiles sit inside the mesh, so at most noc.rows - 2 = 3",
+    ),
+    (
+        &[("l2.slices", "7")],
+        "l2.slices = 7 is invalid: must divide l2.size_kib = 32768",
+    ),
+    (
+        &[("hbm.t_rc_ns", "40.0")],
+        "hbm.t_rc_ns = 40.0 is invalid: must be at least hbm.t_ras_ns + hbm.t_rp_ns = 47.0",
+    ),
+    (
+        &[("hbm.t_rfc_ns", "5000")],
+        "hbm.t_rfc_ns = 5000.0 is invalid: must be less than hbm.t_refi_ns = 3900.0",
+    ),
+    (
+        &[
+            ("hbm.channels_per_stack", "32"),
+            ("hbm.bus_bits_per_stack", "512"),
+        ],
+        "hbm.bus_bits_per_stack = 512 is invalid: must split into hbm.channels_per_stack × \
+         hbm.pseudo_channels_per_channel = 64 pseudo-channels of at least 16 bits",
+    ),
+    (
+        &[("fabric.links", "6")],
+        "topology.group_size = 8 is invalid: an all-to-all group of n chips needs n - 1 links, \
+         and fabric.links = 6",
+    ),
+    (
+        &[("topology.chips_per_server", "12")],
+        "topology.chips_per_server = 12 is invalid: must be a multiple of topology.group_size = 8",
+    ),
+    (
+        &[("topology.kind", "all-to-all"), ("topology.chips", "9")],
+        "topology.chips = 9 is invalid: all-to-all needs chips - 1 links per chip, and \
+         fabric.links = 7",
+    ),
+    (
+        &[
+            ("topology.kind", "ring"),
+            ("topology.chips", "4"),
+            ("fabric.links", "1"),
+        ],
+        "fabric.links = 1 is invalid: a ring of 4 chips needs 2 links per chip",
+    ),
+    (
+        &[
+            ("topology.kind", "torus"),
+            ("topology.chips", "16"),
+            ("topology.dims", "[4, 2]"),
+        ],
+        "topology.dims = [4, 2] is invalid: their product must equal topology.chips = 16",
+    ),
+    (
+        &[
+            ("topology.kind", "torus"),
+            ("topology.chips", "4"),
+            ("topology.dims", "[4]"),
+        ],
+        "topology.dims = [4] is invalid: a torus has 2 or 3 dimensions, each of size at least 2",
+    ),
+    (
+        &[
+            ("topology.kind", "torus"),
+            ("topology.chips", "64"),
+            ("topology.dims", "[4, 4, 4]"),
+            ("fabric.links", "5"),
+        ],
+        "fabric.links = 5 is invalid: a torus of [4, 4, 4] needs 6 links per chip",
+    ),
+    (
+        &[
+            ("topology.kind", "graph"),
+            ("topology.chips", "2"),
+            ("topology.edges", "[[0, 2]]"),
+        ],
+        "topology.edges = [0, 2] is invalid: edges join two different chips below \
+         topology.chips = 2",
+    ),
+    (
+        &[
+            ("topology.kind", "graph"),
+            ("topology.chips", "3"),
+            ("fabric.links", "1"),
+            ("topology.edges", "[[0, 1], [0, 2]]"),
+        ],
+        "topology.edges = chip 0 with 2 links is invalid: each chip has fabric.links = 1",
+    ),
+];
+
+#[test]
+fn each_inconsistency_between_keys_fails_with_a_message_naming_both() {
+    for (overrides, expected) in INCONSISTENT {
+        let c = with(overrides);
+        assert_eq!(messages(&c), vec![expected.to_string()], "{overrides:?}");
+    }
+}
+
+#[test]
+fn consistent_topologies_validate() {
+    for overrides in [
+        &[
+            ("topology.kind", "torus"),
+            ("topology.chips", "8"),
+            ("topology.dims", "[2, 2, 2]"),
+        ][..],
+        &[("topology.kind", "ring"), ("topology.chips", "16")],
+        &[("topology.kind", "switch"), ("topology.chips", "1000")],
+        &[("topology.kind", "all-to-all"), ("topology.chips", "8")],
+        &[
+            ("topology.kind", "graph"),
+            ("topology.chips", "3"),
+            ("topology.edges", "[[0, 1], [1, 2]]"),
+        ],
+        &[("topology.chips", "16384")],
+    ] {
+        let c = with(overrides);
+        assert_eq!(messages(&c), Vec::<String>::new(), "{overrides:?}");
+    }
+}
+
+#[test]
+fn set_changes_nested_keys_of_every_type() {
+    let mut c = zw1();
+    c.set("systolic.rows", "128").unwrap();
+    c.set("hbm.impl", "ideal").unwrap();
+    c.set("noc.impl", "\"ideal\"").unwrap();
+    c.set("fabric.link_gb_per_s", "100").unwrap();
+    c.set("systolic.overlap", "false").unwrap();
+    c.set("topology.dims", "[2, 8]").unwrap();
+    c.set_assignment(" chip.clock_ghz = 1.5 ").unwrap();
+    c.set("vector", "{ width_bits = 4096 }").unwrap();
+    assert_eq!(c.systolic.rows, 128);
+    assert_eq!(c.systolic.cols, 64);
+    assert_eq!(c.hbm.implementation, HbmImpl::Ideal);
+    assert_eq!(c.noc.implementation, NocImpl::Ideal);
+    assert_eq!(c.fabric.link_gb_per_s, 100.0);
+    assert!(!c.systolic.overlap);
+    assert_eq!(c.topology.dims, vec![2, 8]);
+    assert_eq!(c.chip.clock_ghz, 1.5);
+    assert_eq!(c.vector.width_bits, 4096);
+    assert_eq!(c.vector.pipeline_depth, zw1().vector.pipeline_depth);
+    c.validate().unwrap();
+}
+
+#[test]
+fn set_rejects_unknown_keys_and_suggests_the_closest() {
+    let mut c = zw1();
+    let e = c.set("systolic.rowz", "128").unwrap_err();
+    assert_eq!(
+        e,
+        ConfigError::UnknownKey {
+            key: "systolic.rowz".into(),
+            suggestion: Some("systolic.rows".into())
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "unknown key `systolic.rowz` (did you mean `systolic.rows`?)"
+    );
+    let e = c.set("hbm.t_rcd", "14").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "unknown key `hbm.t_rcd` (did you mean `hbm.t_rcd_ns`?)"
+    );
+    let e = c.set("sytolic.rows", "1").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "unknown key `sytolic.rows` (did you mean `systolic.rows`?)"
+    );
+    let e = c.set("clock_ghz", "1").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "unknown key `clock_ghz` (did you mean `chip.clock_ghz`?)"
+    );
+    let e = c.set("completely.unrelated", "1").unwrap_err();
+    assert_eq!(e.to_string(), "unknown key `completely.unrelated`");
+    let e = c.set("zzzzzzzzzzzzzz", "1").unwrap_err();
+    assert_eq!(e.to_string(), "unknown key `zzzzzzzzzzzzzz`");
+    assert!(c.set("systolic..rows", "1").is_err());
+    assert!(c.set("", "1").is_err());
+    assert_eq!(c, zw1(), "failed sets change nothing");
+}
+
+#[test]
+fn set_rejects_values_of_the_wrong_type_naming_the_key() {
+    let mut c = zw1();
+    assert_eq!(
+        c.set("systolic.rows", "big").unwrap_err().to_string(),
+        "systolic.rows: expected integer, found string"
+    );
+    assert_eq!(
+        c.set("chip.clock_ghz", "true").unwrap_err().to_string(),
+        "chip.clock_ghz: expected float, found boolean"
+    );
+    assert_eq!(
+        c.set("systolic", "3").unwrap_err().to_string(),
+        "systolic: expected table, found integer"
+    );
+    let e = c.set("hbm.impl", "hbm9").unwrap_err().to_string();
+    assert!(e.starts_with("hbm.impl: unknown variant `hbm9`"), "{e}");
+    let e = c.set("systolic.rows", "-1").unwrap_err().to_string();
+    assert!(e.starts_with("systolic.rows: "), "{e}");
+    assert_eq!(
+        c.set_assignment("systolic.rows").unwrap_err().to_string(),
+        "`systolic.rows` is not an assignment of the form key=value"
+    );
+    assert_eq!(c, zw1());
+}
+
+#[test]
+fn every_choice_in_the_key_table_is_accepted_and_nothing_else() {
+    for spec in KEYS {
+        if let Allowed::Choice(names) = spec.allowed {
+            for name in names {
+                let mut c = zw1();
+                c.set(spec.key, name)
+                    .unwrap_or_else(|e| panic!("{}: {e}", spec.key));
+            }
+            assert!(
+                zw1().set(spec.key, "no-such-choice").is_err(),
+                "{}",
+                spec.key
+            );
+        }
+    }
+}
+
+#[test]
+fn the_key_table_has_exactly_the_config_keys() {
+    let table: Vec<&str> = KEYS.iter().map(|k| k.key).collect();
+    let unique: BTreeSet<&str> = table.iter().copied().collect();
+    assert_eq!(unique.len(), table.len(), "duplicate rows");
+    let config: BTreeSet<String> = Config::keys().into_iter().collect();
+    let table: BTreeSet<String> = unique.iter().map(|k| k.to_string()).collect();
+    assert_eq!(table, config);
+}
+
+fn write_temp(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("zw-config-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_file_starting_from_a_preset_overrides_only_what_it_names() {
+    let path = write_temp(
+        "wide.toml",
+        "preset = \"zw1\"\nname = \"wide\"\n\n[systolic]\nrows = 128\ncols = 128\n\n\
+         [noc]\ncols = 10\nrows = 10\n\n[chip]\ntiles_x = 8\ntiles_y = 8\n\
+         [hbm]\nimpl = \"ideal\"\nideal_bytes_per_cycle = 4096\n",
+    );
+    let c = Config::from_file(&path).unwrap();
+    c.validate().unwrap();
+    let mut expected = zw1();
+    expected.name = "wide".into();
+    expected.systolic.rows = 128;
+    expected.systolic.cols = 128;
+    expected.noc.cols = 10;
+    expected.noc.rows = 10;
+    expected.chip.tiles_x = 8;
+    expected.chip.tiles_y = 8;
+    expected.hbm.implementation = HbmImpl::Ideal;
+    expected.hbm.ideal_bytes_per_cycle = 4096;
+    assert_eq!(c, expected);
+    let r = c.resolve().unwrap();
+    assert_eq!(r.tiles, 64);
+    assert_eq!(r.hbm.ideal_bandwidth, Bandwidth::per_cycle(4096));
+
+    let dotted = Config::from_toml_str("preset = \"zw1-hbm3\"\nsystolic.rows = 32\n").unwrap();
+    assert_eq!(dotted.systolic.rows, 32);
+    assert_eq!(dotted.hbm.implementation, HbmImpl::Hbm3);
+}
+
+#[test]
+fn file_errors_name_the_file_and_the_key() {
+    let path = write_temp("typo.toml", "preset = \"zw1\"\n[hbm]\nstackz = 4\n");
+    let e = Config::from_file(&path).unwrap_err();
+    assert_eq!(e.key(), Some("hbm.stackz"));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: unknown key `hbm.stackz` (did you mean `hbm.stacks`?)",
+            path.display()
+        )
+    );
+    let missing = PathBuf::from("/nonexistent/zw.toml");
+    assert!(matches!(
+        Config::from_file(&missing),
+        Err(ConfigError::Io { .. })
+    ));
+}
+
+#[test]
+fn a_file_without_a_preset_must_give_every_key() {
+    let full = zw1().to_toml_string();
+    let without_routing: String = full
+        .lines()
+        .filter(|l| !l.starts_with("routing = "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let e = Config::from_toml_str(&without_routing).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "missing key `noc.routing` (give every key, or start the file with `preset = \"zw1\"`)"
+    );
+    let e = Config::from_toml_str("name = \"x\"\nbogus = 1\n").unwrap_err();
+    assert_eq!(e.to_string(), "unknown key `bogus`");
+}
+
+#[test]
+fn presets_are_named_and_misspellings_get_a_suggestion() {
+    let e = Config::preset("zw-1").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "unknown preset `zw-1` (did you mean `zw1`?); built-in presets: zw1, zw1-hbm3"
+    );
+    let e = Config::from_toml_str("preset = \"zw2\"\n").unwrap_err();
+    assert!(matches!(e, ConfigError::UnknownPreset { .. }));
+    let e = Config::from_toml_str("preset = 1\n").unwrap_err();
+    assert_eq!(e.to_string(), "preset: expected string, found integer");
+    let e = Config::from_toml_str("preset = \"zw1\"\n[systolic\n").unwrap_err();
+    assert!(matches!(e, ConfigError::Parse { .. }), "{e}");
+}
+
+#[test]
+fn resolution_rounds_latencies_up_and_keeps_bandwidth_exact() {
+    let c = with(&[("chip.clock_ghz", "1.5"), ("hbm.t_refi_ns", "3900.5")]);
+    let r = c.resolve().unwrap();
+    // 500 ns × 1.5 GHz = 750 cycles; 14 ns = 21; 2.5 ns = 3.75 → 4; 3900.5 ns = 5850.75 → 5850.
+    assert_eq!(r.fabric.link_latency, Cycle(750));
+    assert_eq!(r.hbm.t_rcd, Cycle(21));
+    assert_eq!(r.hbm.t_cwl, Cycle(4));
+    assert_eq!(r.hbm.t_refi, Cycle(5850));
+    // 50 GB/s at 1.5 GHz = 100/3 B/cycle; 409.6 GB/s = 4096/15.
+    assert_eq!(r.fabric.link_bandwidth, Bandwidth::new(100, 3).unwrap());
+    assert_eq!(r.hbm.stack_bandwidth, Bandwidth::new(4096, 15).unwrap());
+    // Energies in whole femtojoules.
+    assert_eq!(r.energy.mac_fj(DType::Bf16), Some(2_000));
+    assert_eq!(r.energy.mac_fj(DType::E5M2), Some(1_100));
+    assert_eq!(r.energy.hbm_byte_fj, 31_200);
+    assert_eq!(r.energy.mac_fj(DType::I32), None);
+}
