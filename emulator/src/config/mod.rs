@@ -31,8 +31,8 @@ use serde::{Deserialize, Serialize};
 
 pub use error::ConfigError;
 pub use resolve::{
-    ControlTiming, DmaTiming, EnergyTable, FabricTiming, HbmTiming, HostTiming, L2Timing,
-    NocTiming, Resolved, SramTiming, VectorTiming,
+    CoreTiming, DmaTiming, EnergyTable, FabricTiming, HbmTiming, HostTiming, L2Timing, NocTiming,
+    Resolved, SramTiming, VectorTiming,
 };
 pub use validate::{Allowed, KEYS, KeySpec, Step, key_specs};
 
@@ -55,7 +55,7 @@ pub struct Config {
     /// Clock and tile count.
     pub chip: ChipConfig,
     /// The scalar control core of each tile.
-    pub control: ControlConfig,
+    pub core: CoreConfig,
     /// The systolic matrix unit of each tile.
     pub systolic: SystolicConfig,
     /// The vector unit of each tile.
@@ -101,20 +101,20 @@ pub struct ChipConfig {
 /// Which scalar core model runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum ControlImpl {
+pub enum CoreImpl {
     /// In-order issue with the per-class latencies below.
     InOrder,
     /// Every instruction takes `ideal_latency_cycles`.
     Ideal,
 }
 
-/// `[control]`: the scalar control core (in-order RISC, 32 general registers fixed by the ISA).
+/// `[core]`: the scalar control core (in-order RISC, 32 general registers fixed by the ISA).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ControlConfig {
+pub struct CoreConfig {
     /// Implementation: `"in-order"` or `"ideal"`.
     #[serde(rename = "impl")]
-    pub implementation: ControlImpl,
+    pub implementation: CoreImpl,
     /// Integer add, logic, shift, compare: cycles from issue to result.
     pub alu_latency_cycles: u32,
     /// Integer multiply, cycles.
@@ -437,17 +437,13 @@ pub enum DmaImpl {
     Ideal,
 }
 
-/// `[dma]`: each tile's DMA engines.
+/// `[dma]`: each tile's two DMA engines (one moving data in, one out; fixed by the ISA).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DmaConfig {
     /// Implementation: `"engine"` or `"ideal"`.
     #[serde(rename = "impl")]
     pub implementation: DmaImpl,
-    /// Engines moving data into the tile.
-    pub in_engines: u32,
-    /// Engines moving data out of the tile.
-    pub out_engines: u32,
     /// Descriptors each engine's queue holds; a full queue stalls issue.
     pub queue_depth: u32,
     /// Peak bytes each engine moves per cycle.

@@ -16,7 +16,7 @@ pub struct Resolved {
     /// Tiles on the chip (`chip.tiles_x × chip.tiles_y`).
     pub tiles: u32,
     /// The scalar control core.
-    pub control: ControlTiming,
+    pub core: CoreTiming,
     /// Latency of every matrix operation when `systolic.impl = "ideal"`.
     pub systolic_ideal_latency: Cycle,
     /// The vector unit.
@@ -43,7 +43,7 @@ pub struct Resolved {
 
 /// The control core's latencies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ControlTiming {
+pub struct CoreTiming {
     /// Integer ALU.
     pub alu: Cycle,
     /// Integer multiply.
@@ -58,7 +58,7 @@ pub struct ControlTiming {
     pub branch_penalty: Cycle,
     /// Control register access.
     pub csr: Cycle,
-    /// Every instruction when `control.impl = "ideal"`.
+    /// Every instruction when `core.impl = "ideal"`.
     pub ideal: Cycle,
     /// Entries per matrix and vector engine queue.
     pub engine_queue_depth: usize,
@@ -344,8 +344,8 @@ pub(crate) fn resolve(c: &Config) -> Result<Resolved, ConfigError> {
             .map_err(time_error(key))
     };
 
-    let k = &c.control;
-    let control = ControlTiming {
+    let k = &c.core;
+    let core = CoreTiming {
         alu: cycles(k.alu_latency_cycles),
         mul: cycles(k.mul_latency_cycles),
         div: cycles(k.div_latency_cycles),
@@ -514,7 +514,7 @@ pub(crate) fn resolve(c: &Config) -> Result<Resolved, ConfigError> {
         config: c.clone(),
         clock,
         tiles: c.tiles(),
-        control,
+        core,
         systolic_ideal_latency: cycles(c.systolic.ideal_latency_cycles),
         vector,
         scratchpad,

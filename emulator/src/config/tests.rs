@@ -648,3 +648,68 @@ fn resolution_rounds_latencies_up_and_keeps_bandwidth_exact() {
     assert_eq!(r.energy.hbm_byte_fj, 31_200);
     assert_eq!(r.energy.mac_fj(DType::I32), None);
 }
+
+const DOCS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/config.md");
+const BEGIN: &str = "<!-- BEGIN generated from emulator/src/config/validate.rs: \
+                     BLESS=1 cargo test -p emulator config -->";
+const END: &str = "<!-- END generated -->";
+
+/// The key tables of docs/config.md: one per table of the file, a row per key.
+fn key_tables() -> String {
+    let reference = super::overlay::reference_table();
+    let cell = |s: &str| s.replace('|', "\\|");
+    let mut out = String::new();
+    let mut section = None;
+    for spec in KEYS {
+        let (table, leaf) = spec.key.rsplit_once('.').unwrap_or(("", spec.key));
+        if section != Some(table) {
+            section = Some(table);
+            let title = if table.is_empty() {
+                "Top level".to_string()
+            } else {
+                format!("`[{table}]`")
+            };
+            out.push_str(&format!(
+                "\n### {title}\n\n| key | unit | zw1 | allowed | source |\n|---|---|---|---|---|\n"
+            ));
+        }
+        let value = if table.is_empty() {
+            reference.get(leaf)
+        } else {
+            reference.get(table).and_then(|t| t.get(leaf))
+        };
+        let default = value.map(ToString::to_string).unwrap_or_default();
+        out.push_str(&format!(
+            "| `{}` | {} | `{}` | {} | {} |\n",
+            spec.key,
+            cell(spec.unit),
+            cell(&default),
+            cell(&spec.allowed.to_string()),
+            cell(spec.source),
+        ));
+    }
+    out
+}
+
+#[test]
+fn docs_list_every_key_with_its_unit_default_range_and_source() {
+    let docs = std::fs::read_to_string(DOCS).unwrap_or_default();
+    let generated = format!("{BEGIN}\n{}\n{END}", key_tables());
+    let current = match (docs.find(BEGIN), docs.find(END)) {
+        (Some(b), Some(e)) if b < e => Some((b, e + END.len())),
+        _ => None,
+    };
+    let up_to_date = current.is_some_and(|(b, e)| docs[b..e] == generated);
+    if up_to_date {
+        return;
+    }
+    if std::env::var_os("BLESS").is_some() {
+        let new = match current {
+            Some((b, e)) => format!("{}{generated}{}", &docs[..b], &docs[e..]),
+            None => format!("{docs}\n## Keys\n\n{generated}\n"),
+        };
+        std::fs::write(DOCS, new).unwrap();
+        return;
+    }
+    panic!("docs/config.md's key tables are stale: run BLESS=1 cargo test -p emulator config");
+}
