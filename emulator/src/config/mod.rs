@@ -645,7 +645,7 @@ impl Config {
         toml::to_string(self).unwrap_or_else(|e| unreachable!("config serializes: {e}"))
     }
 
-    /// Every valid key, as dotted paths, in file order.
+    /// Every valid key, as dotted paths, in alphabetical order.
     pub fn keys() -> Vec<String> {
         overlay::leaf_keys(&overlay::reference_table())
     }
