@@ -558,6 +558,7 @@ fn a_file_starting_from_a_preset_overrides_only_what_it_names() {
          [hbm]\nimpl = \"ideal\"\nideal_bytes_per_cycle = 4096\n",
     );
     let c = Config::from_file(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
     c.validate().unwrap();
     let mut expected = zw1();
     expected.name = "wide".into();
@@ -583,6 +584,7 @@ fn a_file_starting_from_a_preset_overrides_only_what_it_names() {
 fn file_errors_name_the_file_and_the_key() {
     let path = write_temp("typo.toml", "preset = \"zw1\"\n[hbm]\nstackz = 4\n");
     let e = Config::from_file(&path).unwrap_err();
+    std::fs::remove_file(&path).unwrap();
     assert_eq!(e.key(), Some("hbm.stackz"));
     assert_eq!(
         e.to_string(),
