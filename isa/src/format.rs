@@ -7,7 +7,7 @@
 
 use crate::csr::Csr;
 use crate::operand::*;
-use crate::spec::{FieldSpec, FormatSpec};
+use crate::spec::{DecodeError, FieldCheck, FieldSpec, FormatSpec};
 use core::fmt;
 
 const fn mask(width: u32) -> u64 {
@@ -43,14 +43,52 @@ macro_rules! formats {
                 0 $(| (self.$field.to_bits() << $lo))*
             }
 
-            /// The fields of `word`, or the name and bits of the first undefined one.
+            /// The fields whose values the ISA partly leaves undefined (at most two per format),
+            /// for the decoder's table; unused slots accept everything.
+            #[allow(unused_mut)]
+            pub(crate) const CHECKS: [FieldCheck; 2] = {
+                let mut checks = [FieldCheck::ANY; 2];
+                let mut n = 0;
+                $(if let Some(defined) = <$ty as FieldBits>::DEFINED {
+                    assert!(n < 2, "the decoder's table tests at most two fields per format");
+                    checks[n] = FieldCheck {
+                        shift: $lo,
+                        mask: mask(<$ty as Field>::WIDTH),
+                        defined,
+                    };
+                    n += 1;
+                })*
+                let _ = n;
+                checks
+            };
+
+            /// The fields of a word the decoder's table accepts.
             #[inline(always)]
             #[allow(unused_variables)]
-            pub(crate) fn decode(word: u64) -> Result<Self, (&'static str, u64)> {
-                Ok(Self { $($field: {
-                    let bits = (word >> $lo) & mask(<$ty as Field>::WIDTH);
-                    <$ty as Field>::from_bits(bits).ok_or((stringify!($field), bits))?
-                }),* })
+            pub(crate) fn from_accepted(word: u64) -> Self {
+                Self { $($field: <$ty as FieldBits>::from_defined_bits(
+                    (word >> $lo) & mask(<$ty as Field>::WIDTH),
+                )),* }
+            }
+
+            /// The fields of `word`, or why it has none: its reserved bits, else the index and
+            /// value of the first undefined field. The decoder's exact path for rejected words.
+            #[allow(unused_variables, unused_mut, unused_assignments)]
+            pub(crate) fn decode_exactly(word: u64) -> Result<Self, DecodeError> {
+                let opcode = word as u8;
+                let bits = word & !Self::USED;
+                if bits != 0 {
+                    return Err(DecodeError::ReservedBits { opcode, bits });
+                }
+                let mut field = 0u8;
+                $(
+                    let value = (word >> $lo) & mask(<$ty as Field>::WIDTH);
+                    if !<$ty as FieldBits>::is_defined(value) {
+                        return Err(DecodeError::InvalidField { opcode, field, value });
+                    }
+                    field += 1;
+                )*
+                Ok(Self::from_accepted(word))
             }
 
             /// Builds the format from assembler values given in syntax order.

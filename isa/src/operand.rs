@@ -118,6 +118,28 @@ pub trait Field: Copy + Eq + fmt::Debug {
     fn write(self, out: &mut dyn fmt::Write, ctx: &Context<'_>) -> fmt::Result;
 }
 
+/// The decoder's view of an operand: which field values the ISA defines, and the operand a defined
+/// value encodes. Both are branch-free, so a decoder can test every field of a word at once and
+/// build the operands without testing them again.
+pub(crate) trait FieldBits: Field {
+    /// The defined field values as a set over 0..64 (bit `v` set when `v` is defined), or `None`
+    /// when every value of the field is defined.
+    const DEFINED: Option<u64>;
+
+    /// The operand that the field bits `bits` encode, when they are defined; some fixed valid
+    /// operand otherwise, never an invalid one.
+    fn from_defined_bits(bits: u64) -> Self;
+
+    /// True when the ISA defines the field value `bits`: exactly when `from_bits` gives an operand.
+    #[inline(always)]
+    fn is_defined(bits: u64) -> bool {
+        match Self::DEFINED {
+            None => true,
+            Some(set) => (bits < 64) & ((set >> (bits & 63)) & 1 == 1),
+        }
+    }
+}
+
 fn expect_int(kind: OperandKind, value: Value<'_>) -> Result<i64, OperandError> {
     match value {
         Value::Int(v) => Ok(v),
@@ -230,6 +252,14 @@ impl Field for Reg {
 }
 arbitrary_from_bits!(Reg, Reg::ZERO);
 
+impl FieldBits for Reg {
+    const DEFINED: Option<u64> = None;
+    #[inline(always)]
+    fn from_defined_bits(bits: u64) -> Self {
+        Reg((bits & 31) as u8)
+    }
+}
+
 /// Defines an integer operand: a newtype over a primitive, its field width, its range and text.
 macro_rules! int_operand {
     ($(#[$doc:meta])* $name:ident($prim:ty), $kind:expr, $width:expr, $min:expr, $max:expr, $prefix:literal) => {
@@ -286,6 +316,29 @@ macro_rules! int_operand {
             }
         }
         arbitrary_from_bits!($name, $name(0));
+
+        // Every value of the field is defined, so decoding this operand never fails.
+        const _: () = assert!(
+            if $min < 0 {
+                $min == -(1i64 << ($width - 1)) && $max == (1i64 << ($width - 1)) - 1
+            } else {
+                $min == 0 && $max == (1i64 << $width) - 1
+            },
+            "an integer operand's range must be its whole field"
+        );
+
+        impl FieldBits for $name {
+            const DEFINED: Option<u64> = None;
+            #[inline(always)]
+            fn from_defined_bits(bits: u64) -> Self {
+                let v = if Self::MIN < 0 {
+                    ((bits << (64 - $width)) as i64) >> (64 - $width)
+                } else {
+                    (bits & (u64::MAX >> (64 - $width))) as i64
+                };
+                Self(v as $prim)
+            }
+        }
     };
 }
 
@@ -398,6 +451,14 @@ impl Field for Target {
 }
 arbitrary_from_bits!(Target, Target(0));
 
+impl FieldBits for Target {
+    const DEFINED: Option<u64> = None;
+    #[inline(always)]
+    fn from_defined_bits(bits: u64) -> Self {
+        Target(bits as u32 as i32)
+    }
+}
+
 /// Which element types an instruction accepts.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum TypeSet {
@@ -476,6 +537,47 @@ macro_rules! type_operand {
             }
         }
         arbitrary_from_bits!($name, $name(DType::Fp32));
+
+        impl $name {
+            /// The operand for each 4-bit code; the set's first type stands in for undefined codes.
+            const BY_CODE: [$name; 16] = {
+                let mut first = 0;
+                while !Self::SET.allows(DType::ALL[first]) {
+                    first += 1;
+                }
+                let mut by_code = [$name(DType::ALL[first]); 16];
+                let mut code = 0;
+                while code < 16 {
+                    if let Some(t) = DType::from_code(code as u64) {
+                        if Self::SET.allows(t) {
+                            by_code[code] = $name(t);
+                        }
+                    }
+                    code += 1;
+                }
+                by_code
+            };
+        }
+
+        impl FieldBits for $name {
+            const DEFINED: Option<u64> = {
+                let mut set = 0;
+                let mut code = 0;
+                while code < 16 {
+                    if let Some(t) = DType::from_code(code) {
+                        if Self::SET.allows(t) {
+                            set |= 1 << code;
+                        }
+                    }
+                    code += 1;
+                }
+                Some(set)
+            };
+            #[inline(always)]
+            fn from_defined_bits(bits: u64) -> Self {
+                Self::BY_CODE[(bits & 15) as usize]
+            }
+        }
     };
 }
 
@@ -536,6 +638,26 @@ macro_rules! keyword_operand {
             }
         }
         arbitrary_from_bits!($name, Self::ALL[0]);
+
+        impl $name {
+            /// The operand for each field value; the first keyword stands in for undefined ones.
+            const BY_CODE: [$name; 1 << $width] = {
+                let mut by_code = [Self::ALL[0]; 1 << $width];
+                $(by_code[$code] = $name::$variant;)*
+                by_code
+            };
+        }
+
+        impl FieldBits for $name {
+            const DEFINED: Option<u64> = {
+                let set: u64 = 0 $(| 1 << $code)*;
+                if set == (1 << (1 << $width)) - 1 { None } else { Some(set) }
+            };
+            #[inline(always)]
+            fn from_defined_bits(bits: u64) -> Self {
+                Self::BY_CODE[(bits & ((1 << $width) - 1)) as usize]
+            }
+        }
     };
 }
 
@@ -606,6 +728,38 @@ impl Field for Csr {
 }
 arbitrary_from_bits!(Csr, Csr::ALL[0]);
 
+/// The CSR for each number below 64; the first CSR stands in for undefined numbers.
+const CSR_BY_NUMBER: [Csr; 64] = {
+    let mut by_number = [Csr::ALL[0]; 64];
+    let mut i = 0;
+    while i < Csr::ALL.len() {
+        let csr = Csr::ALL[i];
+        assert!(
+            csr.number() < 64,
+            "the decoder's CSR set covers numbers below 64"
+        );
+        by_number[csr.number() as usize] = csr;
+        i += 1;
+    }
+    by_number
+};
+
+impl FieldBits for Csr {
+    const DEFINED: Option<u64> = {
+        let mut set = 0;
+        let mut i = 0;
+        while i < Csr::ALL.len() {
+            set |= 1 << Csr::ALL[i].number();
+            i += 1;
+        }
+        Some(set)
+    };
+    #[inline(always)]
+    fn from_defined_bits(bits: u64) -> Self {
+        CSR_BY_NUMBER[(bits & 63) as usize]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -650,6 +804,43 @@ mod tests {
             Target::from_value(Value::Int(0x44), 0x10),
             Err(OperandError::MisalignedTarget { .. })
         ));
+    }
+
+    /// The decoder's set and extraction agree with `from_bits` on every value of a field up to
+    /// 16 bits wide, and on the edges and a spread of values of wider ones.
+    fn decoding_agrees_with_from_bits<T: FieldBits>() {
+        let max = u64::MAX >> (64 - T::WIDTH);
+        let mut values: Vec<u64> = (0..=max.min(0xffff)).collect();
+        values.extend([max, max >> 1, (max >> 1) + 1, max - 1]);
+        values.extend((0..4096u64).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15) & max));
+        let mut defined = 0;
+        for bits in values {
+            let expected = T::from_bits(bits);
+            let decoded = T::is_defined(bits).then(|| T::from_defined_bits(bits));
+            assert_eq!(decoded, expected, "{:?} bits {bits:#x}", T::KIND);
+            defined += expected.is_some() as u32;
+        }
+        assert!(defined > 0, "{:?} defines some value", T::KIND);
+    }
+
+    #[test]
+    fn the_decoders_field_sets_agree_with_from_bits() {
+        decoding_agrees_with_from_bits::<Reg>();
+        decoding_agrees_with_from_bits::<Imm32>();
+        decoding_agrees_with_from_bits::<Code>();
+        decoding_agrees_with_from_bits::<Shamt>();
+        decoding_agrees_with_from_bits::<Sem>();
+        decoding_agrees_with_from_bits::<Dim>();
+        decoding_agrees_with_from_bits::<DmaFlags>();
+        decoding_agrees_with_from_bits::<Target>();
+        decoding_agrees_with_from_bits::<AnyType>();
+        decoding_agrees_with_from_bits::<VecType>();
+        decoding_agrees_with_from_bits::<FloatType>();
+        decoding_agrees_with_from_bits::<MatType>();
+        decoding_agrees_with_from_bits::<OutType>();
+        decoding_agrees_with_from_bits::<Dataflow>();
+        decoding_agrees_with_from_bits::<Activation>();
+        decoding_agrees_with_from_bits::<Csr>();
     }
 
     #[test]

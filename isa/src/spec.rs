@@ -21,6 +21,59 @@ impl FieldSpec {
     }
 }
 
+/// One test of the decoder's table: the field `(word >> shift) & mask` must be a value in the
+/// set `defined` (bit `v` set when `v` is defined; values from 64 up are never defined).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FieldCheck {
+    pub shift: u32,
+    pub mask: u64,
+    pub defined: u64,
+}
+
+impl FieldCheck {
+    /// A test every word passes.
+    pub const ANY: FieldCheck = FieldCheck {
+        shift: 0,
+        mask: 0,
+        defined: 1,
+    };
+    /// A test no word passes.
+    pub const NONE: FieldCheck = FieldCheck {
+        shift: 0,
+        mask: 0,
+        defined: 0,
+    };
+
+    /// True when `word`'s field holds a defined value. Branch-free.
+    #[inline(always)]
+    pub fn accepts(&self, word: u64) -> bool {
+        let bits = (word >> self.shift) & self.mask;
+        (bits < 64) & ((self.defined >> (bits & 63)) & 1 == 1)
+    }
+}
+
+/// What the decoder tests for one opcode before it builds the instruction.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DecodeRow {
+    /// Bits the opcode and fields use; every other bit must be zero.
+    pub used: u64,
+    pub checks: [FieldCheck; 2],
+}
+
+impl DecodeRow {
+    /// The row of an opcode no instruction has: it accepts no word.
+    pub const UNKNOWN: DecodeRow = DecodeRow {
+        used: u64::MAX,
+        checks: [FieldCheck::NONE, FieldCheck::ANY],
+    };
+
+    /// True when `word` has no reserved bit set and the row's fields hold defined values.
+    #[inline(always)]
+    pub fn accepts(&self, word: u64) -> bool {
+        (word & !self.used == 0) & self.checks[0].accepts(word) & self.checks[1].accepts(word)
+    }
+}
+
 /// A piece of a syntax template.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Piece<'a> {
@@ -186,17 +239,63 @@ pub struct InstrSpec {
     pub traps: &'static str,
 }
 
-/// Why a word is not an instruction.
+/// Why a word is not an instruction. Small (16 bytes) and free of names, so a decode result stays
+/// cheap to return; [`DecodeError::mnemonic`] and [`DecodeError::field_name`] look the names up.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
 pub enum DecodeError {
     #[error("unknown opcode {opcode:#04x}")]
     UnknownOpcode { opcode: u8 },
-    #[error("`{mnemonic}` has reserved bits set: {bits:#018x}")]
-    ReservedBits { mnemonic: &'static str, bits: u64 },
-    #[error("`{mnemonic}` field `{field}` holds undefined value {value:#x}")]
-    InvalidField {
-        mnemonic: &'static str,
-        field: &'static str,
-        value: u64,
-    },
+    #[error("`{}` has reserved bits set: {bits:#018x}", mnemonic_of(*.opcode))]
+    ReservedBits { opcode: u8, bits: u64 },
+    /// `field` indexes the format's [`FormatSpec::fields`].
+    #[error(
+        "`{}` field `{}` holds undefined value {value:#x}",
+        mnemonic_of(*.opcode),
+        field_name_of(*.opcode, *.field)
+    )]
+    InvalidField { opcode: u8, field: u8, value: u64 },
+}
+
+impl DecodeError {
+    /// The word's opcode (bits 7..0).
+    pub const fn opcode(&self) -> u8 {
+        match *self {
+            DecodeError::UnknownOpcode { opcode }
+            | DecodeError::ReservedBits { opcode, .. }
+            | DecodeError::InvalidField { opcode, .. } => opcode,
+        }
+    }
+
+    /// The mnemonic of the opcode's instruction, if the opcode has one.
+    pub fn mnemonic(&self) -> Option<&'static str> {
+        crate::table::spec_of(self.opcode()).map(|s| s.mnemonic)
+    }
+
+    /// The name of the field at fault, for [`DecodeError::InvalidField`].
+    pub fn field_name(&self) -> Option<&'static str> {
+        match *self {
+            DecodeError::InvalidField { opcode, field, .. } => {
+                let spec = crate::table::spec_of(opcode)?;
+                spec.format.fields.get(field as usize).map(|f| f.name)
+            }
+            _ => None,
+        }
+    }
+}
+
+fn mnemonic_of(opcode: u8) -> String {
+    match crate::table::spec_of(opcode) {
+        Some(spec) => spec.mnemonic.to_string(),
+        None => format!("opcode {opcode:#04x}"),
+    }
+}
+
+fn field_name_of(opcode: u8, field: u8) -> String {
+    DecodeError::InvalidField {
+        opcode,
+        field,
+        value: 0,
+    }
+    .field_name()
+    .map_or_else(|| format!("#{field}"), str::to_string)
 }

@@ -7,7 +7,7 @@
 
 use crate::format::*;
 use crate::operand::{Context, OperandError, Value};
-use crate::spec::{DecodeError, InstrSpec, TimingClass};
+use crate::spec::{DecodeError, DecodeRow, InstrSpec, TimingClass};
 use core::fmt;
 
 macro_rules! instructions {
@@ -30,6 +30,13 @@ macro_rules! instructions {
             traps: $traps,
         }),*];
 
+        /// For each opcode, what the decoder tests before it builds the instruction.
+        static DECODE_ROWS: [DecodeRow; 256] = {
+            let mut rows = [DecodeRow::UNKNOWN; 256];
+            $(rows[$opcode] = DecodeRow { used: $format::USED, checks: $format::CHECKS };)*
+            rows
+        };
+
         impl Instruction {
             /// The 64-bit word. Never fails: operands can only hold encodable values.
             #[inline]
@@ -38,21 +45,32 @@ macro_rules! instructions {
             }
 
             /// The instruction a word encodes, or why it encodes none. Total: never panics.
-            #[inline]
+            ///
+            /// One row of a table per opcode says which bits must be zero and which fields to
+            /// test; the word is tested against it without branching, and only then does the
+            /// opcode choose the variant. A rejected word takes the exact, cold path that says why.
+            #[inline(always)]
             pub fn decode(word: u64) -> Result<Self, DecodeError> {
-                match word as u8 {
-                    $($opcode => {
-                        let reserved = word & !$format::USED;
-                        if reserved != 0 {
-                            return Err(DecodeError::ReservedBits { mnemonic: $mnemonic, bits: reserved });
-                        }
-                        match $format::decode(word) {
-                            Ok(f) => Ok(Self::$variant(f)),
-                            Err((field, value)) => Err(DecodeError::InvalidField { mnemonic: $mnemonic, field, value }),
-                        }
-                    })*
-                    opcode => Err(DecodeError::UnknownOpcode { opcode }),
+                if !DECODE_ROWS[word as u8 as usize].accepts(word) {
+                    return Err(Self::rejection(word));
                 }
+                Ok(match word as u8 {
+                    $($opcode => Self::$variant($format::from_accepted(word)),)*
+                    _ => return Err(Self::rejection(word)),
+                })
+            }
+
+            /// Why the decoder's table rejects `word`, found field by field.
+            #[cold]
+            #[inline(never)]
+            fn rejection(word: u64) -> DecodeError {
+                let rejected = match word as u8 {
+                    $($opcode => $format::decode_exactly(word).map(Self::$variant),)*
+                    opcode => Err(DecodeError::UnknownOpcode { opcode }),
+                };
+                // The table and the field-by-field path test the same sets (a test checks that
+                // they agree), so a word the table rejects always has a reason here.
+                rejected.err().unwrap_or(DecodeError::UnknownOpcode { opcode: word as u8 })
             }
 
             /// The opcode (bits 7..0).
