@@ -3,3 +3,4 @@ pub mod numerics;
 pub mod config;
 pub mod time;
 pub mod trace;
+pub mod systolic;
