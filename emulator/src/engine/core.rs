@@ -1,0 +1,213 @@
+//! The control core's side of the run loop: issue instructions in order, each at the cycle the
+//! pipeline rules allow (docs/timing.md, "Control core"), until the next one would issue at or
+//! after `limit`, or the core blocks, halts or traps.
+//!
+//! Running a core ahead of the others is safe up to `limit`: the run loop sets it no later than
+//! the next pending event and no later than another core's time plus the machine's lookahead,
+//! so every state a core reads is final for the cycle it reads it in.
+
+use isa::Cause;
+
+use crate::control::pipeline::class_index;
+use crate::control::{Block, Stall, State, Step, execute};
+use crate::engine::event::EventKind;
+use crate::machine::Machine;
+use crate::program::{ALL_QUEUES, IssueRule};
+use crate::queue::Entry;
+use crate::time::Cycle;
+use crate::trace::{TraceSink, Track};
+use crate::trap::Trap;
+
+/// Why a core stopped issuing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CoreExit {
+    /// Its next instruction issues at or after the limit (`core.at`).
+    Yield,
+    /// It waits on the machine.
+    Blocked,
+    /// It executed `halt`.
+    Halted,
+    /// It trapped (`machine.trap` says why).
+    Trapped,
+}
+
+/// Runs the core of tile `tile` of chip `chip` until its next issue would be at or after `limit`.
+pub(crate) fn run(
+    m: &mut Machine,
+    chip: u32,
+    tile: u32,
+    mut limit: u64,
+    trace: &mut dyn TraceSink,
+) -> CoreExit {
+    let Machine {
+        env,
+        program,
+        chips,
+        events,
+        trap,
+        ..
+    } = m;
+    let tl = &mut chips[chip as usize].tiles[tile as usize];
+    let slots = program.slots();
+    let text_end = program.text_bytes();
+    let lat = env.core;
+    loop {
+        let pc = tl.core.pc;
+        let slot = match slots.get((pc >> 3) as usize) {
+            Some(s) if pc & 7 == 0 => s,
+            _ => {
+                let t = tl.core.next;
+                *trap = Some(Trap {
+                    chip,
+                    tile,
+                    pc,
+                    instruction: "(no instruction)".to_string(),
+                    cause: Cause::FetchFault,
+                    detail: format!("pc {pc:#x} is outside the text (0..{text_end:#x})"),
+                    cycle: Cycle(t),
+                });
+                tl.core.state = State::Trapped;
+                tl.core.at = t;
+                return CoreExit::Trapped;
+            }
+        };
+        let core = &mut tl.core;
+
+        // Issue cycle: structural rules, scoreboard, divider.
+        let s = slot.srcs;
+        let dep = core.ready[s[0] as usize]
+            .max(core.ready[s[1] as usize])
+            .max(core.ready[s[2] as usize])
+            .max(core.ready[s[3] as usize]);
+        let mut t = core.next;
+        let mut reason = core.next_reason;
+        if dep > t {
+            t = dep;
+            reason = Stall::Dependency;
+        }
+        if slot.rule == IssueRule::Divide && core.div_free > t {
+            t = core.div_free;
+            reason = Stall::Divider;
+        }
+        if t >= limit {
+            core.at = t;
+            return CoreExit::Yield;
+        }
+
+        // Waits on the machine, whose state is final for cycle t.
+        let block = match slot.rule {
+            IssueRule::Enqueue(q) if tl.queues[q as usize].waiting() >= env.queue_depth(q) => {
+                Some(Block::QueueFull(q))
+            }
+            IssueRule::Drain(mask) if !tl.drained(mask) => Some(Block::Drain(mask)),
+            IssueRule::Halt if !tl.drained(ALL_QUEUES) => Some(Block::Drain(ALL_QUEUES)),
+            _ => None,
+        };
+        let core = &mut tl.core;
+        core.stall_until(t, reason);
+        if let Some(on) = block {
+            core.state = State::Blocked { on, since: t };
+            core.at = t;
+            return CoreExit::Blocked;
+        }
+
+        let step = execute(tl, slot, env, t, text_end);
+        let core = &mut tl.core;
+        match step {
+            Step::Blocked { sem, n } => {
+                core.state = State::Blocked {
+                    on: Block::Semaphore { sem, n },
+                    since: t,
+                };
+                core.at = t;
+                return CoreExit::Blocked;
+            }
+            Step::Trap { cause, detail } => {
+                *trap = Some(Trap {
+                    chip,
+                    tile,
+                    pc,
+                    instruction: program.disassemble(pc),
+                    cause,
+                    detail,
+                    cycle: Cycle(t),
+                });
+                core.state = State::Trapped;
+                core.at = t;
+                return CoreExit::Trapped;
+            }
+            _ => {}
+        }
+
+        // Retire.
+        let class = class_index(slot.class);
+        core.instret += 1;
+        core.issued[class] += 1;
+        core.last_end = t + 1;
+        core.next = t + lat.interval;
+        core.next_reason = Stall::Structural;
+        if slot.dst != 0 {
+            core.ready[slot.dst as usize] = t + lat.result[class];
+        }
+        match slot.rule {
+            IssueRule::Divide => core.div_free = t + lat.divide,
+            _ if slot.class == isa::TimingClass::Store => {
+                core.next = core.next.max(t + lat.store);
+            }
+            _ => {}
+        }
+        match step {
+            Step::Taken => {
+                let after = t + 1 + lat.branch_penalty;
+                if after > core.next {
+                    core.next = after;
+                    core.next_reason = Stall::Branch;
+                }
+            }
+            Step::Enqueue(q, item) => {
+                let queue = &mut tl.queues[q as usize];
+                let was_idle = queue.is_idle();
+                queue.items.push_back(Entry { item, pc });
+                if was_idle {
+                    events.push(t + 1, EventKind::Kick { chip, tile });
+                    limit = limit.min(t + 1);
+                }
+            }
+            Step::SemChanged => {
+                if tl.queues.iter().any(|q| q.take_since.is_some()) {
+                    events.push(t + 1, EventKind::Kick { chip, tile });
+                    limit = limit.min(t + 1);
+                }
+            }
+            Step::Signal {
+                chip: to_chip,
+                tile: to_tile,
+                sem,
+                amount,
+            } => {
+                let at = t + env.signal_delay(chip, to_chip);
+                events.push(
+                    at,
+                    EventKind::Signal {
+                        chip: to_chip,
+                        tile: to_tile,
+                        sem,
+                        amount,
+                        from: (chip, tile, pc),
+                    },
+                );
+                limit = limit.min(at);
+            }
+            Step::Halt => {
+                tl.core.state = State::Halted { at: t + 1 };
+                tl.core.at = t + 1;
+                if trace.enabled() {
+                    trace.instant(Track::tile(chip, tile, "control"), "halt", Cycle(t), &[]);
+                }
+                return CoreExit::Halted;
+            }
+            _ => {}
+        }
+        tl.core.at = tl.core.next;
+    }
+}

@@ -1,0 +1,333 @@
+//! The machine: chips of tiles with their memories, a loaded program, and the pending events of
+//! a run. This is the library's front door: build one from a config and a program, preload
+//! memory, [`Machine::run`] it (cycle-accurate) or [`Machine::run_reference`] (untimed), read
+//! memory and registers back, and collect [`crate::stats`].
+//!
+//! Host accesses use global addresses. An address of the issuing tile's or chip's own memory
+//! (spaces 1–4) means what a program section at that address means: a write goes to every tile
+//! (scratchpad, accumulator) or every chip (L2, HBM); a read comes from tile 0 of chip 0. Spaces
+//! that name a tile or chip reach exactly that one.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use isa::memory_map::{ChipSel, Location, TileSel};
+use thiserror::Error;
+
+use crate::chip::Chip;
+use crate::config::{Config, ConfigError};
+use crate::engine::event::EventQueue;
+use crate::env::Env;
+use crate::loader::{self, LoadError};
+use crate::memory::{AddressFault, Memories, Place, SharedBytes};
+use crate::program::{ImageData, Program};
+use crate::tile::Tile;
+use crate::trap::Trap;
+
+/// Why a machine could not be built or reached.
+#[derive(Clone, Debug, PartialEq, Error)]
+pub enum MachineError {
+    /// The configuration is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(#[from] ConfigError),
+    /// The program cannot be loaded.
+    #[error("{0}")]
+    Load(#[from] LoadError),
+    /// A host access names no memory, or leaves it.
+    #[error("{0}")]
+    Address(#[from] AddressFault),
+    /// A host access reaches the instruction memory, which holds decoded text.
+    #[error("address {0:#x} is in imem, which the host cannot read or write")]
+    Imem(u64),
+    /// No such tile or chip.
+    #[error("chip {chip} tile {tile} does not exist")]
+    NoSuchTile {
+        /// The chip asked for.
+        chip: u32,
+        /// The tile asked for.
+        tile: u32,
+    },
+}
+
+/// A whole simulated system.
+pub struct Machine {
+    pub(crate) env: Env,
+    pub(crate) program: Program,
+    pub(crate) chips: Vec<Chip>,
+    pub(crate) events: EventQueue,
+    pub(crate) trap: Option<Trap>,
+    /// Tiles (flat index `chip × tiles + tile`) whose queues or waiters must be looked at.
+    pub(crate) dirty: Vec<usize>,
+    /// The cycle a run ended at (0 before any run).
+    pub(crate) end: u64,
+}
+
+impl std::fmt::Debug for Machine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Machine")
+            .field("chips", &self.chips.len())
+            .field("tiles", &self.env.map.tiles)
+            .field("end", &self.end)
+            .finish()
+    }
+}
+
+impl Machine {
+    /// A machine of `config` with `program` loaded; every tile starts at the entry point.
+    pub fn new(config: &Config, program: Program) -> Result<Machine, MachineError> {
+        Ok(Machine::with_env(Env::from_config(config)?, program))
+    }
+
+    /// A machine with resolved constants `env` and `program` loaded.
+    pub fn with_env(env: Env, program: Program) -> Machine {
+        let chips = (0..env.map.chips)
+            .map(|c| Chip::new(&env, c, program.entry))
+            .collect();
+        let mut m = Machine {
+            env,
+            program,
+            chips,
+            events: EventQueue::default(),
+            trap: None,
+            dirty: Vec::new(),
+            end: 0,
+        };
+        m.place_images();
+        m
+    }
+
+    /// A machine of `config` running the ELF executable `elf` (its bytes are shared, not copied).
+    pub fn from_elf(config: &Config, elf: SharedBytes) -> Result<Machine, MachineError> {
+        let env = Env::from_config(config)?;
+        let program = loader::load(elf, &env.map)?;
+        Ok(Machine::with_env(env, program))
+    }
+
+    /// A machine of `config` running the ELF executable at `path` (mapped, not copied).
+    pub fn from_elf_file(config: &Config, path: &Path) -> Result<Machine, MachineError> {
+        Machine::from_elf(config, loader::map_file(path)?)
+    }
+
+    fn place_images(&mut self) {
+        let images = self.program.images.clone();
+        for image in images {
+            let ImageData::Bytes(bytes) = &image.data else {
+                continue;
+            };
+            for place in self.replicas(&Place {
+                chip: 0,
+                tile: image.memory.is_tile_local().then_some(0),
+                memory: image.memory,
+                offset: image.offset,
+            }) {
+                if let Some(s) = self.chips.as_mut_slice().at_mut(&place) {
+                    // The loader checked that every image fits.
+                    let _ = s.overlay(place.offset, bytes.clone());
+                }
+            }
+        }
+    }
+
+    /// Every copy of an own-address place: all tiles, or all chips.
+    fn replicas(&self, p: &Place) -> Vec<Place> {
+        let mut out = Vec::new();
+        for chip in 0..self.env.map.chips {
+            match p.tile {
+                Some(_) => {
+                    for tile in 0..self.env.map.tiles {
+                        out.push(Place {
+                            chip,
+                            tile: Some(tile),
+                            ..*p
+                        });
+                    }
+                }
+                None => out.push(Place { chip, ..*p }),
+            }
+        }
+        out
+    }
+
+    /// The places a host access of `len` bytes at `addr` reaches (see the module docs).
+    fn host_places(&self, addr: u64, len: u64, all: bool) -> Result<Vec<Place>, MachineError> {
+        let place = self.env.map.resolve_span(addr, 0, len.into(), 0, 0)?;
+        if place.memory == isa::memory_map::Memory::Imem {
+            return Err(MachineError::Imem(addr));
+        }
+        let own = Location::decode(addr)
+            .map(|l| l.chip == ChipSel::Own && l.tile == TileSel::Own)
+            .unwrap_or(false);
+        Ok(if own && all {
+            self.replicas(&place)
+        } else {
+            vec![place]
+        })
+    }
+
+    /// Writes `data` at global address `addr` (own addresses: every tile or chip).
+    pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), MachineError> {
+        for p in self.host_places(addr, data.len() as u64, true)? {
+            if let Some(s) = self.chips.as_mut_slice().at_mut(&p) {
+                s.write(p.offset, data).map_err(|e| {
+                    MachineError::Address(AddressFault::OutOfRange {
+                        addr,
+                        first: i128::from(e.offset),
+                        len: u128::from(e.len),
+                        memory: p.memory,
+                        size: e.size,
+                    })
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes the file at `path` the contents of memory at `addr` without copying it (for large
+    /// tensors in L2 or HBM; tile memories copy). Own addresses reach every tile or chip.
+    pub fn map_file(&mut self, addr: u64, path: &Path) -> Result<(), MachineError> {
+        let bytes = loader::map_file(path)?;
+        let len = (*bytes).as_ref().len() as u64;
+        for p in self.host_places(addr, len, true)? {
+            if let Some(s) = self.chips.as_mut_slice().at_mut(&p) {
+                let _ = s.overlay(p.offset, bytes.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads `len` bytes at global address `addr` (own addresses: tile 0 of chip 0).
+    pub fn read(&self, addr: u64, len: u64) -> Result<Vec<u8>, MachineError> {
+        let places = self.host_places(addr, len, false)?;
+        let p = places[0];
+        let mut out = vec![0u8; len as usize];
+        if let Some(s) = self.chips.as_slice().at(&p) {
+            s.read(p.offset, &mut out).map_err(|_| {
+                MachineError::Address(AddressFault::OutOfRange {
+                    addr,
+                    first: i128::from(p.offset),
+                    len: u128::from(len),
+                    memory: p.memory,
+                    size: s.size(),
+                })
+            })?;
+        }
+        Ok(out)
+    }
+
+    /// Reads `len` bytes at `addr` as tile `tile` of chip `chip` sees it.
+    pub fn read_as(&self, chip: u32, tile: u32, addr: u64, len: u64) -> Result<Vec<u8>, MachineError> {
+        self.tile(chip, tile)?;
+        let p = self.env.map.resolve_span(addr, 0, len.into(), chip, tile)?;
+        let mut out = vec![0u8; len as usize];
+        match self.chips.as_slice().at(&p) {
+            Some(s) => s
+                .read(p.offset, &mut out)
+                .map_err(|_| MachineError::Imem(addr))?,
+            None => return Err(MachineError::Imem(addr)),
+        }
+        Ok(out)
+    }
+
+    /// Tile `tile` of chip `chip`.
+    pub fn tile(&self, chip: u32, tile: u32) -> Result<&Tile, MachineError> {
+        self.chips
+            .get(chip as usize)
+            .and_then(|c| c.tiles.get(tile as usize))
+            .ok_or(MachineError::NoSuchTile { chip, tile })
+    }
+
+    /// Every tile, chip by chip.
+    pub fn tiles(&self) -> impl Iterator<Item = &Tile> {
+        self.chips.iter().flat_map(|c| c.tiles.iter())
+    }
+
+    /// The chips.
+    pub fn chips(&self) -> &[Chip] {
+        &self.chips
+    }
+
+    /// The machine's constants.
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// The loaded program.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// The cycle the last run ended at.
+    pub fn cycles(&self) -> u64 {
+        self.end
+    }
+
+    /// The tile at flat index `i` (`chip × tiles + tile`).
+    pub(crate) fn flat(&self, chip: u32, tile: u32) -> usize {
+        chip as usize * self.env.map.tiles as usize + tile as usize
+    }
+}
+
+/// A shared reference to bytes the caller owns.
+pub fn shared(bytes: Vec<u8>) -> SharedBytes {
+    Arc::new(bytes)
+}
+
+/// What a run did, for reports (the simulated figures are in [`crate::stats`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunReport {
+    /// How it ended.
+    pub exit: crate::engine::Exit,
+    /// Simulated cycles, from reset to the end of the run.
+    pub cycles: crate::time::Cycle,
+    /// Instructions retired by every control core.
+    pub retired_instructions: u64,
+    /// Host time the run took, seconds (for host speed only; never part of stats).
+    pub host_seconds: f64,
+}
+
+impl RunReport {
+    /// Simulated cycles per host second.
+    pub fn cycles_per_second(&self) -> f64 {
+        self.cycles.get() as f64 / self.host_seconds.max(1e-9)
+    }
+
+    /// Retired instructions per host second.
+    pub fn instructions_per_second(&self) -> f64 {
+        self.retired_instructions as f64 / self.host_seconds.max(1e-9)
+    }
+}
+
+impl Machine {
+    /// Runs cycle by cycle until every tile halts, one traps, the machine deadlocks, or
+    /// `max_cycles` (if given) is reached.
+    pub fn run(&mut self, max_cycles: Option<u64>) -> RunReport {
+        self.run_traced(max_cycles, &mut crate::trace::NullSink)
+    }
+
+    /// [`Machine::run`], reporting every engine operation and core wait to `trace`.
+    pub fn run_traced(
+        &mut self,
+        max_cycles: Option<u64>,
+        trace: &mut dyn crate::trace::TraceSink,
+    ) -> RunReport {
+        let start = std::time::Instant::now();
+        let exit = crate::engine::run(self, max_cycles.unwrap_or(u64::MAX), trace);
+        RunReport {
+            exit,
+            cycles: crate::time::Cycle(self.end),
+            retired_instructions: self.tiles().map(|t| t.core.instret).sum(),
+            host_seconds: start.elapsed().as_secs_f64(),
+        }
+    }
+
+    /// Runs the untimed reference interpreter instead (see [`crate::reference`]), executing at
+    /// most `max_instructions` instructions in all.
+    pub fn run_reference(&mut self, max_instructions: u64) -> crate::engine::Exit {
+        crate::reference::run(self, max_instructions)
+    }
+
+    /// The stats of the last run, which ended with `exit`.
+    pub fn stats(&self, exit: &crate::engine::Exit) -> crate::stats::MachineStats {
+        crate::stats::collect(self, exit)
+    }
+}

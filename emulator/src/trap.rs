@@ -1,0 +1,44 @@
+//! Traps: a tile stopping abnormally, reported with the tile, the pc, the disassembled
+//! instruction and the cause (docs/isa.md, "Traps").
+
+use core::fmt;
+
+use isa::Cause;
+
+use crate::time::Cycle;
+
+/// A trap, as reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trap {
+    /// The chip of the tile that trapped.
+    pub chip: u32,
+    /// The tile that trapped.
+    pub tile: u32,
+    /// The address of the instruction at fault.
+    pub pc: u64,
+    /// That instruction, disassembled.
+    pub instruction: String,
+    /// The cause.
+    pub cause: Cause,
+    /// What exactly went wrong (an address, a value, the software trap's code).
+    pub detail: String,
+    /// The cycle it happened in (0 in the untimed reference interpreter).
+    pub cycle: Cycle,
+}
+
+impl fmt::Display for Trap {
+    /// `tile 3 (chip 0) trapped at pc 0x48: lw x5, 4(x6) — misaligned access (address 0x10000000006)`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "tile {} (chip {}) trapped at pc {:#x}: {} — {}",
+            self.tile, self.chip, self.pc, self.instruction, self.cause
+        )?;
+        if !self.detail.is_empty() {
+            write!(f, " ({})", self.detail)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Trap {}

@@ -1,0 +1,65 @@
+//! The functional effect of a vector operation, through the bit-exact element functions of
+//! [`crate::numerics`].
+
+use crate::memory::Memories;
+use crate::memory::strided::{gather, scatter};
+use crate::numerics;
+
+use super::{Kind, Operand, VectorOp};
+
+fn read(op: &Operand, n: u64, size: usize, mem: &(impl Memories + ?Sized)) -> Result<Vec<u8>, String> {
+    let s = mem
+        .at(&op.place)
+        .ok_or_else(|| format!("no memory at {}", op.place))?;
+    let mut out = Vec::with_capacity(n as usize * size);
+    gather(s, op.place.offset, op.stride, n, size, &mut out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Computes `op` and writes its result. `Err` only if the memories differ from those `op` was
+/// checked against.
+pub fn apply(op: &VectorOp, mem: &mut (impl Memories + ?Sized)) -> Result<(), String> {
+    let (n, size, out_size) = (op.n, op.dt.size() as usize, op.out.size() as usize);
+    let missing = || "operand missing".to_string();
+    let a = match op.a {
+        Some(a) => read(&a, n, size, mem)?,
+        None => Vec::new(),
+    };
+    let result = match op.kind {
+        Kind::Binary(bop) => {
+            let b = read(&op.b.ok_or_else(missing)?, n, size, mem)?;
+            let mut d = vec![0u8; a.len()];
+            numerics::binary(bop, op.dt, &a, &b, &mut d).map_err(|e| e.to_string())?;
+            d
+        }
+        Kind::Fma => {
+            let b = read(&op.b.ok_or_else(missing)?, n, size, mem)?;
+            let mut d = read(&op.d, n, size, mem)?;
+            numerics::fma(op.dt, &a, &b, &mut d).map_err(|e| e.to_string())?;
+            d
+        }
+        Kind::Unary(uop) => {
+            let mut d = vec![0u8; a.len()];
+            numerics::unary(uop, op.dt, &a, &mut d).map_err(|e| e.to_string())?;
+            d
+        }
+        Kind::Mov => a,
+        Kind::Reduce(rop) => {
+            let bits = numerics::reduce(rop, op.dt, &a).map_err(|e| e.to_string())?;
+            bits.to_le_bytes()[..out_size].to_vec()
+        }
+        Kind::Convert => {
+            let mut d = vec![0u8; n as usize * out_size];
+            numerics::convert_slice(op.dt, &a, op.out, &mut d).map_err(|e| e.to_string())?;
+            d
+        }
+        Kind::Fill(bits) => {
+            let one = &bits.to_le_bytes()[..out_size];
+            one.repeat(n as usize)
+        }
+    };
+    let d = mem
+        .at_mut(&op.d.place)
+        .ok_or_else(|| format!("no memory at {}", op.d.place))?;
+    scatter(d, op.d.place.offset, op.d.stride, out_size, &result).map_err(|e| e.to_string())
+}
