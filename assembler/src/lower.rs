@@ -1,0 +1,709 @@
+//! Instructions: operands read by the syntax template of the instruction's format (the isa
+//! table's), values handed to `isa::Instruction::build`, and the pseudo-instructions of
+//! docs/isa.md expanded to the instructions they stand for.
+
+use crate::diagnostic::did_you_mean;
+use crate::expr::{self, Expr, RelBase, Val};
+use crate::layout::FileAsm;
+use crate::lex::Kind;
+use crate::object::{FixKind, FixValue, Fixup};
+use crate::parse::{Cursor, PResult, SyntaxError};
+use crate::source::Span;
+use isa::format::RegImm;
+use isa::operand::{Imm32, OperandKind};
+use isa::spec::Piece;
+use isa::{InstrSpec, Instruction, Reg, Value};
+use std::sync::OnceLock;
+
+/// The pseudo-instructions, exactly as docs/isa.md lists them.
+pub const PSEUDOS: &[&str] = &[
+    "nop", "mv", "not", "neg", "li", "la", "j", "jr", "call", "ret", "beqz", "bnez", "bgt", "ble",
+    "bgtu", "bleu",
+];
+
+/// The `nop` word, used to pad code.
+pub fn nop_word() -> u64 {
+    Instruction::Addi(RegImm {
+        rd: Reg::ZERO,
+        rs1: Reg::ZERO,
+        imm: Imm32::new(0).expect("0 fits"),
+    })
+    .encode()
+}
+
+/// What follows a mnemonic, as the parser walks it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Item {
+    Field(u8),
+    Comma,
+    LParen,
+    RParen,
+}
+
+/// The operand part of a format's syntax template.
+struct Template {
+    items: Vec<Item>,
+    /// "ld rd, imm(rs1)", for messages.
+    syntax: String,
+}
+
+fn template(spec: &'static InstrSpec) -> &'static Template {
+    static TABLE: OnceLock<Vec<Option<Template>>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t: Vec<Option<Template>> = (0..256).map(|_| None).collect();
+        for s in isa::INSTRUCTIONS {
+            t[s.opcode as usize] = Some(build_template(s));
+        }
+        t
+    });
+    table[spec.opcode as usize]
+        .as_ref()
+        .expect("every row has a template")
+}
+
+fn build_template(spec: &InstrSpec) -> Template {
+    let suffixes = spec.format.suffix_count();
+    let mut items = Vec::new();
+    let mut seen_fields = 0;
+    let mut syntax = spec.mnemonic.to_string();
+    for piece in spec.format.pieces() {
+        match piece {
+            Piece::Field(i) => {
+                syntax.push_str(spec.format.fields[i].name);
+                if seen_fields >= suffixes {
+                    items.push(Item::Field(i as u8));
+                }
+                seen_fields += 1;
+            }
+            Piece::Text(t) => {
+                syntax.push_str(t);
+                if seen_fields < suffixes {
+                    continue;
+                }
+                for ch in t.chars() {
+                    match ch {
+                        ',' => items.push(Item::Comma),
+                        '(' => items.push(Item::LParen),
+                        ')' => items.push(Item::RParen),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    Template { items, syntax }
+}
+
+/// `%hi(…)` / `%lo(…)` on an immediate.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Modifier {
+    None,
+    Hi,
+    Lo,
+}
+
+/// An operand as read.
+#[derive(Clone, Debug)]
+enum Opnd<'a> {
+    Name(&'a str),
+    Const(i64),
+    Expr {
+        expr: Box<Expr>,
+        val: Option<Val>,
+        modifier: Modifier,
+    },
+}
+
+impl FileAsm<'_, '_> {
+    pub(crate) fn instruction(
+        &mut self,
+        name: &str,
+        span: Span,
+        c: &mut Cursor<'_>,
+    ) -> PResult<()> {
+        if PSEUDOS.contains(&name) {
+            return self.pseudo(name, span, c);
+        }
+        let Some((spec, suffixes)) = isa::lookup(name) else {
+            return Err(unknown_mnemonic(
+                name,
+                span,
+                self.macros.keys().map(String::as_str),
+            ));
+        };
+        let t = template(spec);
+        let mut ops: [(Opnd<'_>, Span); 6] = std::array::from_fn(|_| (Opnd::Const(0), span));
+        let mut n = 0;
+        let syntax = || format!("the syntax is `{}`", t.syntax);
+        for (k, item) in t.items.iter().enumerate() {
+            match *item {
+                Item::Comma => {
+                    if !c.eat(Kind::Comma) {
+                        let e = if c.at_end() {
+                            SyntaxError::new(
+                                c.here(),
+                                format!("`{}` needs more operands", spec.mnemonic),
+                            )
+                        } else {
+                            c.unexpected("`,`")
+                        };
+                        return Err(e.help(syntax()));
+                    }
+                }
+                Item::LParen => {
+                    c.expect(Kind::LParen, "`(`")
+                        .map_err(|e| e.help(syntax()))?;
+                }
+                Item::RParen => {
+                    c.expect(Kind::RParen, "`)`")
+                        .map_err(|e| e.help(syntax()))?;
+                }
+                Item::Field(i) => {
+                    let kind = spec.format.fields[i as usize].kind;
+                    // `ld rd, (rs1)`: an omitted offset is 0.
+                    if kind == OperandKind::Imm32
+                        && t.items.get(k + 1) == Some(&Item::LParen)
+                        && omitted_offset(c)
+                    {
+                        ops[n] = (Opnd::Const(0), c.here());
+                        n += 1;
+                        continue;
+                    }
+                    if c.at_end() {
+                        return Err(SyntaxError::new(
+                            c.here(),
+                            format!("`{}` needs more operands", spec.mnemonic),
+                        )
+                        .help(syntax()));
+                    }
+                    ops[n] = self.operand(c, kind)?;
+                    n += 1;
+                }
+            }
+        }
+        if !c.at_end() {
+            return Err(c.unexpected("the end of the instruction").help(syntax()));
+        }
+        let suffix_span = suffix_spans(name, span);
+        self.emit_instruction(spec, &suffixes, suffix_span, &ops[..n], span)
+    }
+
+    /// Reads one operand of kind `kind`.
+    fn operand<'a>(&mut self, c: &mut Cursor<'a>, kind: OperandKind) -> PResult<(Opnd<'a>, Span)> {
+        let t = *c.peek().expect("the caller checked for the end");
+        let span = c.span(&t);
+        if kind.is_name() {
+            if t.kind != Kind::Ident {
+                return Err(c.unexpected(&kind.describe()));
+            }
+            c.bump();
+            return Ok((Opnd::Name(c.slice(&t)), span));
+        }
+        if kind == OperandKind::Sem && t.kind == Kind::Ident && is_sem_name(c.slice(&t)) {
+            c.bump();
+            return Ok((Opnd::Name(c.slice(&t)), span));
+        }
+        // Fast path: a lone number.
+        if matches!(t.kind, Kind::Int | Kind::Char) && is_operand_end(c.peek_kind_at(1)) {
+            c.bump();
+            return Ok((Opnd::Const(t.value as i64), span));
+        }
+        if t.kind == Kind::Ident && isa::Reg::from_name(c.slice(&t)).is_some() {
+            return Err(SyntaxError::new(
+                span,
+                format!(
+                    "expected {}, found register `{}`",
+                    kind.describe(),
+                    c.slice(&t)
+                ),
+            ));
+        }
+        let mut modifier = Modifier::None;
+        if t.kind == Kind::Percent
+            && c.peek_kind_at(1) == Some(Kind::Ident)
+            && c.peek_kind_at(2) == Some(Kind::LParen)
+        {
+            let which = c.slice(&c.toks[c.pos + 1]);
+            modifier = match which {
+                "hi" => Modifier::Hi,
+                "lo" => Modifier::Lo,
+                _ => {
+                    return Err(SyntaxError::new(
+                        c.span(&c.toks[c.pos + 1]),
+                        format!("unknown modifier `%{which}`"),
+                    )
+                    .help("the modifiers are `%hi(value)` and `%lo(value)`"));
+                }
+            };
+            if kind != OperandKind::Imm32 {
+                return Err(SyntaxError::new(
+                    span,
+                    format!(
+                        "`%{which}` applies to 32-bit immediates, not to a {}",
+                        kind.describe()
+                    ),
+                ));
+            }
+            c.bump();
+            c.bump();
+        }
+        let mut e = Expr::default();
+        let start = c.here();
+        if modifier == Modifier::None {
+            expr::parse(c, self, &mut e)?;
+        } else {
+            c.expect(Kind::LParen, "`(`")?;
+            expr::parse(c, self, &mut e)?;
+            c.expect(Kind::RParen, "`)`")?;
+        }
+        let whole = start.to(e.span());
+        let val = expr::eval(&e, self)?;
+        if let (Some(Val::Abs(v)), Modifier::None) = (val, modifier) {
+            return Ok((Opnd::Const(v), whole));
+        }
+        Ok((
+            Opnd::Expr {
+                expr: Box::new(e),
+                val,
+                modifier,
+            },
+            whole,
+        ))
+    }
+
+    /// Builds and emits one instruction, leaving fixups for values not known yet.
+    fn emit_instruction(
+        &mut self,
+        spec: &'static InstrSpec,
+        suffixes: &[&str],
+        suffix_spans: [Span; 2],
+        ops: &[(Opnd<'_>, Span)],
+        span: Span,
+    ) -> PResult<()> {
+        let section = self.section();
+        let sec = &self.sections[section.0 as usize];
+        if !sec.placement.executable {
+            return Err(SyntaxError::new(
+                span,
+                format!(
+                    "instruction in section `{}`, which is not executable",
+                    sec.name
+                ),
+            )
+            .help("put code in `.text` (or a `.text.name` section)"));
+        }
+        let pc = sec.size;
+        if pc % isa::abi::INSTRUCTION_BYTES != 0 {
+            return Err(SyntaxError::new(
+                span,
+                format!(
+                    "instruction at offset {pc:#x} of `{}` is not 8-byte aligned",
+                    sec.name
+                ),
+            )
+            .help("every instruction is one 64-bit word; add `.balign 8` before it"));
+        }
+        let mut values: [Value<'_>; 8] = [Value::Int(0); 8];
+        let ns = suffixes.len();
+        for (i, s) in suffixes.iter().enumerate() {
+            values[i] = Value::Name(s);
+        }
+        let mut fix: Option<(FixKind, Option<Box<Expr>>, Span)> = None;
+        let mut rebuild = false;
+        for (j, (op, op_span)) in ops.iter().enumerate() {
+            let field = &spec.format.fields[ns + j];
+            values[ns + j] = match op {
+                Opnd::Name(n) => Value::Name(n),
+                Opnd::Const(v) if field.kind == OperandKind::Target => {
+                    // An absolute code address: the distance is known once `.text` is placed.
+                    fix = Some((
+                        FixKind::Target,
+                        Some(Box::new(const_expr(*v, *op_span))),
+                        *op_span,
+                    ));
+                    Value::Int(pc as i64)
+                }
+                Opnd::Const(v) => Value::Int(*v),
+                Opnd::Expr {
+                    expr,
+                    val,
+                    modifier,
+                } => match (field.kind, modifier, val) {
+                    (
+                        OperandKind::Target,
+                        _,
+                        Some(Val::Rel {
+                            base: RelBase::Section(s),
+                            offset,
+                        }),
+                    ) if *s == section => Value::Int(*offset),
+                    (OperandKind::Target, _, _) => {
+                        fix = Some((FixKind::Target, Some(expr.clone()), *op_span));
+                        Value::Int(pc as i64)
+                    }
+                    (_, Modifier::Hi, Some(Val::Abs(v))) => {
+                        Value::Int(isa::abi::hi32(*v as u64) as i32 as i64)
+                    }
+                    (_, Modifier::Lo, Some(Val::Abs(v))) => Value::Int(*v as u32 as i32 as i64),
+                    (_, Modifier::Hi, _) => {
+                        fix = Some((FixKind::Hi32, Some(expr.clone()), *op_span));
+                        Value::Int(0)
+                    }
+                    (_, Modifier::Lo, _) => {
+                        fix = Some((FixKind::Lo32, Some(expr.clone()), *op_span));
+                        Value::Int(0)
+                    }
+                    (_, Modifier::None, _) => {
+                        rebuild = true;
+                        Value::Int(0)
+                    }
+                },
+            };
+        }
+        let count = ns + ops.len();
+        let inst = Instruction::build(spec, &values[..count], pc).map_err(|(i, e)| {
+            let at = if i < ns {
+                suffix_spans[i.min(1)]
+            } else {
+                ops.get(i - ns).map_or(span, |o| o.1)
+            };
+            let field = spec.format.fields.get(i).map_or("", |f| f.name);
+            let mut err =
+                SyntaxError::new(at, format!("operand `{field}` of `{}`: {e}", spec.mnemonic));
+            if let (isa::OperandError::BadName { found, .. }, OperandKind::Csr) = (
+                &e,
+                spec.format
+                    .fields
+                    .get(i)
+                    .map(|f| f.kind)
+                    .unwrap_or(OperandKind::Reg),
+            ) && let Some(s) = did_you_mean(found, isa::Csr::ALL.iter().map(|c| c.name()))
+            {
+                err = err.help(format!("did you mean `{s}`?"));
+            }
+            err
+        })?;
+        self.emit_word(inst.encode(), span)?;
+        let expansion = self.expansion;
+        if rebuild {
+            let values: Vec<FixValue> = (0..count)
+                .map(|i| {
+                    if i < ns {
+                        return FixValue::Name(suffixes[i].into());
+                    }
+                    match &ops[i - ns] {
+                        (Opnd::Name(n), _) => FixValue::Name((*n).into()),
+                        (Opnd::Const(v), _) => FixValue::Int(*v),
+                        (Opnd::Expr { expr, .. }, s) => FixValue::Expr(expr.clone(), *s),
+                    }
+                })
+                .collect();
+            self.fixups.push(Fixup {
+                section,
+                offset: pc,
+                kind: FixKind::Rebuild { spec, values },
+                expr: None,
+                span,
+                expansion,
+            });
+        } else if let Some((kind, expr, op_span)) = fix {
+            self.fixups.push(Fixup {
+                section,
+                offset: pc,
+                kind,
+                expr,
+                span: op_span,
+                expansion,
+            });
+        }
+        Ok(())
+    }
+
+    /// The pseudo-instructions of docs/isa.md.
+    fn pseudo(&mut self, name: &str, span: Span, c: &mut Cursor<'_>) -> PResult<()> {
+        use OperandKind::{Imm32 as I, Reg as R, Target as T};
+        let shape: &[OperandKind] = match name {
+            "nop" | "ret" => &[],
+            "mv" | "not" | "neg" => &[R, R],
+            "li" | "la" => &[R, I],
+            "j" | "call" => &[T],
+            "jr" => &[R],
+            "beqz" | "bnez" => &[R, T],
+            _ => &[R, R, T],
+        };
+        let syntax = match name {
+            "nop" | "ret" => name.to_string(),
+            "mv" | "not" | "neg" => format!("{name} rd, rs"),
+            "li" => "li rd, value".into(),
+            "la" => "la rd, symbol".into(),
+            "j" | "call" => format!("{name} target"),
+            "jr" => "jr rs".into(),
+            "beqz" | "bnez" => format!("{name} rs, target"),
+            _ => format!("{name} rs1, rs2, target"),
+        };
+        let mut ops: Vec<(Opnd<'_>, Span)> = Vec::with_capacity(3);
+        for (k, &kind) in shape.iter().enumerate() {
+            if k > 0 && !c.eat(Kind::Comma) {
+                let e = if c.at_end() {
+                    SyntaxError::new(c.here(), format!("`{name}` needs more operands"))
+                } else {
+                    c.unexpected("`,`")
+                };
+                return Err(e.help(format!("the syntax is `{syntax}`")));
+            }
+            if c.at_end() {
+                return Err(
+                    SyntaxError::new(c.here(), format!("`{name}` needs more operands"))
+                        .help(format!("the syntax is `{syntax}`")),
+                );
+            }
+            let op = if name == "li" || name == "la" {
+                if kind == I {
+                    self.wide_operand(c)?
+                } else {
+                    self.operand(c, kind)?
+                }
+            } else {
+                self.operand(c, kind)?
+            };
+            ops.push(op);
+        }
+        if !c.at_end() {
+            return Err(c
+                .unexpected("the end of the instruction")
+                .help(format!("the syntax is `{syntax}`")));
+        }
+        let x0 = (Opnd::Name("x0"), span);
+        let ra = (Opnd::Name("ra"), span);
+        let zero = (Opnd::Const(0), span);
+        let spec = |m: &str| {
+            isa::lookup(m)
+                .expect("pseudo-instructions expand to table rows")
+                .0
+        };
+        let none = [span, span];
+        match name {
+            "nop" => self.emit_instruction(spec("addi"), &[], none, &[x0.clone(), x0, zero], span),
+            "mv" => self.emit_instruction(
+                spec("addi"),
+                &[],
+                none,
+                &[ops[0].clone(), ops[1].clone(), zero],
+                span,
+            ),
+            "not" => self.emit_instruction(
+                spec("xori"),
+                &[],
+                none,
+                &[ops[0].clone(), ops[1].clone(), (Opnd::Const(-1), span)],
+                span,
+            ),
+            "neg" => self.emit_instruction(
+                spec("sub"),
+                &[],
+                none,
+                &[ops[0].clone(), x0, ops[1].clone()],
+                span,
+            ),
+            "li" | "la" => {
+                let (rd, (value, vspan)) = (ops[0].clone(), ops[1].clone());
+                match value {
+                    Opnd::Const(v) if name == "li" && i32::try_from(v).is_ok() => self
+                        .emit_instruction(
+                            spec("addi"),
+                            &[],
+                            none,
+                            &[rd, x0, (Opnd::Const(v), vspan)],
+                            span,
+                        ),
+                    Opnd::Const(v) => {
+                        let hi = isa::abi::hi32(v as u64) as i32 as i64;
+                        let lo = v as u32 as i32 as i64;
+                        self.emit_instruction(
+                            spec("lui"),
+                            &[],
+                            none,
+                            &[rd.clone(), (Opnd::Const(hi), vspan)],
+                            span,
+                        )?;
+                        self.emit_instruction(
+                            spec("addi"),
+                            &[],
+                            none,
+                            &[rd.clone(), rd, (Opnd::Const(lo), vspan)],
+                            span,
+                        )
+                    }
+                    Opnd::Expr { expr, val, .. } => {
+                        let hi = Opnd::Expr {
+                            expr: expr.clone(),
+                            val,
+                            modifier: Modifier::Hi,
+                        };
+                        let lo = Opnd::Expr {
+                            expr,
+                            val,
+                            modifier: Modifier::Lo,
+                        };
+                        self.emit_instruction(
+                            spec("lui"),
+                            &[],
+                            none,
+                            &[rd.clone(), (hi, vspan)],
+                            span,
+                        )?;
+                        self.emit_instruction(
+                            spec("addi"),
+                            &[],
+                            none,
+                            &[rd.clone(), rd, (lo, vspan)],
+                            span,
+                        )
+                    }
+                    Opnd::Name(_) => unreachable!("wide operands are values"),
+                }
+            }
+            "j" => self.emit_instruction(spec("jal"), &[], none, &[x0, ops[0].clone()], span),
+            "call" => self.emit_instruction(spec("jal"), &[], none, &[ra, ops[0].clone()], span),
+            "jr" => {
+                self.emit_instruction(spec("jalr"), &[], none, &[x0, ops[0].clone(), zero], span)
+            }
+            "ret" => self.emit_instruction(spec("jalr"), &[], none, &[x0, ra, zero], span),
+            "beqz" | "bnez" => {
+                let m = if name == "beqz" { "beq" } else { "bne" };
+                self.emit_instruction(
+                    spec(m),
+                    &[],
+                    none,
+                    &[ops[0].clone(), x0, ops[1].clone()],
+                    span,
+                )
+            }
+            _ => {
+                let m = match name {
+                    "bgt" => "blt",
+                    "ble" => "bge",
+                    "bgtu" => "bltu",
+                    _ => "bgeu",
+                };
+                self.emit_instruction(
+                    spec(m),
+                    &[],
+                    none,
+                    &[ops[1].clone(), ops[0].clone(), ops[2].clone()],
+                    span,
+                )
+            }
+        }
+    }
+
+    /// The value of `li`/`la`: any 64-bit constant or address.
+    fn wide_operand<'a>(&mut self, c: &mut Cursor<'a>) -> PResult<(Opnd<'a>, Span)> {
+        let t = *c.peek().expect("checked by the caller");
+        if t.kind == Kind::Ident && isa::Reg::from_name(c.slice(&t)).is_some() {
+            return Err(SyntaxError::new(
+                c.span(&t),
+                format!("expected a value, found register `{}`", c.slice(&t)),
+            )
+            .help("to copy a register, write `mv rd, rs`"));
+        }
+        let start = c.here();
+        let mut e = Expr::default();
+        expr::parse(c, self, &mut e)?;
+        let whole = start.to(e.span());
+        let val = expr::eval(&e, self)?;
+        Ok(match val {
+            Some(Val::Abs(v)) => (Opnd::Const(v), whole),
+            _ => (
+                Opnd::Expr {
+                    expr: Box::new(e),
+                    val,
+                    modifier: Modifier::None,
+                },
+                whole,
+            ),
+        })
+    }
+}
+
+/// True when the cursor is at `(reg)`, the base of a load or store with no offset.
+fn omitted_offset(c: &Cursor<'_>) -> bool {
+    c.peek_kind() == Some(Kind::LParen)
+        && c.peek_kind_at(1) == Some(Kind::Ident)
+        && c.peek_kind_at(2) == Some(Kind::RParen)
+        && isa::Reg::from_name(c.slice(&c.toks[c.pos + 1])).is_some()
+}
+
+fn is_operand_end(k: Option<Kind>) -> bool {
+    matches!(k, None | Some(Kind::Comma | Kind::LParen | Kind::RParen))
+}
+
+fn is_sem_name(s: &str) -> bool {
+    s.len() > 1 && s.starts_with('s') && s[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
+fn const_expr(v: i64, span: Span) -> Expr {
+    Expr {
+        nodes: vec![(crate::expr::Node::Int(v), span)],
+    }
+}
+
+/// The spans of a mnemonic's suffixes (`vcvt.bf16.fp32`: `bf16`, `fp32`), the last two of
+/// its dot-separated parts, for messages about them.
+fn suffix_spans(name: &str, span: Span) -> [Span; 2] {
+    let dots: Vec<usize> = name.match_indices('.').map(|(i, _)| i).collect();
+    let spans: Vec<Span> = dots
+        .iter()
+        .enumerate()
+        .map(|(k, &d)| {
+            let end = dots.get(k + 1).copied().unwrap_or(name.len());
+            Span::new(
+                span.file,
+                span.start + d as u32 + 1,
+                span.start + end as u32,
+            )
+        })
+        .collect();
+    match spans.len() {
+        0 => [span, span],
+        1 => [spans[0], spans[0]],
+        n => [spans[n - 2], spans[n - 1]],
+    }
+}
+
+/// "unknown instruction", with a suggestion.
+fn unknown_mnemonic<'a>(
+    name: &'a str,
+    span: Span,
+    macros: impl Iterator<Item = &'a str>,
+) -> SyntaxError {
+    let mut e = SyntaxError::new(span, format!("unknown instruction `{name}`"));
+    // A known mnemonic with a wrong or missing suffix.
+    let base = name.split('.').next().unwrap_or(name);
+    if let Some(spec) = isa::INSTRUCTIONS
+        .iter()
+        .find(|s| s.mnemonic == base && s.format.suffix_count() > 0)
+    {
+        let kinds: Vec<String> = spec.format.fields[..spec.format.suffix_count()]
+            .iter()
+            .map(|f| f.kind.describe())
+            .collect();
+        return e.help(format!(
+            "`{base}` takes {} suffix{}: {}, as in `{}`",
+            kinds.len(),
+            if kinds.len() == 1 { "" } else { "es" },
+            kinds.join("; "),
+            template(spec).syntax
+        ));
+    }
+    let mut candidates: Vec<&str> = isa::text::mnemonics()
+        .chain(PSEUDOS.iter().copied())
+        .collect();
+    candidates.extend(macros);
+    if let Some(s) = did_you_mean(name, candidates.iter().copied()) {
+        e = e.help(format!("did you mean `{s}`?"));
+    } else if name.starts_with('.') {
+        e = e.help("directives start with `.`; this one is unknown");
+    }
+    e
+}

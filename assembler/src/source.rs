@@ -1,0 +1,291 @@
+//! Source text: the files read, the texts made by macro expansion, spans into them, and the chain
+//! of `.include`s and macro invocations each statement came through.
+
+use codespan_reporting::files::{Error as FilesError, Files};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+/// A source text in a [`SourceMap`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A byte range of one source text.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub const fn new(file: FileId, start: u32, end: u32) -> Span {
+        Span { file, start, end }
+    }
+
+    /// The span from the start of `self` to the end of `other` (same file).
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    pub fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// Where a statement came from when it is not plain text of an input file: an index into
+/// [`SourceMap::expansions`]; [`ExpansionId::NONE`] for input text.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub struct ExpansionId(pub u32);
+
+impl ExpansionId {
+    pub const NONE: ExpansionId = ExpansionId(0);
+}
+
+/// How text was brought in.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum ExpansionKind {
+    /// `.include "file"`.
+    Include,
+    /// An invocation of the macro with this name.
+    Macro(String),
+    /// The body of a `.rept` or `.irp` block.
+    Repeat,
+}
+
+/// One step of the chain: what brought the text in, where, and what brought that in.
+#[derive(Clone, Debug)]
+pub struct Expansion {
+    pub kind: ExpansionKind,
+    /// The directive or invocation.
+    pub at: Span,
+    pub parent: ExpansionId,
+}
+
+/// One source text.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The name shown in messages (the path as given, or the defining file of a macro).
+    pub name: String,
+    /// The path it was read from, for resolving `.include` and `.incbin` relative to it.
+    pub path: Option<PathBuf>,
+    pub text: Arc<str>,
+    /// Line number of the text's first line minus one: macro expansions carry the line numbers
+    /// of the definition they were made from.
+    pub first_line: usize,
+    line_starts: OnceLock<Vec<usize>>,
+}
+
+impl SourceFile {
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts
+            .get_or_init(|| codespan_reporting::files::line_starts(&self.text).collect())
+    }
+
+    /// 1-based line and column of a byte offset.
+    pub fn location(&self, offset: usize) -> (usize, usize) {
+        let starts = self.line_starts();
+        let line = starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+            .min(starts.len().saturating_sub(1));
+        let start = starts.get(line).copied().unwrap_or(0);
+        let end = offset.min(self.text.len());
+        let col = self
+            .text
+            .get(start..end)
+            .map_or(1, |s| s.chars().count() + 1);
+        (line + 1 + self.first_line, col)
+    }
+}
+
+/// Every source text of one assembly, and the expansion chains.
+#[derive(Debug)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+    expansions: Vec<Expansion>,
+}
+
+impl Default for SourceMap {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SourceMap {
+    pub fn new() -> SourceMap {
+        SourceMap {
+            files: Vec::new(),
+            // Index 0 stands for "no expansion".
+            expansions: vec![Expansion {
+                kind: ExpansionKind::Include,
+                at: Span::new(FileId(0), 0, 0),
+                parent: ExpansionId::NONE,
+            }],
+        }
+    }
+
+    /// Adds a text and returns its id.
+    pub fn add(&mut self, name: String, path: Option<PathBuf>, text: Arc<str>) -> FileId {
+        self.add_at_line(name, path, text, 0)
+    }
+
+    /// Adds a text whose first line is line `first_line + 1` of `name`.
+    pub fn add_at_line(
+        &mut self,
+        name: String,
+        path: Option<PathBuf>,
+        text: Arc<str>,
+        first_line: usize,
+    ) -> FileId {
+        self.files.push(SourceFile {
+            name,
+            path,
+            text,
+            first_line,
+            line_starts: OnceLock::new(),
+        });
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn text(&self, id: FileId) -> &Arc<str> {
+        &self.file(id).text
+    }
+
+    /// The text a span covers.
+    pub fn slice(&self, span: Span) -> &str {
+        self.file(span.file).text.get(span.range()).unwrap_or("")
+    }
+
+    /// `name:line:col` of a span's start.
+    pub fn describe(&self, span: Span) -> String {
+        let f = self.file(span.file);
+        let (line, col) = f.location(span.start as usize);
+        format!("{}:{line}:{col}", f.name)
+    }
+
+    pub fn add_expansion(
+        &mut self,
+        kind: ExpansionKind,
+        at: Span,
+        parent: ExpansionId,
+    ) -> ExpansionId {
+        self.expansions.push(Expansion { kind, at, parent });
+        ExpansionId(self.expansions.len() as u32 - 1)
+    }
+
+    pub fn expansion(&self, id: ExpansionId) -> Option<&Expansion> {
+        if id == ExpansionId::NONE {
+            None
+        } else {
+            self.expansions.get(id.0 as usize)
+        }
+    }
+
+    /// How deep `id` is nested.
+    pub fn depth(&self, mut id: ExpansionId) -> usize {
+        let mut depth = 0;
+        while let Some(e) = self.expansion(id) {
+            depth += 1;
+            id = e.parent;
+        }
+        depth
+    }
+
+    /// The directory `.include` and `.incbin` paths in `file` are relative to.
+    pub fn directory_of(&self, file: FileId) -> Option<&Path> {
+        self.file(file).path.as_deref().and_then(Path::parent)
+    }
+}
+
+impl<'a> Files<'a> for SourceMap {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        self.files
+            .get(id.0 as usize)
+            .map(|f| f.name.as_str())
+            .ok_or(FilesError::FileMissing)
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        self.files
+            .get(id.0 as usize)
+            .map(|f| &*f.text)
+            .ok_or(FilesError::FileMissing)
+    }
+
+    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
+        let f = self
+            .files
+            .get(id.0 as usize)
+            .ok_or(FilesError::FileMissing)?;
+        let starts = f.line_starts();
+        Ok(starts
+            .partition_point(|&s| s <= byte_index)
+            .saturating_sub(1))
+    }
+
+    fn line_number(&'a self, id: FileId, line_index: usize) -> Result<usize, FilesError> {
+        let f = self
+            .files
+            .get(id.0 as usize)
+            .ok_or(FilesError::FileMissing)?;
+        Ok(line_index + 1 + f.first_line)
+    }
+
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
+        let f = self
+            .files
+            .get(id.0 as usize)
+            .ok_or(FilesError::FileMissing)?;
+        let starts = f.line_starts();
+        let start = *starts.get(line_index).ok_or(FilesError::LineTooLarge {
+            given: line_index,
+            max: starts.len().saturating_sub(1),
+        })?;
+        let end = starts.get(line_index + 1).copied().unwrap_or(f.text.len());
+        Ok(start..end)
+    }
+}
+
+/// Where `.include` and `.incbin` read files from. The assembler reads nothing else.
+pub trait Loader {
+    fn load(&self, path: &Path) -> std::io::Result<Vec<u8>>;
+}
+
+/// Reads files from the file system.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FileSystem;
+
+impl Loader for FileSystem {
+    fn load(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+}
+
+/// Serves files from memory (tests, fuzzing): no file-system access at all.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryFiles {
+    pub files: Vec<(PathBuf, Vec<u8>)>,
+}
+
+impl Loader for MemoryFiles {
+    fn load(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.files
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, data)| data.clone())
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+    }
+}

@@ -1,0 +1,102 @@
+//! `zw asm`: assemble and link source files into one executable.
+
+use super::{Color, EXIT_ASSEMBLY, EXIT_IO, EXIT_OK};
+use assembler::{Assembler, Options};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Assemble ZW source files and link them into one ELF executable.
+///
+/// Each file is assembled on its own (its labels are local unless `.global`) and the results are
+/// linked: sections of the same name are joined and placed by the chip's memory map (`.text` in
+/// instruction memory, `.data`/`.rodata`/`.bss` in each tile's scratchpad, `.l2*` in L2, `.hbm*`
+/// in HBM), symbols are resolved across files, and execution starts at `_start`.
+#[derive(clap::Args)]
+#[command(after_help = "\
+Examples:
+  zw asm hello.s -o hello.elf            assemble one file
+  zw asm main.s gemm.s -o gemm.elf       link two files; .global symbols are shared
+  zw asm -I lib kernel.s -o kernel.elf   look for .include files in lib/ too
+  zw asm --defsym TILES=16 k.s -o k.elf  define a symbol before assembling
+
+On any error every message is printed (file:line:col, the line, a caret), the exit
+code is 3, and no output file is written.")]
+pub struct Args {
+    /// Assembly source files.
+    #[arg(required = true, value_name = "FILE")]
+    inputs: Vec<PathBuf>,
+    /// The executable to write.
+    #[arg(short, long, value_name = "FILE", default_value = "a.out")]
+    output: PathBuf,
+    /// Also look for `.include` and `.incbin` files in DIR (repeatable).
+    #[arg(short = 'I', long = "include-dir", value_name = "DIR")]
+    include_dirs: Vec<PathBuf>,
+    /// Define the symbol NAME as VALUE before each file (repeatable).
+    #[arg(long, value_name = "NAME=VALUE", value_parser = parse_defsym)]
+    defsym: Vec<(String, i64)>,
+    /// When to colour messages.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: Color,
+}
+
+fn parse_defsym(s: &str) -> Result<(String, i64), String> {
+    let (name, value) = s.split_once('=').ok_or("expected NAME=VALUE")?;
+    let value = value.trim();
+    let parsed = if let Some(hex) = value.strip_prefix("0x") {
+        u64::from_str_radix(hex, 16)
+            .map(|v| v as i64)
+            .map_err(|e| e.to_string())
+    } else {
+        value.parse::<i64>().map_err(|e| e.to_string())
+    };
+    Ok((
+        name.trim().to_string(),
+        parsed.map_err(|e| format!("`{value}`: {e}"))?,
+    ))
+}
+
+pub fn run(args: Args) -> u8 {
+    let mut err = super::stderr(args.color);
+    let options = Options {
+        include_dirs: args.include_dirs,
+        defines: args.defsym,
+        ..Options::default()
+    };
+    let mut asm = Assembler::new(options);
+    for path in &args.inputs {
+        if let Err(e) = asm.add_file(path) {
+            let _ = writeln!(err, "error: cannot read `{}`: {e}", path.display());
+            return EXIT_IO;
+        }
+    }
+    match asm.assemble() {
+        Err(report) => {
+            let _ = report.render(&mut err);
+            EXIT_ASSEMBLY
+        }
+        Ok(out) => {
+            let _ = out.warnings.render(&mut err);
+            let elf = out.image.to_elf();
+            match write_atomically(&args.output, &elf) {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    let _ = writeln!(err, "error: cannot write `{}`: {e}", args.output.display());
+                    EXIT_IO
+                }
+            }
+        }
+    }
+}
+
+/// Writes the whole file or nothing: a temporary file in the same directory, renamed into place.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
