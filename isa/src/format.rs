@@ -7,7 +7,7 @@
 
 use crate::csr::Csr;
 use crate::operand::*;
-use crate::spec::{DecodeError, FieldCheck, FieldSpec, FormatSpec};
+use crate::spec::{DecodeReason, DecodeRow, FieldSpec, FormatSpec};
 use core::fmt;
 
 const fn mask(width: u32) -> u64 {
@@ -43,23 +43,14 @@ macro_rules! formats {
                 0 $(| (self.$field.to_bits() << $lo))*
             }
 
-            /// The fields whose values the ISA partly leaves undefined (at most two per format),
-            /// for the decoder's table; unused slots accept everything.
+            /// The decoder's row for this format.
             #[allow(unused_mut)]
-            pub(crate) const CHECKS: [FieldCheck; 2] = {
-                let mut checks = [FieldCheck::ANY; 2];
-                let mut n = 0;
+            pub(crate) const ROW: DecodeRow = {
+                let mut row = DecodeRow::new(Self::USED);
                 $(if let Some(defined) = <$ty as FieldBits>::DEFINED {
-                    assert!(n < 2, "the decoder's table tests at most two fields per format");
-                    checks[n] = FieldCheck {
-                        shift: $lo,
-                        mask: mask(<$ty as Field>::WIDTH),
-                        defined,
-                    };
-                    n += 1;
+                    row = row.testing($lo, <$ty as Field>::WIDTH, defined);
                 })*
-                let _ = n;
-                checks
+                row
             };
 
             /// The fields of a word the decoder's table accepts.
@@ -74,17 +65,16 @@ macro_rules! formats {
             /// The fields of `word`, or why it has none: its reserved bits, else the index and
             /// value of the first undefined field. The decoder's exact path for rejected words.
             #[allow(unused_variables, unused_mut, unused_assignments)]
-            pub(crate) fn decode_exactly(word: u64) -> Result<Self, DecodeError> {
-                let opcode = word as u8;
+            pub(crate) fn decode_exactly(word: u64) -> Result<Self, DecodeReason> {
                 let bits = word & !Self::USED;
                 if bits != 0 {
-                    return Err(DecodeError::ReservedBits { opcode, bits });
+                    return Err(DecodeReason::ReservedBits { bits });
                 }
-                let mut field = 0u8;
+                let mut field = 0;
                 $(
                     let value = (word >> $lo) & mask(<$ty as Field>::WIDTH);
                     if !<$ty as FieldBits>::is_defined(value) {
-                        return Err(DecodeError::InvalidField { opcode, field, value });
+                        return Err(DecodeReason::InvalidField { field, value });
                     }
                     field += 1;
                 )*

@@ -21,7 +21,7 @@ pub mod trap;
 pub use csr::Csr;
 pub use dtype::DType;
 pub use operand::{Context, OperandError, OperandKind, Reg, Value};
-pub use spec::{DecodeError, InstrSpec, TimingClass};
+pub use spec::{DecodeError, DecodeReason, InstrSpec, TimingClass};
 pub use table::{INSTRUCTIONS, Instruction, spec_of};
 pub use text::{disassemble, lookup};
 pub use trap::Cause;

@@ -1,6 +1,7 @@
 //! The shapes of the table's rows: formats, fields, instructions, timing classes, decode errors.
 
 use crate::operand::OperandKind;
+use core::fmt;
 
 /// One operand's encoding field.
 #[derive(Clone, Copy, Debug)]
@@ -21,56 +22,75 @@ impl FieldSpec {
     }
 }
 
-/// One test of the decoder's table: the field `(word >> shift) & mask` must be a value in the
-/// set `defined` (bit `v` set when `v` is defined; values from 64 up are never defined).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct FieldCheck {
-    pub shift: u32,
-    pub mask: u64,
-    pub defined: u64,
-}
-
-impl FieldCheck {
-    /// A test every word passes.
-    pub const ANY: FieldCheck = FieldCheck {
-        shift: 0,
-        mask: 0,
-        defined: 1,
-    };
-    /// A test no word passes.
-    pub const NONE: FieldCheck = FieldCheck {
-        shift: 0,
-        mask: 0,
-        defined: 0,
-    };
-
-    /// True when `word`'s field holds a defined value. Branch-free.
-    #[inline(always)]
-    pub fn accepts(&self, word: u64) -> bool {
-        let bits = (word >> self.shift) & self.mask;
-        (bits < 64) & ((self.defined >> (bits & 63)) & 1 == 1)
-    }
-}
-
-/// What the decoder tests for one opcode before it builds the instruction.
+/// What the decoder tests for one opcode before it builds the instruction, without branching.
+///
+/// The field plan (see [`crate::format`]) puts every field that has undefined values at bit 28 or
+/// bit 32, so two 6-bit windows there cover them all: a word is accepted when it has no bit of
+/// `zero` set and each window's value is in that window's `defined` set. Bits of a tested field
+/// above its window go into `zero` (a CSR number's high bits: every CSR number is below 64).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct DecodeRow {
-    /// Bits the opcode and fields use; every other bit must be zero.
-    pub used: u64,
-    pub checks: [FieldCheck; 2],
+    /// Bits that must be zero: the reserved bits, and tested fields' bits above their window.
+    pub zero: u64,
+    /// For each window, bit `v` set when the window value `v` holds a defined field value.
+    pub defined: [u64; 2],
 }
 
 impl DecodeRow {
+    /// Where the two windows start.
+    pub const WINDOWS: [u32; 2] = [28, 32];
+
     /// The row of an opcode no instruction has: it accepts no word.
     pub const UNKNOWN: DecodeRow = DecodeRow {
-        used: u64::MAX,
-        checks: [FieldCheck::NONE, FieldCheck::ANY],
+        zero: u64::MAX,
+        defined: [0; 2],
     };
 
-    /// True when `word` has no reserved bit set and the row's fields hold defined values.
+    /// The row of a format using the bits `used`, before any field is tested.
+    pub const fn new(used: u64) -> DecodeRow {
+        DecodeRow {
+            zero: !used,
+            defined: [u64::MAX; 2],
+        }
+    }
+
+    /// The row that also tests the field at bits `lo..lo + width` against the set `defined`
+    /// (over 0..64, as [`crate::operand::FieldBits::DEFINED`]). Fails to compile when the field
+    /// does not start a window, or a window already tests another field.
+    pub const fn testing(mut self, lo: u32, width: u32, defined: u64) -> DecodeRow {
+        let w = if lo == Self::WINDOWS[0] {
+            0
+        } else if lo == Self::WINDOWS[1] {
+            1
+        } else {
+            panic!("a field with undefined values must start at bit 28 or 32")
+        };
+        assert!(
+            self.defined[w] == u64::MAX,
+            "one field with undefined values per window"
+        );
+        let inside = if width < 6 { width } else { 6 };
+        if width > 6 {
+            self.zero |= (u64::MAX >> (64 - (width - 6))) << (lo + 6);
+        }
+        let mut set = 0;
+        let mut v = 0;
+        while v < 64 {
+            if (defined >> (v & ((1 << inside) - 1))) & 1 == 1 {
+                set |= 1 << v;
+            }
+            v += 1;
+        }
+        self.defined[w] = set;
+        self
+    }
+
+    /// True when `word` passes the row's tests.
     #[inline(always)]
     pub fn accepts(&self, word: u64) -> bool {
-        (word & !self.used == 0) & self.checks[0].accepts(word) & self.checks[1].accepts(word)
+        let a = self.defined[0] >> ((word >> Self::WINDOWS[0]) & 63);
+        let b = self.defined[1] >> ((word >> Self::WINDOWS[1]) & 63);
+        (word & self.zero == 0) & (a & b & 1 == 1)
     }
 }
 
@@ -239,31 +259,55 @@ pub struct InstrSpec {
     pub traps: &'static str,
 }
 
-/// Why a word is not an instruction. Small (16 bytes) and free of names, so a decode result stays
-/// cheap to return; [`DecodeError::mnemonic`] and [`DecodeError::field_name`] look the names up.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
-pub enum DecodeError {
-    #[error("unknown opcode {opcode:#04x}")]
-    UnknownOpcode { opcode: u8 },
-    #[error("`{}` has reserved bits set: {bits:#018x}", mnemonic_of(*.opcode))]
-    ReservedBits { opcode: u8, bits: u64 },
-    /// `field` indexes the format's [`FormatSpec::fields`].
-    #[error(
-        "`{}` field `{}` holds undefined value {value:#x}",
-        mnemonic_of(*.opcode),
-        field_name_of(*.opcode, *.field)
-    )]
-    InvalidField { opcode: u8, field: u8, value: u64 },
+/// Why a word is not an instruction. It keeps only the word, and works out the reason and the
+/// names when asked, so that decoding stays cheap: with 4-byte alignment and 8 bytes, a
+/// `Result<Instruction, DecodeError>` keeps the error beside the instruction's tag and is no
+/// larger than an [`Instruction`](crate::Instruction) (12 bytes).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct DecodeError {
+    /// The word, low half first.
+    halves: [u32; 2],
+}
+
+/// What is wrong with a word that does not decode.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum DecodeReason {
+    /// No instruction has the opcode (bits 7..0).
+    UnknownOpcode,
+    /// Bits that no field uses are set; `bits` holds them in place.
+    ReservedBits { bits: u64 },
+    /// The field with index `field` in the format's [`FormatSpec::fields`] holds a value the ISA
+    /// leaves undefined.
+    InvalidField { field: usize, value: u64 },
 }
 
 impl DecodeError {
+    /// The error for `word`, which the decoder has rejected.
+    #[inline(always)]
+    pub(crate) const fn new(word: u64) -> DecodeError {
+        DecodeError {
+            halves: [word as u32, (word >> 32) as u32],
+        }
+    }
+
+    /// The word that does not decode.
+    pub const fn word(&self) -> u64 {
+        self.halves[0] as u64 | (self.halves[1] as u64) << 32
+    }
+
     /// The word's opcode (bits 7..0).
     pub const fn opcode(&self) -> u8 {
-        match *self {
-            DecodeError::UnknownOpcode { opcode }
-            | DecodeError::ReservedBits { opcode, .. }
-            | DecodeError::InvalidField { opcode, .. } => opcode,
-        }
+        self.halves[0] as u8
+    }
+
+    /// What is wrong with the word: its opcode, else its reserved bits, else its first field
+    /// that holds an undefined value.
+    pub fn reason(&self) -> DecodeReason {
+        // Only the decoder makes a `DecodeError`, for a word it rejects, and the decoder and the
+        // field-by-field path test the same sets (a test checks that), so there is a reason.
+        crate::table::Instruction::decode_field_by_field(self.word())
+            .err()
+            .unwrap_or(DecodeReason::UnknownOpcode)
     }
 
     /// The mnemonic of the opcode's instruction, if the opcode has one.
@@ -271,31 +315,33 @@ impl DecodeError {
         crate::table::spec_of(self.opcode()).map(|s| s.mnemonic)
     }
 
-    /// The name of the field at fault, for [`DecodeError::InvalidField`].
+    /// The name of the field at fault, when the reason is an undefined field value.
     pub fn field_name(&self) -> Option<&'static str> {
-        match *self {
-            DecodeError::InvalidField { opcode, field, .. } => {
-                let spec = crate::table::spec_of(opcode)?;
-                spec.format.fields.get(field as usize).map(|f| f.name)
+        match self.reason() {
+            DecodeReason::InvalidField { field, .. } => {
+                let spec = crate::table::spec_of(self.opcode())?;
+                spec.format.fields.get(field).map(|f| f.name)
             }
             _ => None,
         }
     }
 }
 
-fn mnemonic_of(opcode: u8) -> String {
-    match crate::table::spec_of(opcode) {
-        Some(spec) => spec.mnemonic.to_string(),
-        None => format!("opcode {opcode:#04x}"),
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mnemonic = self.mnemonic().unwrap_or("?");
+        match self.reason() {
+            DecodeReason::UnknownOpcode => write!(f, "unknown opcode {:#04x}", self.opcode()),
+            DecodeReason::ReservedBits { bits } => {
+                write!(f, "`{mnemonic}` has reserved bits set: {bits:#018x}")
+            }
+            DecodeReason::InvalidField { value, .. } => write!(
+                f,
+                "`{mnemonic}` field `{}` holds undefined value {value:#x}",
+                self.field_name().unwrap_or("?")
+            ),
+        }
     }
 }
 
-fn field_name_of(opcode: u8, field: u8) -> String {
-    DecodeError::InvalidField {
-        opcode,
-        field,
-        value: 0,
-    }
-    .field_name()
-    .map_or_else(|| format!("#{field}"), str::to_string)
-}
+impl std::error::Error for DecodeError {}

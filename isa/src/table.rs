@@ -7,7 +7,7 @@
 
 use crate::format::*;
 use crate::operand::{Context, OperandError, Value};
-use crate::spec::{DecodeError, DecodeRow, InstrSpec, TimingClass};
+use crate::spec::{DecodeError, DecodeReason, DecodeRow, InstrSpec, TimingClass};
 use core::fmt;
 
 macro_rules! instructions {
@@ -33,7 +33,7 @@ macro_rules! instructions {
         /// For each opcode, what the decoder tests before it builds the instruction.
         static DECODE_ROWS: [DecodeRow; 256] = {
             let mut rows = [DecodeRow::UNKNOWN; 256];
-            $(rows[$opcode] = DecodeRow { used: $format::USED, checks: $format::CHECKS };)*
+            $(rows[$opcode] = $format::ROW;)*
             rows
         };
 
@@ -52,25 +52,21 @@ macro_rules! instructions {
             #[inline(always)]
             pub fn decode(word: u64) -> Result<Self, DecodeError> {
                 if !DECODE_ROWS[word as u8 as usize].accepts(word) {
-                    return Err(Self::rejection(word));
+                    return Err(DecodeError::new(word));
                 }
                 Ok(match word as u8 {
                     $($opcode => Self::$variant($format::from_accepted(word)),)*
-                    _ => return Err(Self::rejection(word)),
+                    _ => return Err(DecodeError::new(word)),
                 })
             }
 
-            /// Why the decoder's table rejects `word`, found field by field.
-            #[cold]
-            #[inline(never)]
-            fn rejection(word: u64) -> DecodeError {
-                let rejected = match word as u8 {
+            /// Decodes without the table: the opcode, then the reserved bits, then each field in
+            /// order. What [`DecodeError::reason`] reports.
+            pub(crate) fn decode_field_by_field(word: u64) -> Result<Self, DecodeReason> {
+                match word as u8 {
                     $($opcode => $format::decode_exactly(word).map(Self::$variant),)*
-                    opcode => Err(DecodeError::UnknownOpcode { opcode }),
-                };
-                // The table and the field-by-field path test the same sets (a test checks that
-                // they agree), so a word the table rejects always has a reason here.
-                rejected.err().unwrap_or(DecodeError::UnknownOpcode { opcode: word as u8 })
+                    _ => Err(DecodeReason::UnknownOpcode),
+                }
             }
 
             /// The opcode (bits 7..0).
@@ -261,5 +257,73 @@ impl Instruction {
     /// The mnemonic without suffixes (`vadd`).
     pub fn mnemonic(&self) -> &'static str {
         self.spec().mnemonic
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzz::{SplitMix64, interesting_word};
+
+    fn agree(word: u64) {
+        let exact = Instruction::decode_field_by_field(word);
+        assert_eq!(
+            DECODE_ROWS[word as u8 as usize].accepts(word),
+            exact.is_ok(),
+            "{word:#018x}"
+        );
+        match Instruction::decode(word) {
+            Ok(inst) => assert_eq!(Ok(inst), exact, "{word:#018x}"),
+            Err(e) => {
+                assert_eq!(e.word(), word);
+                assert_eq!(Err(e.reason()), exact, "{word:#018x}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_decode_result_is_no_larger_than_an_instruction() {
+        assert_eq!(
+            size_of::<Result<Instruction, DecodeError>>(),
+            size_of::<Instruction>()
+        );
+        assert_eq!(size_of::<Instruction>(), 12);
+    }
+
+    #[test]
+    fn decode_errors_keep_the_word_and_explain_it() {
+        let add = crate::lookup("add").unwrap().0.opcode as u64;
+        let e = Instruction::decode(add | 1 << 40).unwrap_err();
+        assert_eq!(e.word(), add | 1 << 40);
+        assert_eq!(e.reason(), DecodeReason::ReservedBits { bits: 1 << 40 });
+        assert_eq!((e.mnemonic(), e.field_name()), (Some("add"), None));
+        let csrr = crate::lookup("csrr").unwrap().0.opcode as u64;
+        let e = Instruction::decode(csrr | 0x30 << 32).unwrap_err();
+        assert_eq!(
+            e.reason(),
+            DecodeReason::InvalidField {
+                field: 1,
+                value: 0x30
+            }
+        );
+        assert_eq!(e.field_name(), Some("csr"));
+        let e = Instruction::decode(0xff).unwrap_err();
+        assert_eq!(e.reason(), DecodeReason::UnknownOpcode);
+        assert_eq!(e.mnemonic(), None);
+    }
+
+    #[test]
+    fn the_decoders_table_accepts_exactly_the_words_that_decode_field_by_field() {
+        // Every opcode, with every value of bits 43..28 (both windows, a CSR number, and the
+        // reserved bits around them), then seeded words of every kind.
+        for opcode in 0..=255u64 {
+            for high in 0..1u64 << 16 {
+                agree(opcode | high << 28);
+            }
+        }
+        let mut rng = SplitMix64(0xdec0de);
+        for _ in 0..200_000 {
+            agree(interesting_word(&mut rng));
+        }
     }
 }
