@@ -1,0 +1,2 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|word: u64| isa::fuzz::decode_does_not_panic(word));

@@ -1,0 +1,2 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|inst: isa::Instruction| isa::fuzz::decode_encode_roundtrip(inst));
