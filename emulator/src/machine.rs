@@ -331,3 +331,57 @@ impl Machine {
         crate::stats::collect(self, exit)
     }
 }
+
+/// The architectural state of one tile: what programs can observe.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TileState {
+    /// Chip and tile.
+    pub id: (u32, u32),
+    /// Registers.
+    pub x: [u64; 32],
+    /// The pc.
+    pub pc: u64,
+    /// Instructions retired.
+    pub instret: u64,
+    /// Semaphores.
+    pub sems: Vec<u32>,
+    /// Digest of the scratchpad.
+    pub spad: u64,
+    /// Digest of the accumulator.
+    pub acc: u64,
+}
+
+/// The architectural state of a machine: every tile's, and digests of each chip's L2 and HBM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArchState {
+    /// Every tile, chip by chip.
+    pub tiles: Vec<TileState>,
+    /// Per chip: (L2 digest, HBM digest).
+    pub chips: Vec<(u64, u64)>,
+}
+
+impl Machine {
+    /// The state a program can observe, for comparing runs (reference against cycle-accurate,
+    /// one run against another).
+    pub fn architectural_state(&self) -> ArchState {
+        ArchState {
+            tiles: self
+                .tiles()
+                .map(|t| TileState {
+                    id: (t.chip, t.id),
+                    x: t.core.x,
+                    pc: t.core.pc,
+                    instret: t.core.instret,
+                    sems: t.sems.values().to_vec(),
+                    spad: t.spad.digest(),
+                    acc: t.acc.digest(),
+                })
+                .collect(),
+            chips: self
+                .chips
+                .iter()
+                .map(|c| (c.l2.digest(), c.hbm.digest()))
+                .collect(),
+        }
+    }
+}

@@ -208,11 +208,67 @@ impl Storage {
         Ok(())
     }
 
+    /// A fingerprint of the contents: equal contents give equal digests (a paged memory's
+    /// unwritten pages count as zeros), so runs can be compared without comparing every byte.
+    pub fn digest(&self) -> u64 {
+        let mut h = Digest::default();
+        match &self.kind {
+            Kind::Dense(v) => {
+                for (i, page) in v.chunks(PAGE_BYTES as usize).enumerate() {
+                    if page.iter().any(|&b| b != 0) {
+                        h.page(i as u64, page);
+                    }
+                }
+            }
+            Kind::Paged { pages, overlays } => {
+                let mut keys: Vec<u64> = pages.keys().copied().collect();
+                let first = overlays.iter().map(|o| o.offset / PAGE_BYTES);
+                let last = overlays.iter().map(|o| o.end().div_ceil(PAGE_BYTES));
+                for (a, b) in first.zip(last) {
+                    keys.extend(a..b);
+                }
+                keys.sort_unstable();
+                keys.dedup();
+                let mut buf = vec![0u8; PAGE_BYTES as usize];
+                for k in keys {
+                    let len = (self.size - k * PAGE_BYTES).min(PAGE_BYTES) as usize;
+                    if self.read(k * PAGE_BYTES, &mut buf[..len]).is_ok()
+                        && buf[..len].iter().any(|&b| b != 0)
+                    {
+                        h.page(k, &buf[..len]);
+                    }
+                }
+            }
+        }
+        h.0
+    }
+
     /// Pages allocated by writes (paged memories), for memory-use reports.
     pub fn allocated_pages(&self) -> usize {
         match &self.kind {
             Kind::Dense(_) => 0,
             Kind::Paged { pages, .. } => pages.len(),
+        }
+    }
+}
+
+/// A 64-bit multiply-xorshift hash of pages and their indices.
+#[derive(Default)]
+struct Digest(u64);
+
+impl Digest {
+    fn word(&mut self, w: u64) {
+        self.0 = (self.0 ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+    }
+
+    fn page(&mut self, index: u64, bytes: &[u8]) {
+        self.word(index);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.word(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+        }
+        for &b in chunks.remainder() {
+            self.word(u64::from(b));
         }
     }
 }
@@ -253,6 +309,19 @@ mod tests {
         m.read(at, &mut back).unwrap();
         assert_eq!(back, data);
         assert_eq!(m.allocated_pages(), 2);
+    }
+
+    #[test]
+    fn digests_see_contents_not_representation() {
+        let mut dense = Storage::dense(3 * PAGE_BYTES);
+        let mut paged = Storage::paged(3 * PAGE_BYTES);
+        assert_eq!(dense.digest(), paged.digest());
+        dense.write(PAGE_BYTES + 5, &[1, 2, 3]).unwrap();
+        paged.write(PAGE_BYTES + 5, &[1, 2, 3]).unwrap();
+        paged.write(0, &[0; 4]).unwrap();
+        assert_eq!(dense.digest(), paged.digest());
+        paged.write(7, &[9]).unwrap();
+        assert_ne!(dense.digest(), paged.digest());
     }
 
     #[test]
