@@ -1,0 +1,88 @@
+//! Properties every program in programs/ must keep: the untimed reference interpreter reaches the
+//! same architectural state as the cycle-accurate run, and two runs agree bit for bit.
+
+use emulator::engine::Exit;
+use programs::Run;
+use std::path::{Path, PathBuf};
+
+/// Every `.s` file under programs/ that is a whole program (it defines `_start`).
+fn every_program() -> Vec<String> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "s") {
+                out.push(p);
+            }
+        }
+    }
+    let root = programs::path("");
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .filter(|p| std::fs::read_to_string(p).unwrap().contains("_start:"))
+        .map(|p| {
+            p.strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn the_kernels_are_among_the_programs() {
+    let all = every_program();
+    for kernel in ["softmax/softmax.s", "layernorm/layernorm.s", "vadd/vadd.s"] {
+        assert!(
+            all.iter().any(|p| p == kernel),
+            "{kernel} not found in {all:?}"
+        );
+    }
+}
+
+#[test]
+fn the_reference_interpreter_agrees_with_the_cycle_accurate_run_on_every_program() {
+    for program in every_program() {
+        let mut timed = Run::zw1(&program);
+        let report = timed.machine.run(Some(1 << 32));
+        if report.exit != Exit::Halted {
+            continue; // programs that show a trap or a deadlock have their own tests
+        }
+        let mut reference = Run::zw1(&program);
+        let exit = reference.machine.run_reference(1 << 32);
+        assert_eq!(
+            exit,
+            Exit::Halted,
+            "{program}: the reference ended with {exit}"
+        );
+        assert_eq!(
+            reference.machine.architectural_state(),
+            timed.machine.architectural_state(),
+            "{program}: architectural state differs"
+        );
+    }
+}
+
+#[test]
+fn every_program_runs_the_same_twice_bit_for_bit() {
+    for program in every_program() {
+        let outcomes: Vec<_> = (0..2)
+            .map(|_| {
+                let mut run = Run::zw1(&program);
+                let report = run.machine.run(Some(1 << 32));
+                let stats = serde_json::to_string(&run.machine.stats(&report.exit)).unwrap();
+                (
+                    report.exit,
+                    report.cycles,
+                    stats,
+                    run.machine.architectural_state(),
+                )
+            })
+            .collect();
+        assert!(outcomes[0] == outcomes[1], "{program}: two runs differ");
+    }
+}
