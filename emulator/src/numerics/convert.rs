@@ -39,7 +39,15 @@ static E5M2_TO_F32: [u32; 256] = fp8_table(FloatFormat::E5M2);
 pub fn decode_f32(dtype: DType, bits: u32) -> f32 {
     match dtype {
         DType::Fp32 => f32::from_bits(bits),
-        DType::Bf16 => FloatFormat::BF16.decode_f32(bits & 0xFFFF),
+        DType::Bf16 => {
+            // bf16 is the top half of an f32; a NaN also gets its quiet bit.
+            let wide = bits << 16;
+            if wide & 0x7FFF_FFFF > 0x7F80_0000 {
+                f32::from_bits(wide | 0x0040_0000)
+            } else {
+                f32::from_bits(wide)
+            }
+        }
         DType::Fp16 => {
             let h = f16::from_bits(bits as u16);
             if h.is_nan() {

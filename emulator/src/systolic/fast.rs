@@ -44,7 +44,39 @@ impl MatrixUnit for FastArray {
 }
 
 fn run<T: Acc>(d: &mut Decoded<T>, fold: usize, accumulate: bool) {
-    folded_gemm(&d.a, &d.b, &mut d.c, d.m, d.n, d.k, fold, accumulate);
+    pulp::Arch::new().dispatch(Kernel {
+        d,
+        fold,
+        accumulate,
+    });
+}
+
+/// The kernel as a job for `pulp`, which runs it compiled for the widest vector instructions
+/// the host has (the arithmetic is the same IEEE operations in the same order on every path,
+/// so the bits do not depend on the host).
+struct Kernel<'a, T> {
+    d: &'a mut Decoded<T>,
+    fold: usize,
+    accumulate: bool,
+}
+
+impl<T: Acc> pulp::WithSimd for Kernel<'_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let d = self.d;
+        folded_gemm(
+            &d.a,
+            &d.b,
+            &mut d.c,
+            d.m,
+            d.n,
+            d.k,
+            self.fold,
+            self.accumulate,
+        );
+    }
 }
 
 /// Micro-tile rows.
@@ -59,6 +91,7 @@ const NR: usize = 16;
 ///
 /// `a` is `m × k`, `b` is `k × n`, `c` is `m × n`, all row-major.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 pub(crate) fn folded_gemm<T: Acc>(
     a: &[T],
     b: &[T],
@@ -117,21 +150,24 @@ struct Tile<'a, T> {
 impl<T: Acc> Tile<'_, T> {
     /// Rows `m0..m0 + R`, columns `n0..n0 + W`, this fold's `k`.
     #[inline(always)]
+    // Indexed loops over fixed-size rows are what the compiler vectorizes best here.
+    #[allow(clippy::needless_range_loop)]
     fn micro<const R: usize, const W: usize>(&self, c: &mut [T], m0: usize, n0: usize) {
         let mut acc = [[T::ZERO; W]; R];
-        let a_rows: [&[T]; R] = core::array::from_fn(|i| {
-            &self.a[(m0 + i) * self.k + self.k0..(m0 + i) * self.k + self.k1]
-        });
-        for (step, kk) in (self.k0..self.k1).enumerate() {
-            let b_row: &[T; W] = match self.b[kk * self.n + n0..][..W].try_into() {
-                Ok(row) => row,
-                Err(_) => return,
+        let len = self.k1 - self.k0;
+        let a_rows: [&[T]; R] =
+            core::array::from_fn(|i| &self.a[(m0 + i) * self.k + self.k0..][..len]);
+        let b_start = self.k0 * self.n + n0;
+        for step in 0..len {
+            let at = b_start + step * self.n;
+            let Some(b_row) = self.b.get(at..at + W) else {
+                return;
             };
+            let y: [T; W] = core::array::from_fn(|j| b_row[j]);
+            let x: [T; R] = core::array::from_fn(|i| a_rows[i][step]);
             for i in 0..R {
-                let x = a_rows[i][step];
-                let row = &mut acc[i];
                 for j in 0..W {
-                    row[j] = T::mac(row[j], x, b_row[j]);
+                    acc[i][j] = T::mac(acc[i][j], x[i], y[j]);
                 }
             }
         }
@@ -148,6 +184,7 @@ impl<T: Acc> Tile<'_, T> {
     }
 
     /// Row `m0`, the `width` columns from `n0` (fewer than a micro-tile).
+    #[inline(always)]
     fn edge(&self, c: &mut [T], m0: usize, n0: usize, width: usize) {
         let mut acc = [T::ZERO; NR];
         let acc = &mut acc[..width];

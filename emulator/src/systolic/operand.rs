@@ -136,16 +136,7 @@ pub(crate) fn decode(gemm: &Gemm<'_>, c: &[u8]) -> Result<Operands, SystolicErro
             k,
         }),
         _ => {
-            let read = |bytes: &[u8]| -> Vec<f32> {
-                bytes
-                    .chunks_exact(size)
-                    .map(|e| {
-                        let mut word = [0u8; 4];
-                        word[..size].copy_from_slice(e);
-                        decode_f32(dtype, u32::from_le_bytes(word))
-                    })
-                    .collect()
-            };
+            let read = |bytes: &[u8]| decode_floats(dtype, bytes);
             Operands::Float(Decoded {
                 a: read(gemm.a),
                 b: read(gemm.b),
@@ -156,6 +147,32 @@ pub(crate) fn decode(gemm: &Gemm<'_>, c: &[u8]) -> Result<Operands, SystolicErro
             })
         }
     })
+}
+
+/// The `f32` values of a little-endian buffer of float elements, decoded with the type fixed
+/// outside the loop.
+fn decode_floats(dtype: DType, bytes: &[u8]) -> Vec<f32> {
+    fn each<const N: usize>(bytes: &[u8], f: impl Fn([u8; N]) -> f32) -> Vec<f32> {
+        bytes
+            .chunks_exact(N)
+            .map(|e| {
+                let mut word = [0u8; N];
+                word.copy_from_slice(e);
+                f(word)
+            })
+            .collect()
+    }
+    match dtype {
+        DType::Bf16 => each::<2>(bytes, |w| {
+            decode_f32(DType::Bf16, u16::from_le_bytes(w).into())
+        }),
+        DType::Fp16 => each::<2>(bytes, |w| {
+            decode_f32(DType::Fp16, u16::from_le_bytes(w).into())
+        }),
+        DType::E4M3 => each::<1>(bytes, |w| decode_f32(DType::E4M3, w[0].into())),
+        DType::E5M2 => each::<1>(bytes, |w| decode_f32(DType::E5M2, w[0].into())),
+        _ => each::<4>(bytes, |w| decode_f32(dtype, u32::from_le_bytes(w))),
+    }
 }
 
 /// Writes C back, little-endian, NaNs canonical.

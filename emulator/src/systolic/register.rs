@@ -38,14 +38,25 @@ impl MatrixUnit for RegisterArray {
     fn matmul(&mut self, gemm: &Gemm<'_>, c: &mut [u8]) -> Result<GemmRun, SystolicError> {
         let plan = FoldPlan::new(&self.config, gemm.dtype, gemm.shape)?;
         let per_pe = plan.per_pe as usize;
+        let arch = pulp::Arch::new();
         let cycles = match decode(gemm, c)? {
             Operands::Float(mut d) => {
-                let cycles = simulate(&self.config, per_pe, &mut d, gemm.accumulate)?;
+                let cycles = arch.dispatch(Simulation {
+                    config: &self.config,
+                    per_pe,
+                    d: &mut d,
+                    accumulate: gemm.accumulate,
+                })?;
                 encode_c(&d.c, c);
                 cycles
             }
             Operands::Int(mut d) => {
-                let cycles = simulate(&self.config, per_pe, &mut d, gemm.accumulate)?;
+                let cycles = arch.dispatch(Simulation {
+                    config: &self.config,
+                    per_pe,
+                    d: &mut d,
+                    accumulate: gemm.accumulate,
+                })?;
                 encode_c(&d.c, c);
                 cycles
             }
@@ -57,6 +68,25 @@ impl MatrixUnit for RegisterArray {
     }
 }
 
+/// The simulation as a job for `pulp`, which runs it compiled for the widest vector
+/// instructions the host has (same IEEE operations in the same order on every path).
+struct Simulation<'a, T> {
+    config: &'a ArrayConfig,
+    per_pe: usize,
+    d: &'a mut Decoded<T>,
+    accumulate: bool,
+}
+
+impl<T: Acc> pulp::WithSimd for Simulation<'_, T> {
+    type Output = Result<u64, SystolicError>;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Self::Output {
+        simulate(self.config, self.per_pe, self.d, self.accumulate)
+    }
+}
+
+#[inline(always)]
 fn simulate<T: Acc>(
     config: &ArrayConfig,
     per_pe: usize,
@@ -71,6 +101,7 @@ fn simulate<T: Acc>(
     }
 }
 
+#[inline(always)]
 fn simulate_q<T: Acc, const Q: usize>(
     config: &ArrayConfig,
     d: &mut Decoded<T>,
@@ -128,6 +159,42 @@ struct Stationary<'a, T> {
     out_col_stride: usize,
 }
 
+/// What entered row 0 in one cycle: the operand's tag, its stream item and the first `k` of
+/// its reduction fold (kept so later rows need not decode the tag).
+#[derive(Clone, Copy)]
+struct Injected {
+    tag: u32,
+    item: u32,
+    k_base: u32,
+}
+
+impl Injected {
+    const BUBBLE: Injected = Injected {
+        tag: 0,
+        item: 0,
+        k_base: 0,
+    };
+}
+
+/// What entered the output-stationary array's edges in one cycle, before the per-row and
+/// per-column delay: fold + 1 (0 for none), operand step, and the tile's first row and column.
+#[derive(Clone, Copy)]
+struct Step {
+    fold1: u32,
+    step: u32,
+    row_base: u32,
+    col_base: u32,
+}
+
+impl Step {
+    const BUBBLE: Step = Step {
+        fold1: 0,
+        step: 0,
+        row_base: 0,
+        col_base: 0,
+    };
+}
+
 struct Array {
     rows: usize,
     cols: usize,
@@ -162,6 +229,7 @@ impl Array {
     /// one PE right per cycle carrying their tag (which selects the plane). The partial sum
     /// moves one PE down per cycle: `psum(r, c) = psum(r - 1, c) + Σ_q a_q × w_q`, with +0
     /// entering at the top, and leaves the bottom row into C.
+    #[inline(always)]
     fn run_stationary<T: Acc, const Q: usize>(
         &self,
         p: &Stationary<'_, T>,
@@ -179,16 +247,19 @@ impl Array {
             ));
         }
         let pes = rows * cols;
+        // Registers, and their values for the next cycle (swapped in at the clock edge).
         let mut a = vec![T::ZERO; pes * Q];
         let mut tag = vec![0u32; pes];
         let mut psum = vec![T::ZERO; pes];
+        let (mut a_next, mut tag_next, mut psum_next) = (a.clone(), tag.clone(), psum.clone());
         let mut planes = [vec![T::ZERO; pes * Q], vec![T::ZERO; pes * Q]];
         let mut chain = vec![T::ZERO; pes * Q];
         let mut chain_tag = vec![0u32; pes];
+        let (mut chain_next, mut chain_tag_next) = (chain.clone(), chain_tag.clone());
         let mut inject_w = vec![T::ZERO; cols * Q];
         let mut inject_wtag = vec![0u32; cols];
         let mut inject_a = vec![T::ZERO; rows * Q];
-        let mut row0_history: VecDeque<u32> = VecDeque::from(vec![0; rows]);
+        let mut row0_history: VecDeque<Injected> = VecDeque::from(vec![Injected::BUBBLE; rows]);
 
         let mut preload_at: Vec<u64> = Vec::with_capacity(folds);
         let mut stream_at: Vec<u64> = Vec::with_capacity(folds);
@@ -201,6 +272,8 @@ impl Array {
         let (r64, c64, items64) = (rows as u64, cols as u64, p.items as u64);
         let limit = self.cycle_limit(folds, p.items);
 
+        // The fold of the last result written, to decode tags without a division per result.
+        let (mut emit_fold, mut emit_fold_start) = (0usize, 0usize);
         let mut t: u64 = 0;
         loop {
             // Sequencer: start streaming fold f once its weights are in column 0 and the left
@@ -270,56 +343,58 @@ impl Array {
                 .filter(|&(_, s)| t >= s && t < s + items64);
             let row0 = match streaming {
                 Some((g, s)) => {
-                    let sequence = g * p.items + (t - s) as usize;
-                    (sequence as u32 + 1) | if g % 2 == 1 { PLANE } else { 0 }
+                    let item = (t - s) as usize;
+                    let sequence = g * p.items + item;
+                    Injected {
+                        tag: (sequence as u32 + 1) | if g % 2 == 1 { PLANE } else { 0 },
+                        item: item as u32,
+                        k_base: ((g % k_folds) * depth) as u32,
+                    }
                 }
-                None => 0,
+                None => Injected::BUBBLE,
             };
             row0_history.pop_back();
             row0_history.push_front(row0);
-            for (r, &tg) in row0_history.iter().enumerate() {
+            for (r, entry) in row0_history.iter().enumerate() {
                 let values = &mut inject_a[r * Q..(r + 1) * Q];
-                if tg == 0 {
+                if entry.tag == 0 {
                     values.fill(T::ZERO);
                     continue;
                 }
-                let sequence = (tg & SEQUENCE) as usize - 1;
-                let (g, item) = (sequence / p.items, sequence % p.items);
-                let k_fold = g % k_folds;
+                let row_start = entry.item as usize * p.depth;
                 for (q, v) in values.iter_mut().enumerate() {
-                    let kk = k_fold * depth + r * Q + q;
+                    let kk = entry.k_base as usize + r * Q + q;
                     *v = if kk < p.depth {
-                        p.stream[item * p.depth + kk]
+                        p.stream[row_start + kk]
                     } else {
                         T::ZERO
                     };
                 }
             }
 
-            // Data path, bottom row first.
-            for r in (0..rows).rev() {
-                let base = r * cols;
-                let a_row = &mut a[base * Q..(base + cols) * Q];
-                a_row.copy_within(0..(cols - 1) * Q, Q);
-                a_row[..Q].copy_from_slice(&inject_a[r * Q..(r + 1) * Q]);
-                let tag_row = &mut tag[base..base + cols];
-                tag_row.copy_within(0..cols - 1, 1);
-                tag_row[0] = row0_history[r];
-                let (upper, lower) = psum.split_at_mut(base);
-                let above = if r == 0 {
-                    None
-                } else {
-                    Some(&upper[base - cols..])
-                };
+            // Data path: each PE takes its left neighbour's operand and its upper neighbour's
+            // partial sum.
+            for r in 0..rows {
+                let (row, row_q) = (r * cols..(r + 1) * cols, r * cols * Q..(r + 1) * cols * Q);
+                let above = r.checked_sub(1).map(|up| &psum[up * cols..r * cols]);
                 stationary_row::<T, Q>(
-                    above,
-                    &mut lower[..cols],
-                    &a[base * Q..(base + cols) * Q],
-                    &tag[base..base + cols],
-                    &planes[0][base * Q..(base + cols) * Q],
-                    &planes[1][base * Q..(base + cols) * Q],
+                    StationaryRowIn {
+                        above,
+                        a: &a[row_q.clone()],
+                        tag: &tag[row.clone()],
+                        inject_a: &inject_a[r * Q..(r + 1) * Q],
+                        inject_tag: row0_history[r].tag,
+                        plane0: &planes[0][row_q.clone()],
+                        plane1: &planes[1][row_q.clone()],
+                    },
+                    &mut a_next[row_q],
+                    &mut tag_next[row.clone()],
+                    &mut psum_next[row],
                 );
             }
+            core::mem::swap(&mut a, &mut a_next);
+            core::mem::swap(&mut tag, &mut tag_next);
+            core::mem::swap(&mut psum, &mut psum_next);
 
             // Results leaving the bottom row.
             let bottom = (rows - 1) * cols;
@@ -329,7 +404,11 @@ impl Array {
                     continue;
                 }
                 let sequence = (tg & SEQUENCE) as usize - 1;
-                let (g, item) = (sequence / p.items, sequence % p.items);
+                if !(emit_fold_start..emit_fold_start + p.items).contains(&sequence) {
+                    emit_fold = sequence / p.items;
+                    emit_fold_start = emit_fold * p.items;
+                }
+                let (g, item) = (emit_fold, sequence - emit_fold_start);
                 let (s_fold, k_fold) = (g / k_folds, g % k_folds);
                 let s = s_fold * cols + col;
                 if s < p.width {
@@ -353,28 +432,31 @@ impl Array {
             // Weight chain, after the data path has read this cycle's planes: each row takes the
             // row above's value and latches it into its plane when it is addressed to it.
             if chain_busy_until.is_some_and(|until| t <= until) {
-                for r in (0..rows).rev() {
-                    let base = r * cols;
-                    if r == 0 {
-                        chain[..cols * Q].copy_from_slice(&inject_w);
-                        chain_tag[..cols].copy_from_slice(&inject_wtag);
-                    } else {
-                        chain.copy_within((base - cols) * Q..base * Q, base * Q);
-                        chain_tag.copy_within(base - cols..base, base);
-                    }
-                    for col in 0..cols {
-                        let tg = chain_tag[base + col];
-                        if tg & TARGET_ROW != r as u32 + 1 {
-                            continue;
-                        }
-                        let g = (tg >> TARGET_ROW_BITS) as usize;
-                        let at = (base + col) * Q;
-                        planes[g % 2][at..at + Q].copy_from_slice(&chain[at..at + Q]);
-                        if col == 0 {
-                            landed_in_col0[g] += 1;
-                        }
+                for r in 0..rows {
+                    let (row, row_q) = (r * cols..(r + 1) * cols, r * cols * Q..(r + 1) * cols * Q);
+                    let (incoming, incoming_tag) = match r.checked_sub(1) {
+                        None => (&inject_w[..], &inject_wtag[..]),
+                        Some(up) => (
+                            &chain[up * cols * Q..r * cols * Q],
+                            &chain_tag[up * cols..r * cols],
+                        ),
+                    };
+                    let [plane0, plane1] = &mut planes;
+                    chain_row::<T, Q>(
+                        r as u32 + 1,
+                        incoming,
+                        incoming_tag,
+                        &mut chain_next[row_q.clone()],
+                        &mut chain_tag_next[row],
+                        &mut plane0[row_q.clone()],
+                        &mut plane1[row_q],
+                    );
+                    if incoming_tag[0] & TARGET_ROW == r as u32 + 1 {
+                        landed_in_col0[(incoming_tag[0] >> TARGET_ROW_BITS) as usize] += 1;
                     }
                 }
+                core::mem::swap(&mut chain, &mut chain_next);
+                core::mem::swap(&mut chain_tag, &mut chain_tag_next);
             }
 
             t += 1;
@@ -392,6 +474,7 @@ impl Array {
     /// down, so both meet at PE (r, c) at `S + s + r + c`. On the last step the PE moves its
     /// sum into its output register and restarts from +0. Once every PE of a fold has done so,
     /// the output registers shift down one row per cycle for R cycles, the bottom row into C.
+    #[inline(always)]
     fn run_output_stationary<T: Acc, const Q: usize>(
         &self,
         a_in: &[T],
@@ -414,13 +497,14 @@ impl Array {
         let mut a = vec![T::ZERO; pes * Q];
         let mut a_tag = vec![0u32; pes];
         let mut b = vec![T::ZERO; pes * Q];
+        let (mut a_next, mut a_tag_next, mut b_next) = (a.clone(), a_tag.clone(), b.clone());
         let mut acc = vec![T::ZERO; pes];
         let mut out = vec![T::ZERO; pes];
         let mut out_fold = vec![0u32; pes];
         let mut inject_a = vec![T::ZERO; rows * Q];
         let mut inject_tag = vec![0u32; rows];
         let mut inject_b = vec![T::ZERO; cols * Q];
-        let mut history: VecDeque<(u32, u32)> = VecDeque::from(vec![(0, 0); rows.max(cols)]);
+        let mut history: VecDeque<Step> = VecDeque::from(vec![Step::BUBBLE; rows.max(cols)]);
 
         let mut stream_at: Vec<u64> = Vec::with_capacity(folds);
         let mut drained_at: Vec<Option<u64>> = vec![None; folds];
@@ -451,20 +535,30 @@ impl Array {
                 .last()
                 .map(|&s| (stream_at.len() - 1, s))
                 .filter(|&(_, s)| t >= s && t < s + steps64)
-                .map_or((0, 0), |(g, s)| (g as u32 + 1, (t - s) as u32));
+                .map_or(Step::BUBBLE, |(g, s)| Step {
+                    fold1: g as u32 + 1,
+                    step: (t - s) as u32,
+                    row_base: (g / n_folds * rows) as u32,
+                    col_base: (g % n_folds * cols) as u32,
+                });
             history.pop_back();
             history.push_front(step0);
 
             // A's rows enter on the left, B's columns at the top, each delayed by its index.
             for r in 0..rows {
-                let (g1, step) = history[r];
+                let Step {
+                    fold1: g1,
+                    step,
+                    row_base,
+                    ..
+                } = history[r];
                 let values = &mut inject_a[r * Q..(r + 1) * Q];
                 values.fill(T::ZERO);
                 inject_tag[r] = 0;
                 if g1 == 0 {
                     continue;
                 }
-                let row = (g1 as usize - 1) / n_folds * rows + r;
+                let row = row_base as usize + r;
                 inject_tag[r] = g1 | if step as usize == steps - 1 { LAST } else { 0 };
                 for (q, v) in values.iter_mut().enumerate() {
                     let kk = step as usize * Q + q;
@@ -474,13 +568,18 @@ impl Array {
                 }
             }
             for col in 0..cols {
-                let (g1, step) = history[col];
+                let Step {
+                    fold1: g1,
+                    step,
+                    col_base,
+                    ..
+                } = history[col];
                 let values = &mut inject_b[col * Q..(col + 1) * Q];
                 values.fill(T::ZERO);
                 if g1 == 0 {
                     continue;
                 }
-                let column = (g1 as usize - 1) % n_folds * cols + col;
+                let column = col_base as usize + col;
                 for (q, v) in values.iter_mut().enumerate() {
                     let kk = step as usize * Q + q;
                     if column < n && kk < k {
@@ -493,30 +592,35 @@ impl Array {
             let draining = drain.is_some_and(|(_, start)| t >= start);
             let mut latches = 0u64;
             let mut clashes = 0u64;
-            for r in (0..rows).rev() {
-                let base = r * cols;
-                let a_row = &mut a[base * Q..(base + cols) * Q];
-                a_row.copy_within(0..(cols - 1) * Q, Q);
-                a_row[..Q].copy_from_slice(&inject_a[r * Q..(r + 1) * Q]);
-                let tag_row = &mut a_tag[base..base + cols];
-                tag_row.copy_within(0..cols - 1, 1);
-                tag_row[0] = inject_tag[r];
-                if r == 0 {
-                    b[..cols * Q].copy_from_slice(&inject_b);
-                } else {
-                    b.copy_within((base - cols) * Q..base * Q, base * Q);
-                }
+            for r in 0..rows {
+                let (row, row_q) = (r * cols..(r + 1) * cols, r * cols * Q..(r + 1) * cols * Q);
+                let b_in = match r.checked_sub(1) {
+                    None => &inject_b[..],
+                    Some(up) => &b[up * cols * Q..r * cols * Q],
+                };
                 let (l, x) = output_stationary_row::<T, Q>(
-                    &a[base * Q..(base + cols) * Q],
-                    &a_tag[base..base + cols],
-                    &b[base * Q..(base + cols) * Q],
-                    &mut acc[base..base + cols],
-                    &mut out[base..base + cols],
-                    &mut out_fold[base..base + cols],
+                    OutputRowIn {
+                        a: &a[row_q.clone()],
+                        tag: &a_tag[row.clone()],
+                        inject_a: &inject_a[r * Q..(r + 1) * Q],
+                        inject_tag: inject_tag[r],
+                        b_in,
+                    },
+                    OutputRowNext {
+                        a: &mut a_next[row_q.clone()],
+                        tag: &mut a_tag_next[row.clone()],
+                        b: &mut b_next[row_q],
+                        acc: &mut acc[row.clone()],
+                        out: &mut out[row.clone()],
+                        out_fold: &mut out_fold[row],
+                    },
                 );
                 latches += l;
                 clashes += x;
             }
+            core::mem::swap(&mut a, &mut a_next);
+            core::mem::swap(&mut a_tag, &mut a_tag_next);
+            core::mem::swap(&mut b, &mut b_next);
             if clashes > 0 {
                 return Err(SystolicError::Hazard(
                     "a result overwrote an undrained output",
@@ -572,86 +676,187 @@ impl Array {
     }
 }
 
-/// One row of a stationary array: `out[c] = above[c] (or +0) + Σ_q a[c][q] × w[c][q]`, where
-/// `w` comes from the plane the operand's tag selects.
+/// One row of a stationary array as it was this cycle, and what enters it from the left.
+struct StationaryRowIn<'a, T> {
+    /// The partial sums of the row above (`None` for the top row, where +0 enters).
+    above: Option<&'a [T]>,
+    a: &'a [T],
+    tag: &'a [u32],
+    inject_a: &'a [T],
+    inject_tag: u32,
+    plane0: &'a [T],
+    plane1: &'a [T],
+}
+
+/// The next values of one row of a stationary array: each PE takes its left neighbour's
+/// operand and tag, and computes `psum = above + Σ_q a_q × w_q` with `w` from the plane the
+/// tag selects.
 #[inline(always)]
 fn stationary_row<T: Acc, const Q: usize>(
-    above: Option<&[T]>,
-    out: &mut [T],
-    a: &[T],
-    tag: &[u32],
-    plane0: &[T],
-    plane1: &[T],
+    now: StationaryRowIn<'_, T>,
+    a_next: &mut [T],
+    tag_next: &mut [u32],
+    psum_next: &mut [T],
 ) {
-    let n = out.len();
-    let (a, plane0, plane1, tag) = (&a[..n * Q], &plane0[..n * Q], &plane1[..n * Q], &tag[..n]);
-    match above {
-        Some(above) => {
-            let above = &above[..n];
-            for c in 0..n {
-                let second = tag[c] & PLANE != 0;
-                let mut v = above[c];
-                for q in 0..Q {
-                    let w = if second {
-                        plane1[c * Q + q]
-                    } else {
-                        plane0[c * Q + q]
-                    };
-                    v = T::mac(v, a[c * Q + q], w);
-                }
-                out[c] = v;
-            }
+    let n = psum_next.len();
+    match now.above {
+        Some(above) => stationary_pes::<T, Q, false>(&now, above, a_next, tag_next, psum_next, n),
+        None => stationary_pes::<T, Q, true>(&now, &[], a_next, tag_next, psum_next, n),
+    }
+}
+
+/// [`stationary_row`] for a row with (`TOP` false) or without a row above.
+#[inline(always)]
+// Indexed loops over fixed-size rows are what the compiler vectorizes best here.
+#[allow(clippy::needless_range_loop)]
+fn stationary_pes<T: Acc, const Q: usize, const TOP: bool>(
+    now: &StationaryRowIn<'_, T>,
+    above: &[T],
+    a_next: &mut [T],
+    tag_next: &mut [u32],
+    psum_next: &mut [T],
+    n: usize,
+) {
+    let above_at = |c: usize| if TOP { T::ZERO } else { above[c] };
+    // Column 0 takes the row's input.
+    let second = now.inject_tag & PLANE != 0;
+    let mut v = above_at(0);
+    for q in 0..Q {
+        let w = if second { now.plane1[q] } else { now.plane0[q] };
+        v = T::mac(v, now.inject_a[q], w);
+        a_next[q] = now.inject_a[q];
+    }
+    tag_next[0] = now.inject_tag;
+    psum_next[0] = v;
+    // Column c takes column c - 1's registers.
+    let m = n - 1;
+    let (a_in, tag_in) = (&now.a[..m * Q], &now.tag[..m]);
+    let (plane0, plane1) = (&now.plane0[Q..n * Q], &now.plane1[Q..n * Q]);
+    let (a_out, tag_out, psum_out) = (
+        &mut a_next[Q..n * Q],
+        &mut tag_next[1..n],
+        &mut psum_next[1..n],
+    );
+    let above = if TOP { above } else { &above[1..n] };
+    for i in 0..m {
+        let tg = tag_in[i];
+        tag_out[i] = tg;
+        let second = tg & PLANE != 0;
+        let mut v = if TOP { T::ZERO } else { above[i] };
+        for q in 0..Q {
+            let at = i * Q + q;
+            let w = if second { plane1[at] } else { plane0[at] };
+            let x = a_in[at];
+            v = T::mac(v, x, w);
+            a_out[at] = x;
         }
-        None => {
-            for c in 0..n {
-                let second = tag[c] & PLANE != 0;
-                let mut v = T::ZERO;
-                for q in 0..Q {
-                    let w = if second {
-                        plane1[c * Q + q]
-                    } else {
-                        plane0[c * Q + q]
-                    };
-                    v = T::mac(v, a[c * Q + q], w);
-                }
-                out[c] = v;
-            }
+        psum_out[i] = v;
+    }
+}
+
+/// The next values of one row of a weight chain: each entry takes the one above it, and a PE
+/// whose row the entry is addressed to (`row1` = row + 1) latches it into the plane of the
+/// entry's fold.
+#[inline(always)]
+// Indexed loops over fixed-size rows are what the compiler vectorizes best here.
+#[allow(clippy::needless_range_loop)]
+fn chain_row<T: Acc, const Q: usize>(
+    row1: u32,
+    incoming: &[T],
+    incoming_tag: &[u32],
+    chain_next: &mut [T],
+    chain_tag_next: &mut [u32],
+    plane0: &mut [T],
+    plane1: &mut [T],
+) {
+    let n = chain_tag_next.len();
+    let (incoming, incoming_tag) = (&incoming[..n * Q], &incoming_tag[..n]);
+    let (plane0, plane1) = (&mut plane0[..n * Q], &mut plane1[..n * Q]);
+    for c in 0..n {
+        let tg = incoming_tag[c];
+        chain_tag_next[c] = tg;
+        let hit = tg & TARGET_ROW == row1;
+        let second = (tg >> TARGET_ROW_BITS) & 1 == 1;
+        for q in 0..Q {
+            let v = incoming[c * Q + q];
+            chain_next[c * Q + q] = v;
+            let at = c * Q + q;
+            plane0[at] = if hit && !second { v } else { plane0[at] };
+            plane1[at] = if hit && second { v } else { plane1[at] };
         }
     }
 }
 
-/// One row of an output-stationary array: accumulate, and on a fold's last step move the sum
-/// to the output register. Returns (latches, latches onto an occupied output register).
+/// One row of an output-stationary array as it was this cycle, and what enters it.
+struct OutputRowIn<'a, T> {
+    a: &'a [T],
+    tag: &'a [u32],
+    inject_a: &'a [T],
+    inject_tag: u32,
+    /// B values entering from above: the row above's registers, or the top edge's input.
+    b_in: &'a [T],
+}
+
+/// Where one row's next values go; `acc`, `out` and `out_fold` stay in place.
+struct OutputRowNext<'a, T> {
+    a: &'a mut [T],
+    tag: &'a mut [u32],
+    b: &'a mut [T],
+    acc: &'a mut [T],
+    out: &'a mut [T],
+    out_fold: &'a mut [u32],
+}
+
+/// The next values of one row of an output-stationary array: each PE takes A from its left,
+/// B from above, accumulates, and on a fold's last step moves the sum to its output register
+/// and restarts from +0. Returns (latches, latches onto an occupied output register).
 #[inline(always)]
+// Indexed loops over fixed-size rows are what the compiler vectorizes best here.
+#[allow(clippy::needless_range_loop)]
 fn output_stationary_row<T: Acc, const Q: usize>(
-    a: &[T],
-    tag: &[u32],
-    b: &[T],
-    acc: &mut [T],
-    out: &mut [T],
-    out_fold: &mut [u32],
+    now: OutputRowIn<'_, T>,
+    next: OutputRowNext<'_, T>,
 ) -> (u64, u64) {
-    let n = acc.len();
-    let (a, b, tag, out, out_fold) = (
-        &a[..n * Q],
-        &b[..n * Q],
-        &tag[..n],
-        &mut out[..n],
-        &mut out_fold[..n],
+    let n = next.acc.len();
+    let (mut latches, mut clashes) = (0u32, 0u32);
+    let b_in = &now.b_in[..n * Q];
+    let (acc, out, out_fold) = (
+        &mut next.acc[..n],
+        &mut next.out[..n],
+        &mut next.out_fold[..n],
     );
-    let mut latches = 0u64;
-    let mut clashes = 0u64;
+    let (a_out, tag_out, b_out) = (
+        &mut next.a[..n * Q],
+        &mut next.tag[..n],
+        &mut next.b[..n * Q],
+    );
+    let (a_in, tag_in) = (&now.a[..n * Q], &now.tag[..n]);
     for c in 0..n {
+        // Column 0 takes the row's input; column c takes column c - 1's registers.
+        let tg = if c == 0 {
+            now.inject_tag
+        } else {
+            tag_in[c - 1]
+        };
+        tag_out[c] = tg;
         let mut v = acc[c];
         for q in 0..Q {
-            v = T::mac(v, a[c * Q + q], b[c * Q + q]);
+            let x = if c == 0 {
+                now.inject_a[q]
+            } else {
+                a_in[(c - 1) * Q + q]
+            };
+            let y = b_in[c * Q + q];
+            v = T::mac(v, x, y);
+            a_out[c * Q + q] = x;
+            b_out[c * Q + q] = y;
         }
-        let last = tag[c] & LAST != 0;
-        latches += u64::from(last);
-        clashes += u64::from(last && out_fold[c] != 0);
+        let last = tg & LAST != 0;
+        latches += u32::from(last);
+        clashes += u32::from(last & (out_fold[c] != 0));
         acc[c] = if last { T::ZERO } else { v };
         out[c] = if last { v } else { out[c] };
-        out_fold[c] = if last { tag[c] & !LAST } else { out_fold[c] };
+        out_fold[c] = if last { tg & !LAST } else { out_fold[c] };
     }
-    (latches, clashes)
+    (latches.into(), clashes.into())
 }
