@@ -21,3 +21,5 @@ pub mod stats;
 pub mod tile;
 pub mod trap;
 pub mod vector;
+pub mod npy;
+pub mod bench;

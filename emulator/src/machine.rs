@@ -185,7 +185,12 @@ impl Machine {
     /// Makes the file at `path` the contents of memory at `addr` without copying it (for large
     /// tensors in L2 or HBM; tile memories copy). Own addresses reach every tile or chip.
     pub fn map_file(&mut self, addr: u64, path: &Path) -> Result<(), MachineError> {
-        let bytes = loader::map_file(path)?;
+        self.write_shared(addr, loader::map_file(path)?)
+    }
+
+    /// Makes `bytes` the contents of memory at `addr`, sharing rather than copying them in L2
+    /// and HBM. Own addresses reach every tile or chip.
+    pub fn write_shared(&mut self, addr: u64, bytes: SharedBytes) -> Result<(), MachineError> {
         let len = (*bytes).as_ref().len() as u64;
         for p in self.host_places(addr, len, true)? {
             if let Some(s) = self.chips.as_mut_slice().at_mut(&p) {

@@ -25,6 +25,9 @@ struct Zw {
 enum Command {
     Asm(cli::asm::Args),
     Objdump(cli::objdump::Args),
+    Run(cli::run::Args),
+    Config(cli::config::Args),
+    Bench(cli::bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +35,9 @@ fn main() -> ExitCode {
     let code = match zw.command {
         Command::Asm(args) => cli::asm::run(args),
         Command::Objdump(args) => cli::objdump::run(args),
+        Command::Run(args) => cli::run::run(args),
+        Command::Config(args) => cli::config::run(args),
+        Command::Bench(args) => cli::bench::run(args),
     };
     ExitCode::from(code)
 }

@@ -8,6 +8,7 @@ use isa::{Cause, Csr, Instruction};
 
 use crate::dma;
 use crate::env::Env;
+use crate::memory::Storage;
 use crate::matrix::{self, Post, dataflow_of};
 use crate::numerics::{BinaryOp, ReduceOp, UnaryOp};
 use crate::program::{QUEUE_DMA_IN, QUEUE_DMA_OUT, QUEUE_MATRIX, QUEUE_VECTOR, Slot, queue_index};
@@ -64,14 +65,14 @@ fn trap(cause: Cause, detail: impl Into<String>) -> Step {
 
 /// The scratchpad or accumulator byte offset a scalar access of `size` bytes at `addr` reaches.
 #[inline]
-fn scalar_place(tile: &Tile, addr: u64, size: u64) -> Result<(bool, usize), Step> {
+fn place(spad: u64, acc: u64, addr: u64, size: u64) -> Result<(bool, usize), Step> {
     if addr % size != 0 {
         return Err(trap(Cause::MisalignedAccess, format!("address {addr:#x}")));
     }
     let (is_acc, offset, limit) = if addr >> SPACE_SHIFT == SPAD_BASE >> SPACE_SHIFT {
-        (false, addr - SPAD_BASE, tile.spad.size())
+        (false, addr - SPAD_BASE, spad)
     } else if addr >> SPACE_SHIFT == ACC_BASE >> SPACE_SHIFT {
-        (true, addr - ACC_BASE, tile.acc.size())
+        (true, addr - ACC_BASE, acc)
     } else {
         return Err(trap(
             Cause::AccessFault,
@@ -89,7 +90,7 @@ fn scalar_place(tile: &Tile, addr: u64, size: u64) -> Result<(bool, usize), Step
 
 #[inline]
 fn load(tile: &Tile, addr: u64, size: u64) -> Result<u64, Step> {
-    let (is_acc, o) = scalar_place(tile, addr, size)?;
+    let (is_acc, o) = place(tile.spad.size(), tile.acc.size(), addr, size)?;
     let mem = if is_acc { &tile.acc } else { &tile.spad };
     let mut b = [0u8; 8];
     match mem.dense_bytes() {
@@ -102,9 +103,15 @@ fn load(tile: &Tile, addr: u64, size: u64) -> Result<u64, Step> {
 }
 
 #[inline]
-fn store(tile: &mut Tile, addr: u64, size: u64, value: u64) -> Result<(), Step> {
-    let (is_acc, o) = scalar_place(tile, addr, size)?;
-    let mem = if is_acc { &mut tile.acc } else { &mut tile.spad };
+fn store(
+    spad: &mut Storage,
+    acc: &mut Storage,
+    addr: u64,
+    size: u64,
+    value: u64,
+) -> Result<(), Step> {
+    let (is_acc, o) = place(spad.size(), acc.size(), addr, size)?;
+    let mem = if is_acc { acc } else { spad };
     let b = value.to_le_bytes();
     match mem.dense_bytes_mut() {
         Some(bytes) => bytes[o..o + size as usize].copy_from_slice(&b[..size as usize]),
@@ -292,24 +299,6 @@ pub fn execute(tile: &mut Tile, slot: &Slot, env: &Env, cycle: u64, text_end: u6
             tile.core.pc = target;
             return Step::Taken;
         }
-        _ => return execute_other(tile, inst, env, text_end),
-    };
-    if result.0.index() != 0 {
-        tile.core.x[result.0.index()] = result.1;
-    }
-    tile.core.pc = pc.wrapping_add(8);
-    Step::Next
-}
-
-/// Everything but register-result instructions: stores, branches, system, semaphores, engines.
-fn execute_other(tile: &mut Tile, inst: Instruction, env: &Env, text_end: u64) -> Step {
-    use Instruction as I;
-    let pc = tile.core.pc;
-    let x = tile.core.x;
-    let r = |reg: isa::Reg| x[reg.index()];
-    let simm = |i: isa::operand::Imm32| i64::from(i.get());
-    let issuer = (tile.chip, tile.id);
-    let step = match inst {
         I::Sb(f) | I::Sh(f) | I::Sw(f) | I::Sd(f) => {
             let size = match inst {
                 I::Sb(_) => 1,
@@ -317,11 +306,13 @@ fn execute_other(tile: &mut Tile, inst: Instruction, env: &Env, text_end: u64) -
                 I::Sw(_) => 4,
                 _ => 8,
             };
-            let addr = r(f.rs1).wrapping_add(simm(f.imm) as u64);
-            if let Err(step) = store(tile, addr, size, r(f.rs2)) {
+            let addr = r(f.rs1).wrapping_add(imm(f.imm));
+            let value = r(f.rs2);
+            if let Err(step) = store(&mut tile.spad, &mut tile.acc, addr, size, value) {
                 return step;
             }
-            Step::Next
+            tile.core.pc = pc.wrapping_add(8);
+            return Step::Next;
         }
         I::Beq(f) | I::Bne(f) | I::Blt(f) | I::Bge(f) | I::Bltu(f) | I::Bgeu(f) => {
             let (a, b) = (r(f.rs1), r(f.rs2));
@@ -334,19 +325,37 @@ fn execute_other(tile: &mut Tile, inst: Instruction, env: &Env, text_end: u64) -
                 _ => a >= b,
             };
             if !taken {
-                Step::Next
-            } else {
-                let target = f.target.resolve(pc);
-                if target % 8 != 0 || target >= text_end {
-                    return trap(
-                        Cause::FetchFault,
-                        format!("target {target:#x} is outside the text"),
-                    );
-                }
-                tile.core.pc = target;
-                return Step::Taken;
+                tile.core.pc = pc.wrapping_add(8);
+                return Step::Next;
             }
+            let target = f.target.resolve(pc);
+            if target % 8 != 0 || target >= text_end {
+                return trap(
+                    Cause::FetchFault,
+                    format!("target {target:#x} is outside the text"),
+                );
+            }
+            tile.core.pc = target;
+            return Step::Taken;
         }
+        _ => return execute_other(tile, inst, env),
+    };
+    if result.0.index() != 0 {
+        tile.core.x[result.0.index()] = result.1;
+    }
+    tile.core.pc = pc.wrapping_add(8);
+    Step::Next
+}
+
+/// Everything but register results, stores and branches: system, semaphores, engines.
+fn execute_other(tile: &mut Tile, inst: Instruction, env: &Env) -> Step {
+    use Instruction as I;
+    let pc = tile.core.pc;
+    let x = &tile.core.x;
+    let r = |reg: isa::Reg| x[reg.index()];
+    let simm = |i: isa::operand::Imm32| i64::from(i.get());
+    let issuer = (tile.chip, tile.id);
+    let step = match inst {
         I::Halt(_) => Step::Halt,
         I::Trap(f) => return trap(Cause::SoftwareTrap, format!("code {}", f.code.get())),
         I::Fence(_) | I::FenceDma(_) | I::FenceMx(_) | I::FenceVec(_) => Step::Next,

@@ -51,12 +51,27 @@ pub(crate) fn run(
     let slots = program.slots();
     let text_end = program.text_bytes();
     let lat = env.core;
+    // The pipeline's timing state lives in locals while the core runs, and goes back on exit.
+    let mut next = tl.core.next;
+    let mut next_reason = tl.core.next_reason;
+    let mut last_end = tl.core.last_end;
+    let mut div_free = tl.core.div_free;
+    macro_rules! leave {
+        ($at:expr, $exit:expr) => {{
+            let core = &mut tl.core;
+            core.next = next;
+            core.next_reason = next_reason;
+            core.last_end = last_end;
+            core.div_free = div_free;
+            core.at = $at;
+            return $exit;
+        }};
+    }
     loop {
         let pc = tl.core.pc;
         let slot = match slots.get((pc >> 3) as usize) {
             Some(s) if pc & 7 == 0 => s,
             _ => {
-                let t = tl.core.next;
                 *trap = Some(Trap {
                     chip,
                     tile,
@@ -64,63 +79,65 @@ pub(crate) fn run(
                     instruction: "(no instruction)".to_string(),
                     cause: Cause::FetchFault,
                     detail: format!("pc {pc:#x} is outside the text (0..{text_end:#x})"),
-                    cycle: Cycle(t),
+                    cycle: Cycle(next),
                 });
                 tl.core.state = State::Trapped;
-                tl.core.at = t;
-                return CoreExit::Trapped;
+                leave!(next, CoreExit::Trapped);
             }
         };
-        let core = &mut tl.core;
 
         // Issue cycle: structural rules, scoreboard, divider.
+        let ready = &tl.core.ready;
         let s = slot.srcs;
-        let dep = core.ready[s[0] as usize]
-            .max(core.ready[s[1] as usize])
-            .max(core.ready[s[2] as usize])
-            .max(core.ready[s[3] as usize]);
-        let mut t = core.next;
-        let mut reason = core.next_reason;
+        let dep = ready[s[0] as usize & 31]
+            .max(ready[s[1] as usize & 31])
+            .max(ready[s[2] as usize & 31])
+            .max(ready[s[3] as usize & 31]);
+        let mut t = next;
+        let mut reason = next_reason;
         if dep > t {
             t = dep;
             reason = Stall::Dependency;
         }
-        if slot.rule == IssueRule::Divide && core.div_free > t {
-            t = core.div_free;
+        if slot.rule == IssueRule::Divide && div_free > t {
+            t = div_free;
             reason = Stall::Divider;
         }
         if t >= limit {
-            core.at = t;
-            return CoreExit::Yield;
+            leave!(t, CoreExit::Yield);
+        }
+
+        // Cycles until t are stalls, for the reason that bound t.
+        if t > last_end {
+            tl.core.stalled[reason.index()] += t - last_end;
+            last_end = t;
         }
 
         // Waits on the machine, whose state is final for cycle t.
-        let block = match slot.rule {
-            IssueRule::Enqueue(q) if tl.queues[q as usize].waiting() >= env.queue_depth(q) => {
-                Some(Block::QueueFull(q))
+        if slot.rule != IssueRule::Plain && slot.rule != IssueRule::Divide {
+            let block = match slot.rule {
+                IssueRule::Enqueue(q) if tl.queues[q as usize].waiting() >= env.queue_depth(q) => {
+                    Some(Block::QueueFull(q))
+                }
+                IssueRule::Drain(mask) if !tl.drained(mask) => Some(Block::Drain(mask)),
+                IssueRule::Halt if !tl.drained(ALL_QUEUES) => Some(Block::Drain(ALL_QUEUES)),
+                _ => None,
+            };
+            if let Some(on) = block {
+                tl.core.state = State::Blocked { on, since: t };
+                leave!(t, CoreExit::Blocked);
             }
-            IssueRule::Drain(mask) if !tl.drained(mask) => Some(Block::Drain(mask)),
-            IssueRule::Halt if !tl.drained(ALL_QUEUES) => Some(Block::Drain(ALL_QUEUES)),
-            _ => None,
-        };
-        let core = &mut tl.core;
-        core.stall_until(t, reason);
-        if let Some(on) = block {
-            core.state = State::Blocked { on, since: t };
-            core.at = t;
-            return CoreExit::Blocked;
         }
 
         let step = execute(tl, slot, env, t, text_end);
-        let core = &mut tl.core;
         match step {
+            Step::Next | Step::Taken => {}
             Step::Blocked { sem, n } => {
-                core.state = State::Blocked {
+                tl.core.state = State::Blocked {
                     on: Block::Semaphore { sem, n },
                     since: t,
                 };
-                core.at = t;
-                return CoreExit::Blocked;
+                leave!(t, CoreExit::Blocked);
             }
             Step::Trap { cause, detail } => {
                 *trap = Some(Trap {
@@ -132,36 +149,35 @@ pub(crate) fn run(
                     detail,
                     cycle: Cycle(t),
                 });
-                core.state = State::Trapped;
-                core.at = t;
-                return CoreExit::Trapped;
+                tl.core.state = State::Trapped;
+                leave!(t, CoreExit::Trapped);
             }
             _ => {}
         }
 
         // Retire.
         let class = class_index(slot.class);
+        let core = &mut tl.core;
         core.instret += 1;
         core.issued[class] += 1;
-        core.last_end = t + 1;
-        core.next = t + lat.interval;
-        core.next_reason = Stall::Structural;
+        last_end = t + 1;
+        next = t + lat.interval;
+        next_reason = Stall::Structural;
         if slot.dst != 0 {
-            core.ready[slot.dst as usize] = t + lat.result[class];
+            core.ready[slot.dst as usize & 31] = t + lat.result[class];
         }
-        match slot.rule {
-            IssueRule::Divide => core.div_free = t + lat.divide,
-            _ if slot.class == isa::TimingClass::Store => {
-                core.next = core.next.max(t + lat.store);
-            }
-            _ => {}
+        if slot.rule == IssueRule::Divide {
+            div_free = t + lat.divide;
+        } else if slot.class == isa::TimingClass::Store {
+            next = next.max(t + lat.store);
         }
         match step {
+            Step::Next => {}
             Step::Taken => {
                 let after = t + 1 + lat.branch_penalty;
-                if after > core.next {
-                    core.next = after;
-                    core.next_reason = Stall::Branch;
+                if after > next {
+                    next = after;
+                    next_reason = Stall::Branch;
                 }
             }
             Step::Enqueue(q, item) => {
@@ -200,14 +216,12 @@ pub(crate) fn run(
             }
             Step::Halt => {
                 tl.core.state = State::Halted { at: t + 1 };
-                tl.core.at = t + 1;
                 if trace.enabled() {
                     trace.instant(Track::tile(chip, tile, "control"), "halt", Cycle(t), &[]);
                 }
-                return CoreExit::Halted;
+                leave!(t + 1, CoreExit::Halted);
             }
-            _ => {}
+            Step::Blocked { .. } | Step::Trap { .. } => {}
         }
-        tl.core.at = tl.core.next;
     }
 }

@@ -1,7 +1,11 @@
 //! One module per subcommand, and what they share: exit codes and message colouring.
 
 pub mod asm;
+pub mod bench;
+pub mod config;
 pub mod objdump;
+pub mod run;
+pub mod sim;
 
 use assembler::diagnostic::termcolor::{ColorChoice, StandardStream};
 use std::io::IsTerminal;

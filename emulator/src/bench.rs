@@ -1,0 +1,158 @@
+//! The emulator's own benchmarks, shared by `zw bench` and the criterion benches: a tight scalar
+//! loop (host speed of the control core) and a long wait (cost of skipping idle time).
+
+use isa::Instruction;
+use isa::format::{Branch, MxLoad, RegImm, Reg3, Upper};
+use isa::operand::{Imm32, Target};
+use isa::Reg;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, ConfigError};
+use crate::engine::Exit;
+use crate::machine::Machine;
+use crate::program::Program;
+
+fn r(n: u8) -> Reg {
+    Reg::new(n).unwrap_or(Reg::ZERO)
+}
+
+fn imm(v: i32) -> Imm32 {
+    // Every i32 is a valid 32-bit immediate.
+    Imm32::new(i64::from(v)).unwrap_or_else(|| unreachable!("{v} fits 32 bits"))
+}
+
+/// `x[rd] = value` in two instructions (`lui` + `addi`).
+fn li(rd: u8, value: u64) -> [Instruction; 2] {
+    let (hi, lo) = (isa::abi::hi32(value), value as u32);
+    [
+        Instruction::Lui(Upper {
+            rd: r(rd),
+            imm: imm(hi as i32),
+        }),
+        Instruction::Addi(RegImm {
+            rd: r(rd),
+            rs1: r(rd),
+            imm: imm(lo as i32),
+        }),
+    ]
+}
+
+/// The tight loop: five instructions per iteration (three ALU operations, a counter decrement,
+/// a taken branch), `iterations` times, then `halt`.
+pub fn core_loop(iterations: u64) -> Program {
+    let mut text: Vec<Instruction> = li(5, iterations.max(1)).to_vec();
+    let body = [
+        Instruction::Addi(RegImm {
+            rd: r(6),
+            rs1: r(6),
+            imm: imm(1),
+        }),
+        Instruction::Addi(RegImm {
+            rd: r(7),
+            rs1: r(7),
+            imm: imm(3),
+        }),
+        Instruction::Xor(Reg3 {
+            rd: r(8),
+            rs1: r(6),
+            rs2: r(7),
+        }),
+        Instruction::Addi(RegImm {
+            rd: r(5),
+            rs1: r(5),
+            imm: imm(-1),
+        }),
+    ];
+    text.extend(body);
+    text.push(Instruction::Bne(Branch {
+        rs1: r(5),
+        rs2: Reg::ZERO,
+        target: Target::from_words(-(body.len() as i32)),
+    }));
+    text.push(Instruction::Halt(isa::format::NoOperands {}));
+    Program::from_instructions(&text)
+}
+
+/// `ops` matrix-weight loads of a 1×1 tile from address 0 of the scratchpad in a loop: with
+/// `systolic.impl = "ideal"`, each keeps the tile waiting `systolic.ideal_latency_cycles`.
+pub fn wait_loop(ops: u64) -> Program {
+    let mut text: Vec<Instruction> = li(20, isa::memory_map::SPAD_BASE).to_vec();
+    text.extend(li(5, 1));
+    text.extend(li(6, ops.max(1)));
+    text.push(Instruction::MxLdw(MxLoad {
+        rsrc: r(20),
+        rk: r(5),
+        rn: r(5),
+    }));
+    text.push(Instruction::Addi(RegImm {
+        rd: r(6),
+        rs1: r(6),
+        imm: imm(-1),
+    }));
+    text.push(Instruction::Bne(Branch {
+        rs1: r(6),
+        rs2: Reg::ZERO,
+        target: Target::from_words(-2),
+    }));
+    text.push(Instruction::Halt(isa::format::NoOperands {}));
+    Program::from_instructions(&text)
+}
+
+/// What a benchmark measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BenchReport {
+    /// Which benchmark.
+    pub bench: String,
+    /// Tiles simulated.
+    pub tiles: u32,
+    /// How the run ended.
+    pub exit: String,
+    /// Instructions retired, in all.
+    pub retired_instructions: u64,
+    /// Simulated cycles.
+    pub simulated_cycles: u64,
+    /// Host time of the run, seconds.
+    pub host_seconds: f64,
+    /// Retired instructions per host second.
+    pub instructions_per_second: f64,
+    /// Simulated cycles per host second.
+    pub cycles_per_second: f64,
+}
+
+fn measure(name: &str, config: &Config, program: Program) -> Result<BenchReport, ConfigError> {
+    let mut m = Machine::new(config, program).map_err(|e| match e {
+        crate::machine::MachineError::Config(c) => c,
+        other => ConfigError::BadValue {
+            message: other.to_string(),
+        },
+    })?;
+    let r = m.run(None);
+    Ok(BenchReport {
+        bench: name.to_string(),
+        tiles: config.tiles() * config.topology.chips,
+        exit: crate::stats::exit_name(&r.exit).to_string(),
+        retired_instructions: r.retired_instructions,
+        simulated_cycles: r.cycles.get(),
+        host_seconds: r.host_seconds,
+        instructions_per_second: r.instructions_per_second(),
+        cycles_per_second: r.cycles_per_second(),
+    })
+}
+
+/// Runs the tight loop for `iterations` on every tile of `config`.
+pub fn bench_core(config: &Config, iterations: u64) -> Result<BenchReport, ConfigError> {
+    measure("core", config, core_loop(iterations))
+}
+
+/// Runs `ops` waits of `systolic.ideal_latency_cycles` each (the config's systolic unit is
+/// made ideal) on every tile of `config`.
+pub fn bench_wait(config: &Config, ops: u64) -> Result<BenchReport, ConfigError> {
+    let mut c = config.clone();
+    c.set("systolic.impl", "ideal")?;
+    measure("wait", &c, wait_loop(ops))
+}
+
+/// True when a benchmark ran to its end.
+pub fn completed(r: &BenchReport) -> bool {
+    r.exit == crate::stats::exit_name(&Exit::Halted)
+}

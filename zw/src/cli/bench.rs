@@ -1,0 +1,180 @@
+//! `zw bench`: measure the simulator itself.
+
+use emulator::bench::{BenchReport, bench_core, bench_wait, completed};
+use emulator::config::Config;
+use emulator::systolic::{BenchModel, BenchRequest, GemmShape, bench_systolic};
+use isa::DType;
+
+use super::sim::ConfigArgs;
+use super::{EXIT_IO, EXIT_OK, EXIT_USAGE};
+
+/// Measure the simulator's host speed.
+#[derive(clap::Args)]
+#[command(after_help = "\
+Examples:
+  zw bench core                   simulated scalar instructions per host second
+  zw bench core --json            the same as one JSON object
+  zw bench wait                   the host cost of a tile waiting a billion cycles
+  zw bench systolic --m 512 --model both
+
+Figures are host measurements: they vary from run to run and machine to machine.")]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// A tight scalar loop on one tile: simulated instructions per host second.
+    Core {
+        /// Loop iterations (five instructions each).
+        #[arg(long, default_value_t = 20_000_000)]
+        iterations: u64,
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One tile waiting on a thousand matrix operations of a million cycles each.
+    Wait {
+        /// Operations to wait for.
+        #[arg(long, default_value_t = 1000)]
+        ops: u64,
+        /// Cycles each takes (`systolic.ideal_latency_cycles`).
+        #[arg(long, default_value_t = 1_000_000)]
+        cycles_per_op: u64,
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One matrix multiplication on the systolic array model.
+    Systolic {
+        /// Rows of A and C.
+        #[arg(long, default_value_t = 256)]
+        m: u32,
+        /// Columns of B and C.
+        #[arg(long, default_value_t = 256)]
+        n: u32,
+        /// The reduction length.
+        #[arg(long, default_value_t = 256)]
+        k: u32,
+        /// Element type of A and B.
+        #[arg(long, default_value = "bf16")]
+        dtype: String,
+        /// `fast`, `register` or `both` (compared bit for bit and cycle for cycle).
+        #[arg(long, default_value = "fast")]
+        model: String,
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// One tile of ZW-1, then the user's file and overrides.
+fn one_tile(c: &ConfigArgs) -> Result<Config, String> {
+    let mut base = Config::zw1();
+    base.set("chip.tiles_x", "1").map_err(|e| e.to_string())?;
+    base.set("chip.tiles_y", "1").map_err(|e| e.to_string())?;
+    c.load_from(base)
+}
+
+fn print(report: &BenchReport, json: bool) -> u8 {
+    if json {
+        println!("{}", serde_json::to_string(report).unwrap_or_default());
+    } else {
+        println!(
+            "{}: {} tile{}, {} instructions retired in {} simulated cycles, {:.4} s on the host",
+            report.bench,
+            report.tiles,
+            if report.tiles == 1 { "" } else { "s" },
+            report.retired_instructions,
+            report.simulated_cycles,
+            report.host_seconds
+        );
+        println!(
+            "  {:.1} M instructions/s, {:.1} M simulated cycles/s",
+            report.instructions_per_second / 1e6,
+            report.cycles_per_second / 1e6
+        );
+    }
+    if completed(report) { EXIT_OK } else { EXIT_IO }
+}
+
+pub fn run(args: Args) -> u8 {
+    let outcome = match args.command {
+        Command::Core {
+            iterations,
+            config,
+            json,
+        } => one_tile(&config)
+            .and_then(|c| bench_core(&c, iterations).map_err(|e| e.to_string()))
+            .map(|r| print(&r, json)),
+        Command::Wait {
+            ops,
+            cycles_per_op,
+            config,
+            json,
+        } => one_tile(&config)
+            .and_then(|mut c| {
+                c.set("systolic.ideal_latency_cycles", &cycles_per_op.to_string())
+                    .map_err(|e| e.to_string())?;
+                bench_wait(&c, ops).map_err(|e| e.to_string())
+            })
+            .map(|r| print(&r, json)),
+        Command::Systolic {
+            m,
+            n,
+            k,
+            dtype,
+            model,
+            config,
+            json,
+        } => systolic(m, n, k, &dtype, &model, &config, json),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn systolic(
+    m: u32,
+    n: u32,
+    k: u32,
+    dtype: &str,
+    model: &str,
+    config: &ConfigArgs,
+    json: bool,
+) -> Result<u8, String> {
+    let c = config.load()?;
+    let env = emulator::env::Env::from_config(&c).map_err(|e| e.to_string())?;
+    let dtype = DType::from_name(dtype).ok_or_else(|| format!("unknown element type `{dtype}`"))?;
+    let model = match model {
+        "fast" => BenchModel::Fast,
+        "register" => BenchModel::Register,
+        "both" => BenchModel::Both,
+        other => return Err(format!("unknown model `{other}` (fast, register, both)")),
+    };
+    let request = BenchRequest {
+        config: env.array,
+        dtype,
+        shape: GemmShape::new(m, n, k),
+        model,
+        seed: 1,
+    };
+    let report = bench_systolic(&request).map_err(|e| e.to_string())?;
+    if json {
+        println!("{}", serde_json::to_string(&report).unwrap_or_default());
+    } else {
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,68 @@
+//! `zw config`: show the effective chip configuration, or check a configuration file.
+
+use std::path::PathBuf;
+
+use emulator::config::Config;
+
+use super::sim::ConfigArgs;
+use super::{EXIT_IO, EXIT_OK, EXIT_USAGE};
+
+/// Show or check chip configurations.
+#[derive(clap::Args)]
+#[command(after_help = "\
+Examples:
+  zw config show                              the built-in ZW-1, every key
+  zw config show --set systolic.rows=128      with one key changed
+  zw config show --config mychip.toml         a file's effective configuration
+  zw config check mychip.toml                 is the file valid? (exit 1 if not)
+
+docs/config.md lists every key with its unit, range and source.")]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Print the effective configuration as TOML (it parses back to the same configuration).
+    Show(ConfigArgs),
+    /// Check a configuration file: print every problem, each naming its key.
+    Check {
+        /// The file to check.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+}
+
+pub fn run(args: Args) -> u8 {
+    match args.command {
+        Command::Show(c) => match c.load() {
+            Ok(config) => {
+                print!("{}", config.to_toml_string());
+                EXIT_OK
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                EXIT_USAGE
+            }
+        },
+        Command::Check { file } => {
+            let config = match Config::from_file(&file) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return EXIT_IO;
+                }
+            };
+            let problems = config.problems();
+            if problems.is_empty() {
+                println!("{}: valid", file.display());
+                return EXIT_OK;
+            }
+            for p in &problems {
+                eprintln!("error: {}: {p}", file.display());
+            }
+            EXIT_IO
+        }
+    }
+}
