@@ -115,15 +115,35 @@ impl Diagnostic {
                 cs::Label::new(style, l.span.file, l.span.range()).with_message(&l.message)
             })
             .collect();
+        // The chain, innermost first; a step repeated in a row (recursion) is shown once, with
+        // its count, and a long chain is cut short.
+        let mut steps: Vec<(&ExpansionKind, crate::source::Span, usize)> = Vec::new();
         let mut id = self.expansion;
         while let Some(e) = sources.expansion(id) {
-            let message = match &e.kind {
+            match steps.last_mut() {
+                Some(last) if last.0 == &e.kind && last.1 == e.at => last.2 += 1,
+                _ => steps.push((&e.kind, e.at, 1)),
+            }
+            id = e.parent;
+        }
+        const SHOWN: usize = 8;
+        let hidden = steps.len().saturating_sub(SHOWN);
+        for (kind, at, count) in steps.into_iter().take(SHOWN) {
+            let mut message = match kind {
                 ExpansionKind::Include => "included from here".to_string(),
                 ExpansionKind::Macro(name) => format!("in this invocation of macro `{name}`"),
                 ExpansionKind::Repeat => "in this repeated block".to_string(),
             };
-            labels.push(cs::Label::secondary(e.at.file, e.at.range()).with_message(message));
-            id = e.parent;
+            if count > 1 {
+                message.push_str(&format!(", {count} times nested"));
+            }
+            labels.push(cs::Label::secondary(at.file, at.range()).with_message(message));
+        }
+        let mut notes = self.notes.clone();
+        if hidden > 0 {
+            notes.push(format!(
+                "note: and {hidden} more enclosing `.include`s or macro invocations"
+            ));
         }
         let d = match self.severity {
             Severity::Error => cs::Diagnostic::error(),
@@ -131,7 +151,7 @@ impl Diagnostic {
         };
         d.with_message(&self.message)
             .with_labels(labels)
-            .with_notes(self.notes.clone())
+            .with_notes(notes)
     }
 }
 

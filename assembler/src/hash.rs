@@ -1,6 +1,7 @@
 //! A fast hasher for the assembler's name tables (symbols, macros). Names come from the program
 //! being assembled, not from an adversary across a network, so a simple multiplicative hash
-//! (the one rustc uses, FxHash) is the right trade.
+//! (FxHash, as rustc uses) is the right trade, with a final mix: hash tables index by the low
+//! bits, which FxHash alone leaves nearly equal for names that differ only near their end.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -52,6 +53,10 @@ impl Hasher for FxHasher {
 
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        // The SplitMix64 finalizer: every input bit reaches every output bit.
+        let mut z = self.hash;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
 }

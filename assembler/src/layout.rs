@@ -138,7 +138,10 @@ pub(crate) struct FileAsm<'s, 'l> {
     pub fixups: Vec<Fixup>,
     conds: Vec<Cond>,
     pub macros: FastMap<String, Rc<Macro>>,
+    pub mnemonics: FastMap<Box<str>, Rc<crate::lower::Mnemonic>>,
     local_counts: FastMap<u64, u32>,
+    /// Numeric local labels: (number, instance) to symbol.
+    local_syms: FastMap<(u64, u32), SymId>,
     frames: Vec<Frame>,
     statements: u64,
     pub macro_counter: u64,
@@ -226,7 +229,9 @@ impl<'s, 'l> FileAsm<'s, 'l> {
             fixups: Vec::new(),
             conds: Vec::new(),
             macros: FastMap::default(),
+            mnemonics: FastMap::default(),
             local_counts: FastMap::default(),
+            local_syms: FastMap::default(),
             frames: Vec::new(),
             statements: 0,
             macro_counter: 0,
@@ -554,9 +559,19 @@ impl<'s, 'l> FileAsm<'s, 'l> {
     fn define_numeric_label(&mut self, n: u64, span: Span) {
         let count = self.local_counts.entry(n).or_insert(0);
         *count += 1;
-        let name = format!("{n}\u{1}{count}");
-        let id = self.symbols.intern(&name);
+        let instance = *count;
+        let id = self.local_symbol(n, instance);
         self.define_label_id(id, span);
+    }
+
+    /// The symbol of instance `instance` of numeric label `n`.
+    fn local_symbol(&mut self, n: u64, instance: u32) -> SymId {
+        if let Some(&id) = self.local_syms.get(&(n, instance)) {
+            return id;
+        }
+        let id = self.symbols.add_unnamed(format!("{n}\u{1}{instance}"));
+        self.local_syms.insert((n, instance), id);
+        id
     }
 
     /// Evaluates the expression in `self.scratch` with what is known now.
@@ -930,7 +945,7 @@ impl<'s, 'l> FileAsm<'s, 'l> {
                         section,
                         offset,
                         kind: FixKind::Data(size),
-                        expr: Some(Box::new(self.scratch.clone())),
+                        expr: Some(self.scratch.clone()),
                         span,
                         expansion: self.expansion,
                     });
@@ -1497,7 +1512,7 @@ impl Scope for FileAsm<'_, '_> {
         } else {
             count
         };
-        let id = self.symbols.intern(&format!("{number}\u{1}{instance}"));
+        let id = self.local_symbol(number, instance);
         let expansion = self.expansion;
         let sym = self.symbols.sym_mut(id);
         sym.uses += 1;
@@ -1560,7 +1575,8 @@ pub(crate) fn symbol_value(
             };
             let r = expr::eval(&e, &mut env);
             symbols.sym_mut(id).evaluating = false;
-            let v = r?;
+            // A symbol whose definition failed counts as 0 from now on: one message per cycle.
+            let v = r.inspect_err(|_| symbols.sym_mut(id).def = SymDef::Value(Val::Abs(0)))?;
             if let Some(v) = v {
                 symbols.sym_mut(id).def = SymDef::Value(v);
             }

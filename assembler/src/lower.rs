@@ -6,7 +6,7 @@ use crate::diagnostic::did_you_mean;
 use crate::expr::{self, Expr, RelBase, Val};
 use crate::layout::FileAsm;
 use crate::lex::Kind;
-use crate::object::{FixKind, FixValue, Fixup};
+use crate::object::{FixKind, FixValue, Fixup, Part};
 use crate::parse::{Cursor, PResult, SyntaxError};
 use crate::source::Span;
 use isa::format::RegImm;
@@ -20,6 +20,51 @@ pub const PSEUDOS: &[&str] = &[
     "nop", "mv", "not", "neg", "li", "la", "j", "jr", "call", "ret", "beqz", "bnez", "bgt", "ble",
     "bgtu", "bleu",
 ];
+
+/// True for the names of [`PSEUDOS`].
+fn is_pseudo(name: &str) -> bool {
+    matches!(
+        name,
+        "nop"
+            | "mv"
+            | "not"
+            | "neg"
+            | "li"
+            | "la"
+            | "j"
+            | "jr"
+            | "call"
+            | "ret"
+            | "beqz"
+            | "bnez"
+            | "bgt"
+            | "ble"
+            | "bgtu"
+            | "bleu"
+    )
+}
+
+/// A mnemonic looked up once: its row and suffixes.
+pub(crate) struct Mnemonic {
+    pub spec: &'static InstrSpec,
+    pub suffixes: Vec<String>,
+}
+
+impl FileAsm<'_, '_> {
+    /// The row and suffixes of a mnemonic, cached by its text.
+    fn lookup_mnemonic(&mut self, name: &str) -> Option<std::rc::Rc<Mnemonic>> {
+        if let Some(m) = self.mnemonics.get(name) {
+            return Some(m.clone());
+        }
+        let (spec, suffixes) = isa::lookup(name)?;
+        let m = std::rc::Rc::new(Mnemonic {
+            spec,
+            suffixes: suffixes.iter().map(|s| s.to_string()).collect(),
+        });
+        self.mnemonics.insert(name.into(), m.clone());
+        Some(m)
+    }
+}
 
 /// The `nop` word, used to pad code.
 pub fn nop_word() -> u64 {
@@ -108,7 +153,7 @@ enum Opnd<'a> {
     Name(&'a str),
     Const(i64),
     Expr {
-        expr: Box<Expr>,
+        expr: Expr,
         val: Option<Val>,
         modifier: Modifier,
     },
@@ -121,16 +166,22 @@ impl FileAsm<'_, '_> {
         span: Span,
         c: &mut Cursor<'_>,
     ) -> PResult<()> {
-        if PSEUDOS.contains(&name) {
+        if is_pseudo(name) {
             return self.pseudo(name, span, c);
         }
-        let Some((spec, suffixes)) = isa::lookup(name) else {
+        let Some(m) = self.lookup_mnemonic(name) else {
             return Err(unknown_mnemonic(
                 name,
                 span,
                 self.macros.keys().map(String::as_str),
             ));
         };
+        let spec = m.spec;
+        let suffixes: [&str; 2] = [
+            m.suffixes.first().map_or("", String::as_str),
+            m.suffixes.get(1).map_or("", String::as_str),
+        ];
+        let suffixes = &suffixes[..m.suffixes.len().min(2)];
         let t = template(spec);
         let mut ops: [(Opnd<'_>, Span); 6] = std::array::from_fn(|_| (Opnd::Const(0), span));
         let mut n = 0;
@@ -184,8 +235,7 @@ impl FileAsm<'_, '_> {
         if !c.at_end() {
             return Err(c.unexpected("the end of the instruction").help(syntax()));
         }
-        let suffix_span = suffix_spans(name, span);
-        self.emit_instruction(spec, &suffixes, suffix_span, &ops[..n], span)
+        self.emit_instruction(spec, suffixes, name, &mut ops[..n], span)
     }
 
     /// Reads one operand of kind `kind`.
@@ -203,10 +253,49 @@ impl FileAsm<'_, '_> {
             c.bump();
             return Ok((Opnd::Name(c.slice(&t)), span));
         }
-        // Fast path: a lone number.
-        if matches!(t.kind, Kind::Int | Kind::Char) && is_operand_end(c.peek_kind_at(1)) {
-            c.bump();
-            return Ok((Opnd::Const(t.value as i64), span));
+        // Fast paths: a lone number, a lone symbol.
+        if is_operand_end(c.peek_kind_at(1)) {
+            match t.kind {
+                Kind::Int | Kind::Char => {
+                    c.bump();
+                    return Ok((Opnd::Const(t.value as i64), span));
+                }
+                Kind::Ident | Kind::LocalBack | Kind::LocalFwd
+                    if !(t.kind == Kind::Ident && isa::Reg::from_name(c.slice(&t)).is_some()) =>
+                {
+                    use crate::expr::Scope;
+                    let id = if t.kind == Kind::Ident {
+                        self.symbol(c.slice(&t), span)?
+                    } else {
+                        self.local_label(t.value, t.kind == Kind::LocalFwd, span)?
+                    };
+                    c.bump();
+                    let val = crate::layout::symbol_value(&mut self.symbols, id, span, false)?;
+                    return Ok(match val {
+                        Some(Val::Abs(v)) => (Opnd::Const(v), span),
+                        // Known: no expression to keep (it is rebuilt from the value if needed).
+                        Some(v) => (
+                            Opnd::Expr {
+                                expr: Expr::default(),
+                                val: Some(v),
+                                modifier: Modifier::None,
+                            },
+                            span,
+                        ),
+                        None => (
+                            Opnd::Expr {
+                                expr: Expr {
+                                    nodes: vec![(crate::expr::Node::Sym(id), span)],
+                                },
+                                val: None,
+                                modifier: Modifier::None,
+                            },
+                            span,
+                        ),
+                    });
+                }
+                _ => {}
+            }
         }
         if t.kind == Kind::Ident && isa::Reg::from_name(c.slice(&t)).is_some() {
             return Err(SyntaxError::new(
@@ -263,7 +352,7 @@ impl FileAsm<'_, '_> {
         }
         Ok((
             Opnd::Expr {
-                expr: Box::new(e),
+                expr: e,
                 val,
                 modifier,
             },
@@ -276,8 +365,8 @@ impl FileAsm<'_, '_> {
         &mut self,
         spec: &'static InstrSpec,
         suffixes: &[&str],
-        suffix_spans: [Span; 2],
-        ops: &[(Opnd<'_>, Span)],
+        name: &str,
+        ops: &mut [(Opnd<'_>, Span)],
         span: Span,
     ) -> PResult<()> {
         let section = self.section();
@@ -308,27 +397,24 @@ impl FileAsm<'_, '_> {
         for (i, s) in suffixes.iter().enumerate() {
             values[i] = Value::Name(s);
         }
-        let mut fix: Option<(FixKind, Option<Box<Expr>>, Span)> = None;
-        let mut rebuild = false;
-        for (j, (op, op_span)) in ops.iter().enumerate() {
+        // Operands whose value is not known yet: how many, and the one whose bits a single
+        // fixup can patch (a code target, a `%hi`/`%lo` half). Any other mix rebuilds the
+        // whole instruction once every value is known.
+        let mut pending = 0usize;
+        let mut generic = false;
+        let mut special: Option<(usize, FixKind)> = None;
+        for (j, (op, _)) in ops.iter().enumerate() {
             let field = &spec.format.fields[ns + j];
             values[ns + j] = match op {
                 Opnd::Name(n) => Value::Name(n),
-                Opnd::Const(v) if field.kind == OperandKind::Target => {
+                Opnd::Const(_) if field.kind == OperandKind::Target => {
                     // An absolute code address: the distance is known once `.text` is placed.
-                    fix = Some((
-                        FixKind::Target,
-                        Some(Box::new(const_expr(*v, *op_span))),
-                        *op_span,
-                    ));
+                    pending += 1;
+                    special = Some((j, FixKind::Target));
                     Value::Int(pc as i64)
                 }
                 Opnd::Const(v) => Value::Int(*v),
-                Opnd::Expr {
-                    expr,
-                    val,
-                    modifier,
-                } => match (field.kind, modifier, val) {
+                Opnd::Expr { val, modifier, .. } => match (field.kind, *modifier, *val) {
                     (
                         OperandKind::Target,
                         _,
@@ -336,25 +422,29 @@ impl FileAsm<'_, '_> {
                             base: RelBase::Section(s),
                             offset,
                         }),
-                    ) if *s == section => Value::Int(*offset),
+                    ) if s == section => Value::Int(offset),
                     (OperandKind::Target, _, _) => {
-                        fix = Some((FixKind::Target, Some(expr.clone()), *op_span));
+                        pending += 1;
+                        special = Some((j, FixKind::Target));
                         Value::Int(pc as i64)
                     }
                     (_, Modifier::Hi, Some(Val::Abs(v))) => {
-                        Value::Int(isa::abi::hi32(*v as u64) as i32 as i64)
+                        Value::Int(isa::abi::hi32(v as u64) as i32 as i64)
                     }
-                    (_, Modifier::Lo, Some(Val::Abs(v))) => Value::Int(*v as u32 as i32 as i64),
+                    (_, Modifier::Lo, Some(Val::Abs(v))) => Value::Int(v as u32 as i32 as i64),
                     (_, Modifier::Hi, _) => {
-                        fix = Some((FixKind::Hi32, Some(expr.clone()), *op_span));
+                        pending += 1;
+                        special = Some((j, FixKind::Hi32));
                         Value::Int(0)
                     }
                     (_, Modifier::Lo, _) => {
-                        fix = Some((FixKind::Lo32, Some(expr.clone()), *op_span));
+                        pending += 1;
+                        special = Some((j, FixKind::Lo32));
                         Value::Int(0)
                     }
                     (_, Modifier::None, _) => {
-                        rebuild = true;
+                        pending += 1;
+                        generic = true;
                         Value::Int(0)
                     }
                 },
@@ -363,7 +453,7 @@ impl FileAsm<'_, '_> {
         let count = ns + ops.len();
         let inst = Instruction::build(spec, &values[..count], pc).map_err(|(i, e)| {
             let at = if i < ns {
-                suffix_spans[i.min(1)]
+                suffix_spans(name, span)[i.min(1)]
             } else {
                 ops.get(i - ns).map_or(span, |o| o.1)
             };
@@ -385,16 +475,30 @@ impl FileAsm<'_, '_> {
         })?;
         self.emit_word(inst.encode(), span)?;
         let expansion = self.expansion;
-        if rebuild {
+        if generic || pending > 1 {
             let values: Vec<FixValue> = (0..count)
                 .map(|i| {
                     if i < ns {
                         return FixValue::Name(suffixes[i].into());
                     }
-                    match &ops[i - ns] {
+                    match &mut ops[i - ns] {
                         (Opnd::Name(n), _) => FixValue::Name((*n).into()),
                         (Opnd::Const(v), _) => FixValue::Int(*v),
-                        (Opnd::Expr { expr, .. }, s) => FixValue::Expr(expr.clone(), *s),
+                        (
+                            Opnd::Expr {
+                                expr,
+                                val,
+                                modifier,
+                            },
+                            s,
+                        ) => {
+                            let part = match modifier {
+                                Modifier::None => Part::Whole,
+                                Modifier::Hi => Part::Hi32,
+                                Modifier::Lo => Part::Lo32,
+                            };
+                            FixValue::Expr(Box::new(take_expr(expr, *val, *s)), *s, part)
+                        }
                     }
                 })
                 .collect();
@@ -406,13 +510,19 @@ impl FileAsm<'_, '_> {
                 span,
                 expansion,
             });
-        } else if let Some((kind, expr, op_span)) = fix {
+        } else if let Some((j, kind)) = special {
+            let (op, op_span) = &mut ops[j];
+            let expr = match op {
+                Opnd::Const(v) => const_expr(*v, *op_span),
+                Opnd::Expr { expr, val, .. } => take_expr(expr, *val, *op_span),
+                Opnd::Name(_) => unreachable!("names are never pending"),
+            };
             self.fixups.push(Fixup {
                 section,
                 offset: pc,
                 kind,
-                expr,
-                span: op_span,
+                expr: Some(expr),
+                span: *op_span,
                 expansion,
             });
         }
@@ -481,28 +591,29 @@ impl FileAsm<'_, '_> {
                 .expect("pseudo-instructions expand to table rows")
                 .0
         };
-        let none = [span, span];
         match name {
-            "nop" => self.emit_instruction(spec("addi"), &[], none, &[x0.clone(), x0, zero], span),
+            "nop" => {
+                self.emit_instruction(spec("addi"), &[], "", &mut [x0.clone(), x0, zero], span)
+            }
             "mv" => self.emit_instruction(
                 spec("addi"),
                 &[],
-                none,
-                &[ops[0].clone(), ops[1].clone(), zero],
+                "",
+                &mut [ops[0].clone(), ops[1].clone(), zero],
                 span,
             ),
             "not" => self.emit_instruction(
                 spec("xori"),
                 &[],
-                none,
-                &[ops[0].clone(), ops[1].clone(), (Opnd::Const(-1), span)],
+                "",
+                &mut [ops[0].clone(), ops[1].clone(), (Opnd::Const(-1), span)],
                 span,
             ),
             "neg" => self.emit_instruction(
                 spec("sub"),
                 &[],
-                none,
-                &[ops[0].clone(), x0, ops[1].clone()],
+                "",
+                &mut [ops[0].clone(), x0, ops[1].clone()],
                 span,
             ),
             "li" | "la" => {
@@ -512,8 +623,8 @@ impl FileAsm<'_, '_> {
                         .emit_instruction(
                             spec("addi"),
                             &[],
-                            none,
-                            &[rd, x0, (Opnd::Const(v), vspan)],
+                            "",
+                            &mut [rd, x0, (Opnd::Const(v), vspan)],
                             span,
                         ),
                     Opnd::Const(v) => {
@@ -522,15 +633,15 @@ impl FileAsm<'_, '_> {
                         self.emit_instruction(
                             spec("lui"),
                             &[],
-                            none,
-                            &[rd.clone(), (Opnd::Const(hi), vspan)],
+                            "",
+                            &mut [rd.clone(), (Opnd::Const(hi), vspan)],
                             span,
                         )?;
                         self.emit_instruction(
                             spec("addi"),
                             &[],
-                            none,
-                            &[rd.clone(), rd, (Opnd::Const(lo), vspan)],
+                            "",
+                            &mut [rd.clone(), rd, (Opnd::Const(lo), vspan)],
                             span,
                         )
                     }
@@ -548,34 +659,34 @@ impl FileAsm<'_, '_> {
                         self.emit_instruction(
                             spec("lui"),
                             &[],
-                            none,
-                            &[rd.clone(), (hi, vspan)],
+                            "",
+                            &mut [rd.clone(), (hi, vspan)],
                             span,
                         )?;
                         self.emit_instruction(
                             spec("addi"),
                             &[],
-                            none,
-                            &[rd.clone(), rd, (lo, vspan)],
+                            "",
+                            &mut [rd.clone(), rd, (lo, vspan)],
                             span,
                         )
                     }
                     Opnd::Name(_) => unreachable!("wide operands are values"),
                 }
             }
-            "j" => self.emit_instruction(spec("jal"), &[], none, &[x0, ops[0].clone()], span),
-            "call" => self.emit_instruction(spec("jal"), &[], none, &[ra, ops[0].clone()], span),
+            "j" => self.emit_instruction(spec("jal"), &[], "", &mut [x0, ops[0].clone()], span),
+            "call" => self.emit_instruction(spec("jal"), &[], "", &mut [ra, ops[0].clone()], span),
             "jr" => {
-                self.emit_instruction(spec("jalr"), &[], none, &[x0, ops[0].clone(), zero], span)
+                self.emit_instruction(spec("jalr"), &[], "", &mut [x0, ops[0].clone(), zero], span)
             }
-            "ret" => self.emit_instruction(spec("jalr"), &[], none, &[x0, ra, zero], span),
+            "ret" => self.emit_instruction(spec("jalr"), &[], "", &mut [x0, ra, zero], span),
             "beqz" | "bnez" => {
                 let m = if name == "beqz" { "beq" } else { "bne" };
                 self.emit_instruction(
                     spec(m),
                     &[],
-                    none,
-                    &[ops[0].clone(), x0, ops[1].clone()],
+                    "",
+                    &mut [ops[0].clone(), x0, ops[1].clone()],
                     span,
                 )
             }
@@ -589,8 +700,8 @@ impl FileAsm<'_, '_> {
                 self.emit_instruction(
                     spec(m),
                     &[],
-                    none,
-                    &[ops[1].clone(), ops[0].clone(), ops[2].clone()],
+                    "",
+                    &mut [ops[1].clone(), ops[0].clone(), ops[2].clone()],
                     span,
                 )
             }
@@ -616,7 +727,7 @@ impl FileAsm<'_, '_> {
             Some(Val::Abs(v)) => (Opnd::Const(v), whole),
             _ => (
                 Opnd::Expr {
-                    expr: Box::new(e),
+                    expr: e,
                     val,
                     modifier: Modifier::None,
                 },
@@ -640,6 +751,18 @@ fn is_operand_end(k: Option<Kind>) -> bool {
 
 fn is_sem_name(s: &str) -> bool {
     s.len() > 1 && s.starts_with('s') && s[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The expression of an operand; one read by a fast path keeps only its value.
+fn take_expr(expr: &mut Expr, val: Option<Val>, span: Span) -> Expr {
+    if expr.nodes.is_empty() {
+        let v = val.expect("operands without an expression have a value");
+        Expr {
+            nodes: vec![(crate::expr::Node::Val(v), span)],
+        }
+    } else {
+        std::mem::take(expr)
+    }
 }
 
 fn const_expr(v: i64, span: Span) -> Expr {

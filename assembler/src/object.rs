@@ -139,6 +139,25 @@ impl SymbolTable {
         id
     }
 
+    /// A symbol that cannot be found by name (a numeric local label's instance).
+    pub fn add_unnamed(&mut self, name: String) -> SymId {
+        let id = SymId(self.symbols.len() as u32);
+        self.symbols.push(Symbol {
+            name: name.into(),
+            def: SymDef::Undefined,
+            global: false,
+            temporary: true,
+            defined_at: None,
+            first_use: None,
+            uses: 0,
+            is_set: false,
+            evaluating: false,
+            kind: SymKind::NoType,
+            size: 0,
+        });
+        id
+    }
+
     pub fn sym(&self, id: SymId) -> &Symbol {
         &self.symbols[id.0 as usize]
     }
@@ -155,13 +174,33 @@ impl SymbolTable {
     }
 }
 
+/// Which part of a value an operand takes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Part {
+    Whole,
+    /// `%hi(value)`: what `lui` loads.
+    Hi32,
+    /// `%lo(value)`: the sign-extended low 32 bits.
+    Lo32,
+}
+
+impl Part {
+    pub fn of(self, v: i64) -> i64 {
+        match self {
+            Part::Whole => v,
+            Part::Hi32 => isa::abi::hi32(v as u64) as i32 as i64,
+            Part::Lo32 => v as u32 as i32 as i64,
+        }
+    }
+}
+
 /// A value an operand supplies, kept until it can be resolved.
 #[derive(Clone, Debug)]
 pub enum FixValue {
     Name(Box<str>),
     Int(i64),
-    /// An expression, and the span of the operand.
-    Expr(Box<Expr>, Span),
+    /// An expression, the span of the operand, and the part of its value the operand takes.
+    Expr(Box<Expr>, Span, Part),
 }
 
 /// How a resolved value is written into the bytes.
@@ -191,7 +230,7 @@ pub struct Fixup {
     pub offset: u64,
     pub kind: FixKind,
     /// The value (unused for `Rebuild`, whose operands carry their own).
-    pub expr: Option<Box<Expr>>,
+    pub expr: Option<Expr>,
     pub span: Span,
     pub expansion: ExpansionId,
 }

@@ -91,7 +91,7 @@ fn resolve(
         let mut all_constant = true;
         for v in values {
             match v {
-                FixValue::Expr(e, _) => {
+                FixValue::Expr(e, _, _) => {
                     let Some(val) = final_value(&mut fa.symbols, e)? else {
                         return Ok(());
                     };
@@ -106,7 +106,13 @@ fn resolve(
                 _ => resolved.push(None),
             }
         }
-        if all_constant {
+        // Code targets are absolute in assembly: their distance needs the final address.
+        let has_target = spec
+            .format
+            .fields
+            .iter()
+            .any(|f| f.kind == isa::OperandKind::Target);
+        if all_constant && !has_target {
             let word = rebuild(spec, values, &resolved, place, &|_| 0)
                 .map_err(|(span, msg)| SyntaxError::new(span.unwrap_or(fx.span), msg))?;
             let sec = &mut fa.sections[fx.section.0 as usize];
@@ -127,7 +133,7 @@ fn resolve(
     }
     let e = fx
         .expr
-        .as_deref()
+        .as_ref()
         .expect("every fixup but a rebuild has an expression");
     let Some(val) = final_value(&mut fa.symbols, e)? else {
         return Ok(());
@@ -200,8 +206,8 @@ pub(crate) fn rebuild(
         vals.push(match (v, r) {
             (FixValue::Name(n), _) => Value::Name(n),
             (FixValue::Int(k), _) => Value::Int(*k),
-            (FixValue::Expr(..), Some((base, addend))) => {
-                Value::Int(base.as_ref().map_or(0, address).wrapping_add(*addend))
+            (FixValue::Expr(_, _, part), Some((base, addend))) => {
+                Value::Int(part.of(base.as_ref().map_or(0, address).wrapping_add(*addend)))
             }
             (FixValue::Expr(..), None) => Value::Int(0),
         });
@@ -210,7 +216,7 @@ pub(crate) fn rebuild(
         .map(|i| i.encode())
         .map_err(|(i, e)| {
             let span = match values.get(i) {
-                Some(FixValue::Expr(_, s)) => Some(*s),
+                Some(FixValue::Expr(_, s, _)) => Some(*s),
                 _ => None,
             };
             let field = spec.format.fields.get(i).map_or("", |f| f.name);

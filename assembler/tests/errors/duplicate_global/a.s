@@ -1,0 +1,3 @@
+        .global _start, helper
+_start: call    helper
+helper: ret

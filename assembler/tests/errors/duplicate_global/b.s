@@ -1,0 +1,2 @@
+        .global helper
+helper: halt

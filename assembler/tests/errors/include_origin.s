@@ -1,0 +1,3 @@
+        .global _start
+_start: halt
+        .include "include_origin.inc"

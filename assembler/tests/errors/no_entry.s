@@ -1,0 +1,2 @@
+# No `_start`: there is nowhere to begin.
+main:   halt

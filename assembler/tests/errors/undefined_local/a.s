@@ -1,0 +1,3 @@
+        .global _start
+_start: call    helper
+        call    helpr
