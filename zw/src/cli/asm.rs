@@ -72,6 +72,10 @@ pub fn run(args: Args) -> u8 {
     match asm.assemble() {
         Err(report) => {
             let _ = report.render(&mut err);
+            // As GNU as does: an old output must not pass for the result of this run.
+            if args.output.is_file() {
+                let _ = std::fs::remove_file(&args.output);
+            }
             EXIT_ASSEMBLY
         }
         Ok(out) => {
