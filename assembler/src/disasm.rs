@@ -60,7 +60,7 @@ pub fn explain(word: u64, pc: u64) -> Result<Vec<FieldExplanation>, DecodeError>
             }
         })
         .collect();
-    fields.sort_by(|a, b| b.lo.cmp(&a.lo));
+    fields.sort_by_key(|f| std::cmp::Reverse(f.lo));
     fields.push(FieldExplanation {
         name: "opcode",
         hi: 7,
@@ -146,7 +146,7 @@ pub fn listing(elf: &ElfFile<'_>, options: &ListingOptions) -> String {
             if options.sections.is_empty() {
                 s.executable && s.alloc && s.kind == SectionKind::ProgBits
             } else {
-                options.sections.iter().any(|n| *n == s.name)
+                options.sections.contains(&s.name)
             }
         })
         .collect();

@@ -418,7 +418,7 @@ mod tests {
         assert_eq!(value("(1 + 2) * 3"), Ok(9));
         assert_eq!(value("1 << 2 + 1"), Ok(8));
         assert_eq!(value("6 & 3 | 8"), Ok(10));
-        assert_eq!(value("1 | 2 ^ 3 & 4"), Ok(1 | (2 ^ (3 & 4))));
+        assert_eq!(value("1 | 2 ^ 3 & 4"), Ok(3), "1 | (2 ^ (3 & 4))");
         assert_eq!(value("-2 * -3"), Ok(6));
         assert_eq!(value("~0"), Ok(-1));
         assert_eq!(value("!0 + !5"), Ok(1));

@@ -133,7 +133,7 @@ pub(crate) fn link(s: &mut Session<'_>, objects: Vec<Object>) -> Option<Image> {
             ));
         }
     }
-    names.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    names.sort_by_key(|n| (n.0, n.1, n.2));
     let index: FastMap<&str, usize> = names
         .iter()
         .enumerate()
@@ -331,12 +331,8 @@ pub(crate) fn link(s: &mut Session<'_>, objects: Vec<Object>) -> Option<Image> {
             let result: Result<(), String> = match &r.kind {
                 FixKind::Rebuild { spec, values } => {
                     let mut missing = None;
-                    let address = |b: &Base| -> i64 {
-                        match resolve_base(&Some(b.clone())) {
-                            Ok(v) => v,
-                            Err(_) => 0,
-                        }
-                    };
+                    let address =
+                        |b: &Base| -> i64 { resolve_base(&Some(b.clone())).unwrap_or_default() };
                     for b in r.operands.iter().flatten().filter_map(|(b, _)| b.as_ref()) {
                         if let Err(name) = resolve_base(&Some(b.clone())) {
                             missing = Some(name);

@@ -382,7 +382,7 @@ impl FileAsm<'_, '_> {
             .help("put code in `.text` (or a `.text.name` section)"));
         }
         let pc = sec.size;
-        if pc % isa::abi::INSTRUCTION_BYTES != 0 {
+        if !pc.is_multiple_of(isa::abi::INSTRUCTION_BYTES) {
             return Err(SyntaxError::new(
                 span,
                 format!(

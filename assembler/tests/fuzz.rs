@@ -134,10 +134,10 @@ fn random_source(rng: &mut SplitMix64) -> String {
     let lines = 1 + rng.next_u64() % 30;
     for _ in 0..lines {
         let r = rng.next_u64();
-        if r % 5 == 0 {
+        if r.is_multiple_of(5) {
             s.push_str(["lab:", "_start:", "1:", "2:", ".global _start"][(r >> 8) as usize % 5]);
         }
-        let head = if r % 3 == 0 {
+        let head = if r.is_multiple_of(3) {
             DIRECTIVES[(r >> 12) as usize % DIRECTIVES.len()]
         } else {
             mnemonics[(r >> 12) as usize % mnemonics.len()]
@@ -150,7 +150,7 @@ fn random_source(rng: &mut SplitMix64) -> String {
             s.push_str(OPERANDS[(rng.next_u64() % OPERANDS.len() as u64) as usize]);
         }
         // Noise.
-        if r % 17 == 0 {
+        if r.is_multiple_of(17) {
             let at = (rng.next_u64() as usize) % (s.len() + 1);
             let c = b"(),;:\"'\\#/*%\n.x"[(r >> 40) as usize % 15] as char;
             if s.is_char_boundary(at) {
@@ -265,7 +265,7 @@ fn elf_read_does_not_panic_on_seeded_mutations_of_a_valid_file() {
                 bytes = (0..rng.next_u64() % 512)
                     .map(|_| rng.next_u64() as u8)
                     .collect();
-                if rng.next_u64() % 2 == 0 && bytes.len() >= 64 {
+                if rng.next_u64().is_multiple_of(2) && bytes.len() >= 64 {
                     bytes[..64].copy_from_slice(&elf[..64]);
                 }
             }

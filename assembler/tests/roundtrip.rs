@@ -106,7 +106,9 @@ fn random_instruction_streams_disassemble_to_source_that_assembles_to_the_same_w
     for round in 0..200 {
         let n = 1 + (rng.next_u64() % 300) as usize;
         let words: Vec<u64> = (0..n).map(|_| interesting_word(&mut rng)).collect();
-        let labels: Vec<usize> = (0..=n).filter(|_| rng.next_u64() % 7 == 0).collect();
+        let labels: Vec<usize> = (0..=n)
+            .filter(|_| rng.next_u64().is_multiple_of(7))
+            .collect();
         words_reassemble(&words, &labels);
         if round == 0 {
             // Some of the words are instructions, and some branch to labels.

@@ -170,12 +170,12 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
 }
 
 /// The bytes `offset..offset+size` of the file, or `Truncated`.
-fn range<'a>(
-    bytes: &'a [u8],
+fn range(
+    bytes: &[u8],
     what: impl Fn() -> String,
     offset: u64,
     size: u64,
-) -> Result<&'a [u8], ReadError> {
+) -> Result<&[u8], ReadError> {
     let end = offset.checked_add(size);
     match end {
         Some(end) if end <= bytes.len() as u64 => Ok(&bytes[offset as usize..end as usize]),
