@@ -96,7 +96,7 @@ fn class_rank(p: Placement) -> u8 {
 /// Where an input section went: output section and offset in it.
 type Placed = Vec<Vec<Option<(usize, u64)>>>;
 
-pub(crate) fn link(s: &mut Session<'_>, objects: Vec<Object>) -> Option<Image> {
+pub(crate) fn link(s: &mut Session<'_>, mut objects: Vec<Object>) -> Option<Image> {
     // Which input sections are kept: those with bytes, size or symbols.
     let mut has_symbols: Vec<Vec<bool>> = objects
         .iter()
@@ -155,8 +155,8 @@ pub(crate) fn link(s: &mut Session<'_>, objects: Vec<Object>) -> Option<Image> {
         .iter()
         .map(|o| vec![None; o.sections.len()])
         .collect();
-    for (f, o) in objects.iter().enumerate() {
-        for (i, sec) in o.sections.iter().enumerate() {
+    for (f, o) in objects.iter_mut().enumerate() {
+        for (i, sec) in o.sections.iter_mut().enumerate() {
             let Some(&k) = index.get(sec.name.as_str()) else {
                 continue;
             };
@@ -164,8 +164,14 @@ pub(crate) fn link(s: &mut Session<'_>, objects: Vec<Object>) -> Option<Image> {
             let offset = target.size.next_multiple_of(sec.align);
             target.align = target.align.max(sec.align);
             if !sec.placement.nobits {
-                target.data.resize(offset as usize, 0);
-                target.data.extend_from_slice(&sec.data);
+                if target.data.is_empty() && offset == 0 {
+                    // The first piece: its bytes move, they are not copied.
+                    target.data = std::mem::take(&mut sec.data);
+                } else {
+                    target.data.resize(offset as usize, 0);
+                    target.data.extend_from_slice(&sec.data);
+                    sec.data = Vec::new();
+                }
             }
             target.size = offset + sec.size;
             placed[f][i] = Some((k, offset));
