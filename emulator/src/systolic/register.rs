@@ -256,6 +256,8 @@ impl Array {
         let mut chain = vec![T::ZERO; pes * Q];
         let mut chain_tag = vec![0u32; pes];
         let (mut chain_next, mut chain_tag_next) = (chain.clone(), chain_tag.clone());
+        // Per chain row: may it hold a non-empty entry?
+        let (mut chain_live, mut chain_live_next) = (vec![false; rows], vec![false; rows]);
         let mut inject_w = vec![T::ZERO; cols * Q];
         let mut inject_wtag = vec![0u32; cols];
         let mut inject_a = vec![T::ZERO; rows * Q];
@@ -311,16 +313,18 @@ impl Array {
             while first_loading < preload_at.len() && t >= preload_at[first_loading] + c64 + r64 {
                 first_loading += 1;
             }
+            let mut injecting = false;
             for (g, &start) in preload_at.iter().enumerate().skip(first_loading) {
                 let (s_fold, k_fold) = (g / k_folds, g % k_folds);
-                for col in 0..cols {
-                    let Some(j) = t.checked_sub(start + col as u64) else {
-                        break;
-                    };
-                    if j >= r64 {
-                        continue;
-                    }
-                    let row = rows - 1 - j as usize;
+                // Column c injects while 0 <= t - start - c < R.
+                let Some(since) = t.checked_sub(start) else {
+                    continue;
+                };
+                let first_col = (since + 1).saturating_sub(r64) as usize;
+                let end_col = (since as usize + 1).min(cols);
+                for col in first_col..end_col {
+                    let j = since as usize - col;
+                    let row = rows - 1 - j;
                     inject_wtag[col] = (row as u32 + 1) | ((g as u32) << TARGET_ROW_BITS);
                     let s = s_fold * cols + col;
                     for q in 0..Q {
@@ -331,8 +335,11 @@ impl Array {
                             T::ZERO
                         };
                     }
-                    chain_busy_until = Some(t + r64);
+                    injecting = true;
                 }
+            }
+            if injecting {
+                chain_busy_until = Some(t + r64);
             }
 
             // Operand inputs: row 0 takes the next step of the streaming fold; row r takes what
@@ -434,6 +441,20 @@ impl Array {
             if chain_busy_until.is_some_and(|until| t <= until) {
                 for r in 0..rows {
                     let (row, row_q) = (r * cols..(r + 1) * cols, r * cols * Q..(r + 1) * cols * Q);
+                    // A row whose incoming entries are all empty only needs its tags cleared
+                    // (an entry with tag 0 is never looked at), once.
+                    let incoming_live = match r.checked_sub(1) {
+                        None => injecting,
+                        Some(up) => chain_live[up],
+                    };
+                    if !incoming_live {
+                        if chain_live_next[r] {
+                            chain_tag_next[row].fill(0);
+                            chain_live_next[r] = false;
+                        }
+                        continue;
+                    }
+                    chain_live_next[r] = true;
                     let (incoming, incoming_tag) = match r.checked_sub(1) {
                         None => (&inject_w[..], &inject_wtag[..]),
                         Some(up) => (
@@ -457,6 +478,7 @@ impl Array {
                 }
                 core::mem::swap(&mut chain, &mut chain_next);
                 core::mem::swap(&mut chain_tag, &mut chain_tag_next);
+                core::mem::swap(&mut chain_live, &mut chain_live_next);
             }
 
             t += 1;
