@@ -404,9 +404,9 @@ mod tests {
         lx.statement(&mut toks);
         let mut c = Cursor::new(&toks, text, FileId(0), text.len() as u32);
         let mut e = Expr::default();
-        parse(&mut c, &mut NoNames, &mut e).map_err(|e| e.message)?;
-        c.finish().map_err(|e| e.message)?;
-        match eval(&e, &mut NoNames).map_err(|e| e.message)? {
+        parse(&mut c, &mut NoNames, &mut e).map_err(|e| e.into_detail().message)?;
+        c.finish().map_err(|e| e.into_detail().message)?;
+        match eval(&e, &mut NoNames).map_err(|e| e.into_detail().message)? {
             Some(Val::Abs(v)) => Ok(v),
             other => Err(format!("{other:?}")),
         }

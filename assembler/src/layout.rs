@@ -332,6 +332,7 @@ impl<'s, 'l> FileAsm<'s, 'l> {
     }
 
     pub fn report_syntax(&mut self, e: SyntaxError) {
+        let e = e.into_detail();
         let d = Diagnostic::error(e.message, e.span, self.expansion).with_help(e.help);
         self.s.report(d);
     }

@@ -389,7 +389,7 @@ pub(crate) fn link(s: &mut Session<'_>, mut objects: Vec<Object>) -> Option<Imag
                                     bytes[..*n as usize]
                                         .copy_from_slice(&value.to_le_bytes()[..*n as usize])
                                 })
-                                .map_err(|e| e.message),
+                                .map_err(|e| e.into_detail().message),
                             FixKind::Rebuild { .. } => unreachable!("handled above"),
                         }
                     }

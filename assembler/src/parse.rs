@@ -4,26 +4,50 @@
 use crate::lex::{Kind, Token, unescape};
 use crate::source::{FileId, Span};
 
-/// A syntax error: where, what, and what might fix it.
+/// A syntax error: where, what, and what might fix it. Boxed, so that results stay small on
+/// the fast path where there is no error.
 #[derive(Clone, Debug)]
-pub struct SyntaxError {
+pub struct SyntaxError(pub Box<ErrorDetail>);
+
+/// The contents of a [`SyntaxError`].
+#[derive(Clone, Debug)]
+pub struct ErrorDetail {
     pub span: Span,
     pub message: String,
     pub help: Option<String>,
 }
 
+impl std::ops::Deref for SyntaxError {
+    type Target = ErrorDetail;
+    fn deref(&self) -> &ErrorDetail {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for SyntaxError {
+    fn deref_mut(&mut self) -> &mut ErrorDetail {
+        &mut self.0
+    }
+}
+
 impl SyntaxError {
+    #[cold]
     pub fn new(span: Span, message: impl Into<String>) -> SyntaxError {
-        SyntaxError {
+        SyntaxError(Box::new(ErrorDetail {
             span,
             message: message.into(),
             help: None,
-        }
+        }))
     }
 
     pub fn help(mut self, help: impl Into<String>) -> SyntaxError {
-        self.help = Some(help.into());
+        self.0.help = Some(help.into());
         self
+    }
+
+    /// The parts, by value.
+    pub fn into_detail(self) -> ErrorDetail {
+        *self.0
     }
 }
 

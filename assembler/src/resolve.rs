@@ -41,7 +41,10 @@ pub(crate) fn finish(mut fa: FileAsm<'_, '_>) -> Object {
                 .map(|d| d.1)
                 .unwrap_or_default();
             if let Err(e) = crate::layout::symbol_value(&mut fa.symbols, id, span, true) {
-                fa.s.report(Diagnostic::error(e.message, e.span, expansion).with_help(e.help));
+                {
+                    let e = e.into_detail();
+                    fa.s.report(Diagnostic::error(e.message, e.span, expansion).with_help(e.help));
+                }
             }
         }
     }
@@ -50,7 +53,10 @@ pub(crate) fn finish(mut fa: FileAsm<'_, '_>) -> Object {
     for fx in fixups {
         let expansion = fx.expansion;
         if let Err(e) = resolve(&mut fa, fx, &mut relocations) {
-            fa.s.report(Diagnostic::error(e.message, e.span, expansion).with_help(e.help));
+            {
+                let e = e.into_detail();
+                fa.s.report(Diagnostic::error(e.message, e.span, expansion).with_help(e.help));
+            }
         }
     }
     Object {
