@@ -202,7 +202,11 @@ pub fn listing(elf: &ElfFile<'_>, options: &ListingOptions) -> String {
         let mut at = 0usize;
         while at < sec.data.len() {
             let pc = sec.addr.wrapping_add(at as u64);
-            print_labels(&mut out, pc, pc.wrapping_add(8).min(end.max(pc + 1)));
+            print_labels(
+                &mut out,
+                pc,
+                pc.saturating_add(8).min(end.max(pc.saturating_add(1))),
+            );
             let rest = &sec.data[at..];
             if rest.len() < 8 {
                 let bytes: Vec<String> = rest.iter().map(|b| format!("{b:#04x}")).collect();
