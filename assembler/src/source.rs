@@ -38,7 +38,7 @@ impl Span {
 }
 
 /// Where a statement came from when it is not plain text of an input file: an index into
-/// [`SourceMap::expansions`]; [`ExpansionId::NONE`] for input text.
+/// the source map's expansion records ([`SourceMap::expansion`]); [`ExpansionId::NONE`] for input text.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
 pub struct ExpansionId(pub u32);
 
