@@ -2,9 +2,9 @@
 //! loop (host speed of the control core) and a long wait (cost of skipping idle time).
 
 use isa::Instruction;
-use isa::format::{Branch, MxLoad, RegImm, Reg3, Upper};
-use isa::operand::{Imm32, Target};
 use isa::Reg;
+use isa::format::{Branch, MxLoad, Reg3, RegImm, Upper};
+use isa::operand::{Imm32, Target};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, ConfigError};

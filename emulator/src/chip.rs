@@ -46,7 +46,12 @@ impl Memories for [Chip] {
         }
     }
 
-    fn storage_mut(&mut self, chip: u32, tile: Option<u32>, memory: Memory) -> Option<&mut Storage> {
+    fn storage_mut(
+        &mut self,
+        chip: u32,
+        tile: Option<u32>,
+        memory: Memory,
+    ) -> Option<&mut Storage> {
         let c = self.get_mut(chip as usize)?;
         match (memory, tile) {
             (Memory::L2, None) => Some(&mut c.l2),

@@ -329,7 +329,11 @@ impl Piece {
             )));
         }
         let limit = map.size(loc.memory);
-        if loc.offset.checked_add(self.size).is_none_or(|end| end > limit) {
+        if loc
+            .offset
+            .checked_add(self.size)
+            .is_none_or(|end| end > limit)
+        {
             return Err(LoadError::DoesNotFit {
                 segment: self.name.clone(),
                 memory: loc.memory,
@@ -348,7 +352,7 @@ impl Piece {
 }
 
 fn place_text(piece: &Piece, offset: u64, text: &mut Vec<u64>) -> Result<(), LoadError> {
-    if offset % INSTRUCTION_BYTES != 0 || piece.size % INSTRUCTION_BYTES != 0 {
+    if !offset.is_multiple_of(INSTRUCTION_BYTES) || !piece.size.is_multiple_of(INSTRUCTION_BYTES) {
         return Err(LoadError::Misplaced {
             segment: piece.name.clone(),
             addr: piece.addr,

@@ -60,6 +60,27 @@ pub struct Machine {
     pub(crate) dirty: Vec<usize>,
     /// The cycle a run ended at (0 before any run).
     pub(crate) end: u64,
+    /// How the run loop interleaves tiles (never changes a result).
+    pub(crate) schedule: Schedule,
+}
+
+/// How far the run loop lets tiles run apart. Any values give the same results, stats and
+/// traces (tests check this); they only change how often the loop switches between tiles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    /// Cycles a core may run ahead of the others through register-only instructions.
+    pub run_ahead: u64,
+    /// Caps the lookahead (the machine's own is the most that is safe); `None` for the machine's.
+    pub lookahead: Option<u64>,
+}
+
+impl Default for Schedule {
+    fn default() -> Schedule {
+        Schedule {
+            run_ahead: 4096,
+            lookahead: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for Machine {
@@ -91,6 +112,7 @@ impl Machine {
             trap: None,
             dirty: Vec::new(),
             end: 0,
+            schedule: Schedule::default(),
         };
         m.place_images();
         m
@@ -220,7 +242,13 @@ impl Machine {
     }
 
     /// Reads `len` bytes at `addr` as tile `tile` of chip `chip` sees it.
-    pub fn read_as(&self, chip: u32, tile: u32, addr: u64, len: u64) -> Result<Vec<u8>, MachineError> {
+    pub fn read_as(
+        &self,
+        chip: u32,
+        tile: u32,
+        addr: u64,
+        len: u64,
+    ) -> Result<Vec<u8>, MachineError> {
         self.tile(chip, tile)?;
         let p = self.env.map.resolve_span(addr, 0, len.into(), chip, tile)?;
         let mut out = vec![0u8; len as usize];
@@ -259,6 +287,11 @@ impl Machine {
     /// The loaded program.
     pub fn program(&self) -> &Program {
         &self.program
+    }
+
+    /// Sets how the run loop interleaves tiles (see [`Schedule`]).
+    pub fn set_schedule(&mut self, schedule: Schedule) {
+        self.schedule = schedule;
     }
 
     /// The cycle the last run ended at.

@@ -198,7 +198,10 @@ mod tests {
     fn written_files_parse_back_to_their_data() {
         let data: Vec<u8> = (0..24).collect();
         let file = write(DType::Bf16, &[3, 4], &data).unwrap();
-        assert_eq!((10 + u16::from_le_bytes([file[8], file[9]]) as usize) % 64, 0);
+        assert_eq!(
+            (10 + u16::from_le_bytes([file[8], file[9]]) as usize) % 64,
+            0
+        );
         let h = parse(&file).unwrap();
         assert_eq!(h.descr, "<V2");
         assert_eq!(h.shape, [3, 4]);

@@ -54,6 +54,16 @@ pub struct Slot {
     pub dst: u8,
     /// The issue rule.
     pub rule: IssueRule,
+    /// True for a divide or remainder (the divider rule).
+    pub divides: bool,
+    /// True for a store (the store occupancy rule).
+    pub stores: bool,
+    /// True when issue also waits on the machine (a queue slot, drained queues).
+    pub waits: bool,
+    /// True when the instruction touches only its core's registers and private configuration
+    /// (no memory, semaphore, queue, or trap): nothing another unit does can change its result,
+    /// so the run loop may execute it ahead of other tiles.
+    pub local: bool,
 }
 
 impl Slot {
@@ -67,6 +77,10 @@ impl Slot {
             srcs: [0; 4],
             dst: 0,
             rule: IssueRule::Plain,
+            divides: false,
+            stores: false,
+            waits: false,
+            local: false,
         };
         let Ok(inst) = decoded else { return slot };
         let spec = inst.spec();
@@ -85,6 +99,13 @@ impl Slot {
             }
         }
         slot.rule = issue_rule(&inst);
+        slot.divides = matches!(slot.rule, IssueRule::Divide);
+        slot.stores = slot.class == TimingClass::Store;
+        slot.waits = matches!(
+            slot.rule,
+            IssueRule::Enqueue(_) | IssueRule::Drain(_) | IssueRule::Halt
+        );
+        slot.local = is_local(&inst);
         slot
     }
 
@@ -142,6 +163,23 @@ fn issue_rule(inst: &Instruction) -> IssueRule {
         I::Halt(_) => IssueRule::Halt,
         I::SemWait(_) | I::SemTake(_) => IssueRule::SemWait,
         _ => IssueRule::Plain,
+    }
+}
+
+fn is_local(inst: &Instruction) -> bool {
+    use I::*;
+    use Instruction as I;
+    match inst.spec().class {
+        TimingClass::Alu
+        | TimingClass::Mul
+        | TimingClass::Div
+        | TimingClass::Branch
+        | TimingClass::Jump
+        | TimingClass::Csr => true,
+        _ => matches!(
+            inst,
+            DmaDim(_) | DmaCfg(_) | MxCfg(_) | MxPost(_) | VStride(_)
+        ),
     }
 }
 
@@ -226,7 +264,7 @@ impl Program {
     /// The slot at `pc`, if `pc` is an 8-byte-aligned address inside the text.
     #[inline]
     pub fn slot(&self, pc: u64) -> Option<&Slot> {
-        if pc % isa::abi::INSTRUCTION_BYTES != 0 {
+        if !pc.is_multiple_of(isa::abi::INSTRUCTION_BYTES) {
             return None;
         }
         self.slots.get((pc / isa::abi::INSTRUCTION_BYTES) as usize)

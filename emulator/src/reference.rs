@@ -176,7 +176,14 @@ fn turn(m: &mut Machine, chip: usize, tile: usize, budget: u64) -> Result<(u64, 
                 if let Err(e) = target.sems.add(sem, amount) {
                     let detail = format!("arriving at chip {c} tile {t}: {e}");
                     let sender = &m.chips[chip].tiles[tile];
-                    return Err(engine_trap(&m.program, sender, pc, Cause::SemaphoreFault, detail, 0));
+                    return Err(engine_trap(
+                        &m.program,
+                        sender,
+                        pc,
+                        Cause::SemaphoreFault,
+                        detail,
+                        0,
+                    ));
                 }
             }
             Step::Halt => {

@@ -123,7 +123,12 @@ impl Memories for Local<'_> {
         }
     }
 
-    fn storage_mut(&mut self, chip: u32, tile: Option<u32>, memory: Memory) -> Option<&mut Storage> {
+    fn storage_mut(
+        &mut self,
+        chip: u32,
+        tile: Option<u32>,
+        memory: Memory,
+    ) -> Option<&mut Storage> {
         if chip != self.chip || tile != Some(self.tile) {
             return None;
         }

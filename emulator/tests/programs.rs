@@ -73,7 +73,10 @@ fn a_deadlock_is_reported_at_once_with_what_each_tile_waits_on() {
         assert!(w.instruction.starts_with("sem.take"), "{w}");
         assert!(w.waits_for.contains("s3 >= 1 (s3 = 0)"), "{w}");
     }
-    assert!(r.cycles.get() < 100, "detected at once, not at a cycle limit");
+    assert!(
+        r.cycles.get() < 100,
+        "detected at once, not at a cycle limit"
+    );
     let text = r.exit.to_string();
     assert!(text.contains("tile 2 (chip 0)"), "{text}");
 }

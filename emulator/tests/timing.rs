@@ -52,13 +52,20 @@ fn a_program_of_one_halt_takes_one_cycle() {
 
 #[test]
 fn independent_instructions_issue_one_per_cycle() {
-    let d = measure(&one_tile(), "", "addi x5, x0, 1\naddi x6, x0, 2\naddi x7, x0, 3");
+    let d = measure(
+        &one_tile(),
+        "",
+        "addi x5, x0, 1\naddi x6, x0, 2\naddi x7, x0, 3",
+    );
     assert_eq!(d, 4);
 }
 
 #[test]
 fn a_dependent_alu_instruction_waits_the_alu_latency() {
-    for c in [one_tile(), with(one_tile(), &[("core.alu_latency_cycles", "3")])] {
+    for c in [
+        one_tile(),
+        with(one_tile(), &[("core.alu_latency_cycles", "3")]),
+    ] {
         let alu = num(&c, "core.alu_latency_cycles");
         let d = measure(&c, "", "addi x5, x0, 1\naddi x6, x5, 1");
         // addi at +1, its dependant at +1 + alu, csrr one later.
@@ -68,7 +75,10 @@ fn a_dependent_alu_instruction_waits_the_alu_latency() {
 
 #[test]
 fn a_loaded_value_is_ready_after_the_load_latency() {
-    for c in [one_tile(), with(one_tile(), &[("core.load_latency_cycles", "5")])] {
+    for c in [
+        one_tile(),
+        with(one_tile(), &[("core.load_latency_cycles", "5")]),
+    ] {
         let load = num(&c, "core.load_latency_cycles");
         let d = measure(&c, "", "ld x6, 0(x20)\naddi x7, x6, 0");
         assert_eq!(d, 2 + load);
@@ -80,7 +90,11 @@ fn multiplies_are_pipelined_and_ready_after_the_mul_latency() {
     let c = one_tile();
     let mul = num(&c, "core.mul_latency_cycles");
     // Two independent multiplies back to back, then a use of the second.
-    let d = measure(&c, "li x5, 7", "mul x6, x5, x5\nmul x7, x5, x5\nadd x8, x6, x7");
+    let d = measure(
+        &c,
+        "li x5, 7",
+        "mul x6, x5, x5\nmul x7, x5, x5\nadd x8, x6, x7",
+    );
     assert_eq!(d, 2 + mul + 1);
 }
 
@@ -96,7 +110,10 @@ fn a_divide_blocks_the_next_divide_for_the_div_latency_but_nothing_else() {
 
 #[test]
 fn a_taken_branch_costs_the_branch_penalty_and_one_not_taken_costs_nothing() {
-    for c in [one_tile(), with(one_tile(), &[("core.branch_penalty_cycles", "5")])] {
+    for c in [
+        one_tile(),
+        with(one_tile(), &[("core.branch_penalty_cycles", "5")]),
+    ] {
         let penalty = num(&c, "core.branch_penalty_cycles");
         assert_eq!(measure(&c, "", "beq x0, x0, 1f\n1:"), 2 + penalty);
         assert_eq!(measure(&c, "", "bne x0, x0, 1f\n1:"), 2);
@@ -131,7 +148,10 @@ fn the_ideal_core_issues_every_ideal_latency_cycles() {
         &[("core.impl", "ideal"), ("core.ideal_latency_cycles", "3")],
     );
     let ideal = num(&c, "core.ideal_latency_cycles");
-    assert_eq!(measure(&c, "", "beq x0, x0, 1f\n1: addi x5, x0, 1"), 3 * ideal);
+    assert_eq!(
+        measure(&c, "", "beq x0, x0, 1f\n1: addi x5, x0, 1"),
+        3 * ideal
+    );
 }
 
 /// The DMA descriptor for `n` contiguous bytes.
@@ -177,7 +197,9 @@ fn a_converting_dma_transfer_moves_the_wider_side_at_the_bandwidth() {
     // bf16 in, fp32 out: 4 bytes per element written.
     let d = measure(
         &c,
-        &format!("li x11, {n}\nli x12, 2\nli x13, 4\ndma.cfg bf16, fp32, 0\ndma.dim 0, x11, x12, x13"),
+        &format!(
+            "li x11, {n}\nli x12, 2\nli x13, 4\ndma.cfg bf16, fp32, 0\ndma.dim 0, x11, x12, x13"
+        ),
         "dma.in x21, x20, s0\nfence.dma",
     );
     let duration = num(&c, "dma.setup_latency_cycles")
@@ -192,7 +214,11 @@ fn the_ideal_dma_takes_its_ideal_latency() {
         one_tile(),
         &[("dma.impl", "ideal"), ("dma.ideal_latency_cycles", "37")],
     );
-    let d = measure(&c, &format!("li x11, 100\n{DMA_ROW}"), "dma.in x21, x20, s0\nfence.dma");
+    let d = measure(
+        &c,
+        &format!("li x11, 100\n{DMA_ROW}"),
+        "dma.in x21, x20, s0\nfence.dma",
+    );
     assert_eq!(d, 3 + num(&c, "dma.ideal_latency_cycles"));
 }
 
@@ -207,10 +233,18 @@ fn vector_duration(c: &Config, latency: u64, n: u64, bytes: u64) -> u64 {
 fn a_vector_operation_takes_its_latency_plus_one_interval_per_further_vector() {
     let c = one_tile();
     let n = 1000;
-    let d = measure(&c, &format!("li x11, {n}"), "vadd.fp32 x20, x20, x21, x11\nfence.vec");
+    let d = measure(
+        &c,
+        &format!("li x11, {n}"),
+        "vadd.fp32 x20, x20, x21, x11\nfence.vec",
+    );
     let add = num(&c, "vector.add_latency_cycles");
     assert_eq!(d, 3 + vector_duration(&c, add, n, 4));
-    let d = measure(&c, &format!("li x11, {n}"), "vadd.bf16 x20, x20, x21, x11\nfence.vec");
+    let d = measure(
+        &c,
+        &format!("li x11, {n}"),
+        "vadd.bf16 x20, x20, x21, x11\nfence.vec",
+    );
     assert_eq!(d, 3 + vector_duration(&c, add, n, 2));
 }
 
@@ -219,8 +253,15 @@ fn a_function_unit_deeper_than_the_pipeline_accepts_a_vector_every_few_cycles() 
     let c = with(one_tile(), &[("vector.pipeline_depth", "4")]);
     let n = 640;
     let tanh = num(&c, "vector.tanh_latency_cycles");
-    assert!(tanh > num(&c, "vector.pipeline_depth"), "the rule needs tanh deeper than the pipeline");
-    let d = measure(&c, &format!("li x11, {n}"), "vtanh.fp32 x20, x21, x11\nfence.vec");
+    assert!(
+        tanh > num(&c, "vector.pipeline_depth"),
+        "the rule needs tanh deeper than the pipeline"
+    );
+    let d = measure(
+        &c,
+        &format!("li x11, {n}"),
+        "vtanh.fp32 x20, x21, x11\nfence.vec",
+    );
     assert_eq!(d, 3 + vector_duration(&c, tanh, n, 4));
 }
 
@@ -228,8 +269,15 @@ fn a_function_unit_deeper_than_the_pipeline_accepts_a_vector_every_few_cycles() 
 fn a_conversion_counts_lanes_of_its_wider_type() {
     let c = one_tile();
     let n = 700;
-    let d = measure(&c, &format!("li x11, {n}"), "vcvt.bf16.fp32 x20, x21, x11\nfence.vec");
-    assert_eq!(d, 3 + vector_duration(&c, num(&c, "vector.convert_latency_cycles"), n, 4));
+    let d = measure(
+        &c,
+        &format!("li x11, {n}"),
+        "vcvt.bf16.fp32 x20, x21, x11\nfence.vec",
+    );
+    assert_eq!(
+        d,
+        3 + vector_duration(&c, num(&c, "vector.convert_latency_cycles"), n, 4)
+    );
 }
 
 #[test]
@@ -238,7 +286,9 @@ fn a_matrix_multiply_takes_the_systolic_models_cycles() {
     let (m, k, n) = (100u32, 48u32, 40u32);
     let d = measure(
         &c,
-        &format!("li x11, {k}\nli x12, {n}\nli x13, {m}\nli x23, 0x20000000000\nmx.cfg ws, bf16\nmx.ldw x20, x11, x12\nfence.mx"),
+        &format!(
+            "li x11, {k}\nli x12, {n}\nli x13, {m}\nli x23, 0x20000000000\nmx.cfg ws, bf16\nmx.ldw x20, x11, x12\nfence.mx"
+        ),
         "mx.mm x23, x21, x13\nfence.mx",
     );
     let array = ArrayConfig {
@@ -311,7 +361,10 @@ fn halt_waits_for_every_queue_to_drain() {
 
 #[test]
 fn a_semaphore_signal_arrives_after_the_noc_latency() {
-    for c in [one_tile(), with(one_tile(), &[("noc.ideal_latency_cycles", "9")])] {
+    for c in [
+        one_tile(),
+        with(one_tile(), &[("noc.ideal_latency_cycles", "9")]),
+    ] {
         let noc = num(&c, "noc.ideal_latency_cycles");
         let d = measure(&c, "", "sem.signal x0, x0, s1, 1\nsem.wait s1, x0, 1");
         assert_eq!(d, 2 + noc);
@@ -384,7 +437,10 @@ fn time_spent_waiting_is_skipped_not_simulated() {
     // A thousand matrix operations of a million cycles each: a billion cycles of waiting.
     let c = with(
         one_tile(),
-        &[("systolic.impl", "ideal"), ("systolic.ideal_latency_cycles", "1000000")],
+        &[
+            ("systolic.impl", "ideal"),
+            ("systolic.ideal_latency_cycles", "1000000"),
+        ],
     );
     let src = "
         .bss

@@ -8,16 +8,18 @@ use isa::{Cause, Csr, Instruction};
 
 use crate::dma;
 use crate::env::Env;
-use crate::memory::Storage;
 use crate::matrix::{self, Post, dataflow_of};
+use crate::memory::Storage;
 use crate::numerics::{BinaryOp, ReduceOp, UnaryOp};
 use crate::program::{QUEUE_DMA_IN, QUEUE_DMA_OUT, QUEUE_MATRIX, QUEUE_VECTOR, Slot, queue_index};
 use crate::queue::{EngineOp, Item};
 use crate::tile::Tile;
 use crate::vector::{self, Kind, Request, Strides};
 
-/// The outcome of executing one instruction.
+/// The outcome of executing one instruction. (`repr(u8)`: a plain tag byte, cheap to test on
+/// the hot path, rather than a niche-packed layout.)
 #[derive(Clone, Debug, PartialEq)]
+#[repr(u8)]
 pub enum Step {
     /// Retired; execution continues with the next instruction.
     Next,
@@ -66,7 +68,7 @@ fn trap(cause: Cause, detail: impl Into<String>) -> Step {
 /// The scratchpad or accumulator byte offset a scalar access of `size` bytes at `addr` reaches.
 #[inline]
 fn place(spad: u64, acc: u64, addr: u64, size: u64) -> Result<(bool, usize), Step> {
-    if addr % size != 0 {
+    if !addr.is_multiple_of(size) {
         return Err(trap(Cause::MisalignedAccess, format!("address {addr:#x}")));
     }
     let (is_acc, offset, limit) = if addr >> SPACE_SHIFT == SPAD_BASE >> SPACE_SHIFT {
@@ -183,7 +185,7 @@ pub fn execute(tile: &mut Tile, slot: &Slot, env: &Env, cycle: u64, text_end: u6
     };
     let pc = tile.core.pc;
     let x = &tile.core.x;
-    let r = |reg: isa::Reg| x[reg.index()];
+    let r = |reg: isa::Reg| x[reg.index() & 31];
     let imm = |i: isa::operand::Imm32| i64::from(i.get()) as u64;
     // Register results: (destination, value).
     let result: (isa::Reg, u64) = match inst {
@@ -273,28 +275,28 @@ pub fn execute(tile: &mut Tile, slot: &Slot, env: &Env, cycle: u64, text_end: u6
         },
         I::Jal(f) => {
             let target = f.target.resolve(pc);
-            if target % 8 != 0 || target >= text_end {
+            if !target.is_multiple_of(8) || target >= text_end {
                 return trap(
                     Cause::FetchFault,
                     format!("target {target:#x} is outside the text"),
                 );
             }
             if f.rd.index() != 0 {
-                tile.core.x[f.rd.index()] = pc.wrapping_add(8);
+                tile.core.x[f.rd.index() & 31] = pc.wrapping_add(8);
             }
             tile.core.pc = target;
             return Step::Taken;
         }
         I::Jalr(f) => {
             let target = r(f.rs1).wrapping_add(imm(f.imm));
-            if target % 8 != 0 || target >= text_end {
+            if !target.is_multiple_of(8) || target >= text_end {
                 return trap(
                     Cause::FetchFault,
                     format!("target {target:#x} is outside the text"),
                 );
             }
             if f.rd.index() != 0 {
-                tile.core.x[f.rd.index()] = pc.wrapping_add(8);
+                tile.core.x[f.rd.index() & 31] = pc.wrapping_add(8);
             }
             tile.core.pc = target;
             return Step::Taken;
@@ -329,7 +331,7 @@ pub fn execute(tile: &mut Tile, slot: &Slot, env: &Env, cycle: u64, text_end: u6
                 return Step::Next;
             }
             let target = f.target.resolve(pc);
-            if target % 8 != 0 || target >= text_end {
+            if !target.is_multiple_of(8) || target >= text_end {
                 return trap(
                     Cause::FetchFault,
                     format!("target {target:#x} is outside the text"),
@@ -341,7 +343,7 @@ pub fn execute(tile: &mut Tile, slot: &Slot, env: &Env, cycle: u64, text_end: u6
         _ => return execute_other(tile, inst, env),
     };
     if result.0.index() != 0 {
-        tile.core.x[result.0.index()] = result.1;
+        tile.core.x[result.0.index() & 31] = result.1;
     }
     tile.core.pc = pc.wrapping_add(8);
     Step::Next
@@ -352,7 +354,7 @@ fn execute_other(tile: &mut Tile, inst: Instruction, env: &Env) -> Step {
     use Instruction as I;
     let pc = tile.core.pc;
     let x = &tile.core.x;
-    let r = |reg: isa::Reg| x[reg.index()];
+    let r = |reg: isa::Reg| x[reg.index() & 31];
     let simm = |i: isa::operand::Imm32| i64::from(i.get());
     let issuer = (tile.chip, tile.id);
     let step = match inst {

@@ -153,15 +153,12 @@ pub fn capture(
     if let Some(dim) = d.count.iter().position(|&c| c == 0) {
         return Err(format!("the count of dimension {dim} is zero"));
     }
-    let elements = d
-        .elements()
-        .filter(|&n| n <= MAX_ELEMENTS)
-        .ok_or_else(|| {
-            format!(
-                "{:?} elements exceed the engine's limit of {MAX_ELEMENTS}",
-                d.count
-            )
-        })?;
+    let elements = d.elements().filter(|&n| n <= MAX_ELEMENTS).ok_or_else(|| {
+        format!(
+            "{:?} elements exceed the engine's limit of {MAX_ELEMENTS}",
+            d.count
+        )
+    })?;
     let src = endpoint(
         "source",
         src,
@@ -181,7 +178,9 @@ pub fn capture(
         issuer,
     )?;
     if u32::from(sem) >= semaphores {
-        return Err(format!("semaphore s{sem} does not exist ({semaphores} per tile)"));
+        return Err(format!(
+            "semaphore s{sem} does not exist ({semaphores} per tile)"
+        ));
     }
     let signal = match (d.signal_destination(), dst.tile) {
         (true, Some(tile)) => (dst.chip, tile, sem),

@@ -40,7 +40,8 @@ pub fn apply(t: &Transfer, mem: &mut (impl Memories + ?Sized)) -> Result<(), Str
         raw
     } else {
         let mut out = vec![0u8; t.elements as usize * dsize];
-        numerics::convert_slice(d.src_type, &raw, d.dst_type, &mut out).map_err(|e| e.to_string())?;
+        numerics::convert_slice(d.src_type, &raw, d.dst_type, &mut out)
+            .map_err(|e| e.to_string())?;
         out
     };
 

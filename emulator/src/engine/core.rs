@@ -4,7 +4,9 @@
 //!
 //! Running a core ahead of the others is safe up to `limit`: the run loop sets it no later than
 //! the next pending event and no later than another core's time plus the machine's lookahead,
-//! so every state a core reads is final for the cycle it reads it in.
+//! so every state a core reads is final for the cycle it reads it in. Instructions that touch
+//! only the core's registers ([`crate::program::Slot::local`]) read no such state, so they may
+//! run further, up to `horizon`.
 
 use isa::Cause;
 
@@ -31,12 +33,14 @@ pub(crate) enum CoreExit {
     Trapped,
 }
 
-/// Runs the core of tile `tile` of chip `chip` until its next issue would be at or after `limit`.
+/// Runs the core of tile `tile` of chip `chip` until its next instruction that reaches beyond
+/// the core would issue at or after `limit`, or any instruction at or after `horizon`.
 pub(crate) fn run(
     m: &mut Machine,
     chip: u32,
     tile: u32,
     mut limit: u64,
+    horizon: u64,
     trace: &mut dyn TraceSink,
 ) -> CoreExit {
     let Machine {
@@ -99,11 +103,11 @@ pub(crate) fn run(
             t = dep;
             reason = Stall::Dependency;
         }
-        if slot.rule == IssueRule::Divide && div_free > t {
+        if slot.divides && div_free > t {
             t = div_free;
             reason = Stall::Divider;
         }
-        if t >= limit {
+        if t >= horizon || (!slot.local && t >= limit) {
             leave!(t, CoreExit::Yield);
         }
 
@@ -114,7 +118,7 @@ pub(crate) fn run(
         }
 
         // Waits on the machine, whose state is final for cycle t.
-        if slot.rule != IssueRule::Plain && slot.rule != IssueRule::Divide {
+        if slot.waits {
             let block = match slot.rule {
                 IssueRule::Enqueue(q) if tl.queues[q as usize].waiting() >= env.queue_depth(q) => {
                     Some(Block::QueueFull(q))
@@ -129,9 +133,37 @@ pub(crate) fn run(
             }
         }
 
-        let step = execute(tl, slot, env, t, text_end);
-        match step {
-            Step::Next | Step::Taken => {}
+        // Retires the instruction issued at t: one issue per cycle, its result's latency, the
+        // divider and store rules.
+        macro_rules! retire {
+            () => {{
+                let class = class_index(slot.class);
+                let core = &mut tl.core;
+                core.instret += 1;
+                core.issued[class] += 1;
+                last_end = t + 1;
+                next = t + lat.interval;
+                next_reason = Stall::Structural;
+                if slot.dst != 0 {
+                    core.ready[slot.dst as usize & 31] = t + lat.result[class];
+                }
+                if slot.divides {
+                    div_free = t + lat.divide;
+                } else if slot.stores {
+                    next = next.max(t + lat.store);
+                }
+            }};
+        }
+        match execute(tl, slot, env, t, text_end) {
+            Step::Next => retire!(),
+            Step::Taken => {
+                retire!();
+                let after = t + 1 + lat.branch_penalty;
+                if after > next {
+                    next = after;
+                    next_reason = Stall::Branch;
+                }
+            }
             Step::Blocked { sem, n } => {
                 tl.core.state = State::Blocked {
                     on: Block::Semaphore { sem, n },
@@ -139,6 +171,9 @@ pub(crate) fn run(
                 };
                 leave!(t, CoreExit::Blocked);
             }
+            // A trap ahead of the other tiles waits until they have caught up: one of them may
+            // trap earlier.
+            Step::Trap { .. } if t >= limit => leave!(t, CoreExit::Yield),
             Step::Trap { cause, detail } => {
                 *trap = Some(Trap {
                     chip,
@@ -152,35 +187,8 @@ pub(crate) fn run(
                 tl.core.state = State::Trapped;
                 leave!(t, CoreExit::Trapped);
             }
-            _ => {}
-        }
-
-        // Retire.
-        let class = class_index(slot.class);
-        let core = &mut tl.core;
-        core.instret += 1;
-        core.issued[class] += 1;
-        last_end = t + 1;
-        next = t + lat.interval;
-        next_reason = Stall::Structural;
-        if slot.dst != 0 {
-            core.ready[slot.dst as usize & 31] = t + lat.result[class];
-        }
-        if slot.rule == IssueRule::Divide {
-            div_free = t + lat.divide;
-        } else if slot.class == isa::TimingClass::Store {
-            next = next.max(t + lat.store);
-        }
-        match step {
-            Step::Next => {}
-            Step::Taken => {
-                let after = t + 1 + lat.branch_penalty;
-                if after > next {
-                    next = after;
-                    next_reason = Stall::Branch;
-                }
-            }
             Step::Enqueue(q, item) => {
+                retire!();
                 let queue = &mut tl.queues[q as usize];
                 let was_idle = queue.is_idle();
                 queue.items.push_back(Entry { item, pc });
@@ -190,6 +198,7 @@ pub(crate) fn run(
                 }
             }
             Step::SemChanged => {
+                retire!();
                 if tl.queues.iter().any(|q| q.take_since.is_some()) {
                     events.push(t + 1, EventKind::Kick { chip, tile });
                     limit = limit.min(t + 1);
@@ -201,6 +210,7 @@ pub(crate) fn run(
                 sem,
                 amount,
             } => {
+                retire!();
                 let at = t + env.signal_delay(chip, to_chip);
                 events.push(
                     at,
@@ -215,13 +225,13 @@ pub(crate) fn run(
                 limit = limit.min(at);
             }
             Step::Halt => {
+                retire!();
                 tl.core.state = State::Halted { at: t + 1 };
                 if trace.enabled() {
                     trace.instant(Track::tile(chip, tile, "control"), "halt", Cycle(t), &[]);
                 }
                 leave!(t + 1, CoreExit::Halted);
             }
-            Step::Blocked { .. } | Step::Trap { .. } => {}
         }
     }
 }

@@ -67,7 +67,9 @@ impl fmt::Display for Exit {
             Exit::Trapped(t) => write!(f, "{t}"),
             Exit::MaxCycles => f.write_str("the cycle limit was reached"),
             Exit::Deadlock(w) => {
-                f.write_str("deadlock: every running tile waits on a semaphore nothing will signal")?;
+                f.write_str(
+                    "deadlock: every running tile waits on a semaphore nothing will signal",
+                )?;
                 for waiter in w {
                     write!(f, "\n  {waiter}")?;
                 }
@@ -79,7 +81,11 @@ impl fmt::Display for Exit {
 
 /// Runs `m` until every tile halts, one traps, it deadlocks, or cycle `max_cycles` is reached.
 pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -> Exit {
-    let lookahead = m.env.lookahead();
+    let lookahead = match m.schedule.lookahead {
+        Some(cap) => cap.clamp(1, m.env.lookahead()),
+        None => m.env.lookahead(),
+    };
+    let run_ahead = m.schedule.run_ahead;
     let tiles = m.env.map.tiles as usize;
     let count = m.chips.len() * tiles;
     // Wake every tile once: a blocked core may be ready (a rerun after changes by the host).
@@ -87,7 +93,9 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
     units::settle(m, 0, trace);
     loop {
         if let Some(trap) = m.trap.take() {
-            m.end = m.end.max(trap.cycle.get()).max(last_end(m));
+            // The run ends at the trap; tiles that had run ahead through register-only
+            // instructions keep their state (stats count their cycles up to the trap).
+            m.end = trap.cycle.get();
             return Exit::Trapped(trap);
         }
         // The earliest running core, and the time of the next one.
@@ -138,7 +146,15 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
             .unwrap_or(u64::MAX)
             .min(t_second.saturating_add(lookahead))
             .min(max_cycles);
-        core::run(m, (best / tiles) as u32, (best % tiles) as u32, limit, trace);
+        let horizon = limit.saturating_add(run_ahead).min(max_cycles);
+        core::run(
+            m,
+            (best / tiles) as u32,
+            (best % tiles) as u32,
+            limit,
+            horizon,
+            trace,
+        );
     }
 }
 
@@ -168,7 +184,9 @@ pub(crate) fn deadlock_waiters(m: &Machine) -> Vec<Waiter> {
         };
         let mut what = match on {
             Block::Semaphore { sem, n } => sem_text(sem, n),
-            Block::QueueFull(q) => format!("a slot in the {} queue", units::QUEUE_UNITS[q as usize]),
+            Block::QueueFull(q) => {
+                format!("a slot in the {} queue", units::QUEUE_UNITS[q as usize])
+            }
             Block::Drain(_) => "its engine queues to drain".to_string(),
         };
         for (q, queue) in tile.queues.iter().enumerate() {

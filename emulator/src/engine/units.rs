@@ -22,7 +22,14 @@ use crate::vector::exec;
 pub const QUEUE_UNITS: [&str; 4] = ["dma-in", "dma-out", "matrix", "vector"];
 
 /// A trap raised by an engine on behalf of the instruction at `pc`.
-pub(crate) fn engine_trap(program: &Program, tile: &Tile, pc: u64, cause: Cause, detail: String, t: u64) -> Trap {
+pub(crate) fn engine_trap(
+    program: &Program,
+    tile: &Tile,
+    pc: u64,
+    cause: Cause,
+    detail: String,
+    t: u64,
+) -> Trap {
     Trap {
         chip: tile.chip,
         tile: tile.id,
@@ -60,7 +67,8 @@ pub(crate) fn process(m: &mut Machine, t: u64, ev: EventKind, trace: &mut dyn Tr
             if let Err(e) = target.sems.add(sem, amount) {
                 let sender = &m.chips[from.0 as usize].tiles[from.1 as usize];
                 let detail = format!("arriving at chip {chip} tile {tile}: {e}");
-                let trap = engine_trap(&m.program, sender, from.2, Cause::SemaphoreFault, detail, t);
+                let trap =
+                    engine_trap(&m.program, sender, from.2, Cause::SemaphoreFault, detail, t);
                 m.trap.get_or_insert(trap);
             }
             mark(&mut m.dirty, i);
@@ -131,7 +139,13 @@ fn complete(m: &mut Machine, chip: u32, tile: u32, q: u8, t: u64, trace: &mut dy
 
 /// Starts what queue `q` of `tile` can start at cycle `t`. Returns whether anything left the
 /// queue.
-fn advance(tile: &mut Tile, q: usize, t: u64, env: &Env, events: &mut EventQueue) -> Result<bool, (u64, Cause, String)> {
+fn advance(
+    tile: &mut Tile,
+    q: usize,
+    t: u64,
+    env: &Env,
+    events: &mut EventQueue,
+) -> Result<bool, (u64, Cause, String)> {
     let queue = &mut tile.queues[q];
     if queue.running.is_some() {
         return Ok(false);

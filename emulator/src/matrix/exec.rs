@@ -41,7 +41,10 @@ impl std::fmt::Debug for MatrixSlot {
         f.debug_struct("MatrixSlot")
             .field("array", &self.array)
             .field("model", &self.model)
-            .field("weights", &self.weights.as_ref().map(|w| (w.k, w.n, w.dtype)))
+            .field(
+                "weights",
+                &self.weights.as_ref().map(|w| (w.k, w.n, w.dtype)),
+            )
             .finish()
     }
 }
@@ -54,14 +57,22 @@ fn dataflow_index(d: Dataflow) -> usize {
     }
 }
 
-fn read(mem: &(impl Memories + ?Sized), p: &crate::memory::Place, len: u64) -> Result<Vec<u8>, String> {
+fn read(
+    mem: &(impl Memories + ?Sized),
+    p: &crate::memory::Place,
+    len: u64,
+) -> Result<Vec<u8>, String> {
     let s = mem.at(p).ok_or_else(|| format!("no memory at {p}"))?;
     let mut out = vec![0u8; len as usize];
     s.read(p.offset, &mut out).map_err(|e| e.to_string())?;
     Ok(out)
 }
 
-fn write(mem: &mut (impl Memories + ?Sized), p: &crate::memory::Place, data: &[u8]) -> Result<(), String> {
+fn write(
+    mem: &mut (impl Memories + ?Sized),
+    p: &crate::memory::Place,
+    data: &[u8],
+) -> Result<(), String> {
     let s = mem.at_mut(p).ok_or_else(|| format!("no memory at {p}"))?;
     s.write(p.offset, data).map_err(|e| e.to_string())
 }
@@ -91,7 +102,11 @@ impl MatrixSlot {
     }
 
     /// Performs `op`. `Err` only if the memories differ from those `op` was checked against.
-    pub fn apply(&mut self, op: &MatrixOp, mem: &mut (impl Memories + ?Sized)) -> Result<(), String> {
+    pub fn apply(
+        &mut self,
+        op: &MatrixOp,
+        mem: &mut (impl Memories + ?Sized),
+    ) -> Result<(), String> {
         match *op {
             MatrixOp::Load { src, k, n, dtype } => {
                 let bytes = read(mem, &src, u64::from(k) * u64::from(n) * dtype.size())?;
@@ -106,7 +121,11 @@ impl MatrixSlot {
                 dataflow,
                 accumulate,
             } => {
-                let a_bytes = read(mem, &a, u64::from(shape.m) * u64::from(shape.k) * dtype.size())?;
+                let a_bytes = read(
+                    mem,
+                    &a,
+                    u64::from(shape.m) * u64::from(shape.k) * dtype.size(),
+                )?;
                 let c_len = u64::from(shape.m) * u64::from(shape.n) * 4;
                 let mut c = read(mem, &acc, c_len)?;
                 let weights = self
@@ -151,7 +170,12 @@ impl MatrixSlot {
                 for (i, chunk) in c.chunks_exact(4).enumerate() {
                     let col = i % n as usize;
                     let b = bias.as_ref().map_or(0.0, |b| {
-                        f32::from_le_bytes([b[col * 4], b[col * 4 + 1], b[col * 4 + 2], b[col * 4 + 3]])
+                        f32::from_le_bytes([
+                            b[col * 4],
+                            b[col * 4 + 1],
+                            b[col * 4 + 2],
+                            b[col * 4 + 3],
+                        ])
                     });
                     let raw = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
                     let bits = output_element(raw, acc_type, &post, b);
@@ -190,5 +214,8 @@ pub fn output_element(raw: u32, acc_type: DType, post: &Post, bias: f32) -> u32 
         };
     }
     let x = libm::fmaf(f32::from_bits(raw), scale, bias);
-    numerics::encode_f32(post.out, numerics::canonicalize_nan(activate_f32(post.act, x)))
+    numerics::encode_f32(
+        post.out,
+        numerics::canonicalize_nan(activate_f32(post.act, x)),
+    )
 }

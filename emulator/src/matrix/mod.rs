@@ -150,7 +150,7 @@ fn region(
         };
         return Err(format!("{name}: address {addr:#x} is not in {wants}"));
     }
-    if p.offset % align != 0 {
+    if !p.offset.is_multiple_of(align) {
         return Err(format!(
             "{name}: address {addr:#x} is not {align}-byte aligned"
         ));

@@ -21,7 +21,8 @@ pub trait Memories {
     /// The memory `memory` of tile `tile` (tile memories) or of the chip (`tile: None`).
     fn storage(&self, chip: u32, tile: Option<u32>, memory: Memory) -> Option<&Storage>;
     /// The same, for writing.
-    fn storage_mut(&mut self, chip: u32, tile: Option<u32>, memory: Memory) -> Option<&mut Storage>;
+    fn storage_mut(&mut self, chip: u32, tile: Option<u32>, memory: Memory)
+    -> Option<&mut Storage>;
 
     /// The memory holding `place`.
     fn at(&self, place: &Place) -> Option<&Storage> {

@@ -258,14 +258,18 @@ struct Digest(u64);
 
 impl Digest {
     fn word(&mut self, w: u64) {
-        self.0 = (self.0 ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+        self.0 = (self.0 ^ w)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(29);
     }
 
     fn page(&mut self, index: u64, bytes: &[u8]) {
         self.word(index);
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
-            self.word(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+            self.word(u64::from_le_bytes([
+                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+            ]));
         }
         for &b in chunks.remainder() {
             self.word(u64::from(b));
@@ -344,6 +348,10 @@ mod tests {
         let mut around = [0u8; 4];
         m.read(PAGE_BYTES - 1, &mut around).unwrap();
         assert_eq!(around, [9, 1, 2, 9]);
-        assert_eq!((*shared).as_ref()[50], 9, "the overlaid data is never modified");
+        assert_eq!(
+            (*shared).as_ref()[50],
+            9,
+            "the overlaid data is never modified"
+        );
     }
 }

@@ -7,7 +7,12 @@ use crate::numerics;
 
 use super::{Kind, Operand, VectorOp};
 
-fn read(op: &Operand, n: u64, size: usize, mem: &(impl Memories + ?Sized)) -> Result<Vec<u8>, String> {
+fn read(
+    op: &Operand,
+    n: u64,
+    size: usize,
+    mem: &(impl Memories + ?Sized),
+) -> Result<Vec<u8>, String> {
     let s = mem
         .at(&op.place)
         .ok_or_else(|| format!("no memory at {}", op.place))?;

@@ -146,7 +146,7 @@ fn operand(
             "{name}: address {addr:#x} is not in this tile's scratchpad or accumulator"
         ));
     }
-    if place.offset % size != 0 {
+    if !place.offset.is_multiple_of(size) {
         return Err(format!(
             "{name}: address {addr:#x} is not aligned for {dt} ({size} bytes)"
         ));
@@ -173,7 +173,15 @@ pub fn capture(r: &Request, map: &MemoryMap, issuer: (u32, u32)) -> Result<Vecto
     let d = operand("destination", r.d, d_count, r.strides.d, r.out, map, issuer)?;
     let a = match r.kind {
         Kind::Fill(_) => None,
-        _ => Some(operand("source a", r.a, r.n, r.strides.a, r.dt, map, issuer)?),
+        _ => Some(operand(
+            "source a",
+            r.a,
+            r.n,
+            r.strides.a,
+            r.dt,
+            map,
+            issuer,
+        )?),
     };
     let b = match r.kind {
         Kind::Binary(_) | Kind::Fma => Some(operand(

@@ -49,7 +49,10 @@ pub fn num(c: &Config, key: &str) -> u64 {
     let table: toml::Table = toml::from_str(&text).unwrap();
     let mut v = toml::Value::Table(table);
     for part in key.split('.') {
-        v = v.get(part).unwrap_or_else(|| panic!("no key {key}")).clone();
+        v = v
+            .get(part)
+            .unwrap_or_else(|| panic!("no key {key}"))
+            .clone();
     }
     match v {
         toml::Value::Integer(i) => i as u64,

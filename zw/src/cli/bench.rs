@@ -174,7 +174,10 @@ fn systolic(
     if json {
         println!("{}", serde_json::to_string(&report).unwrap_or_default());
     } else {
-        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
     }
     Ok(EXIT_OK)
 }

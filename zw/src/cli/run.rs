@@ -110,11 +110,17 @@ fn parse_dump(text: &str, m: &Machine) -> Result<Dump, String> {
                 .ok_or_else(|| format!("--dump {text}: expected DTYPE[D0,D1,...]"))?;
             let dims = inner
                 .split(',')
-                .map(|d| parse_number(d).ok_or_else(|| format!("--dump {text}: bad dimension `{d}`")))
+                .map(|d| {
+                    parse_number(d).ok_or_else(|| format!("--dump {text}: bad dimension `{d}`"))
+                })
                 .collect::<Result<Vec<u64>, String>>()?;
             (name, dims)
         }
-        None => return Err(format!("--dump {text}: `{len}` is neither a length nor DTYPE[SHAPE]")),
+        None => {
+            return Err(format!(
+                "--dump {text}: `{len}` is neither a length nor DTYPE[SHAPE]"
+            ));
+        }
     };
     let dtype = DType::from_name(name).ok_or_else(|| {
         format!("--dump {text}: unknown element type `{name}` (i8, u8, i32, e4m3, e5m2, bf16, fp16, fp32)")
@@ -220,7 +226,10 @@ fn summary(m: &Machine, report: &RunReport, stats: &MachineStats, program: &str)
     }
     let whole = cycles * tiles as u64;
     s += "busy      (share of cycles, all tiles; stalled in brackets)\n";
-    for (i, name) in ["control", "dma-in", "dma-out", "matrix", "vector"].iter().enumerate() {
+    for (i, name) in ["control", "dma-in", "dma-out", "matrix", "vector"]
+        .iter()
+        .enumerate()
+    {
         s += &format!(
             "  {name:<8} {:6.2}%  ({:.2}% stalled)\n",
             percent(busy[i], whole),
@@ -250,7 +259,9 @@ fn report_exit(exit: &Exit) -> u8 {
     match exit {
         Exit::Trapped(t) => eprintln!("error: {t}"),
         Exit::Deadlock(_) => eprintln!("error: {exit}"),
-        Exit::MaxCycles => eprintln!("error: the run reached --max-cycles before every tile halted"),
+        Exit::MaxCycles => {
+            eprintln!("error: the run reached --max-cycles before every tile halted")
+        }
         Exit::Halted => {}
     }
     exit_code(exit)

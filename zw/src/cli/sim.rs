@@ -117,8 +117,8 @@ pub fn parse_address(text: &str, program: &Program) -> Result<u64, String> {
     }
     let (name, offset) = match text.find(['+', '-']) {
         Some(i) => {
-            let off = parse_number(&text[i + 1..])
-                .ok_or_else(|| format!("`{text}`: bad offset"))?;
+            let off =
+                parse_number(&text[i + 1..]).ok_or_else(|| format!("`{text}`: bad offset"))?;
             let signed = if text.as_bytes()[i] == b'-' {
                 off.wrapping_neg()
             } else {

@@ -1,0 +1,257 @@
+//! Whole-machine properties: determinism, the stats' invariants and units, tiles and chips
+//! reaching one another, and host access to memory.
+
+mod common;
+
+use common::{machine, machine_of, num, reg, run, with, zw1};
+use emulator::engine::Exit;
+use emulator::trace::{Track, VecSink};
+use isa::memory_map::{ChipSel, Location, Memory, SPAD_BASE, TileSel};
+
+const PROGRAMS: [&str; 4] = [
+    "programs/softmax/softmax.s",
+    "programs/layernorm/layernorm.s",
+    "programs/examples/semaphore_handshake.s",
+    "programs/examples/dma_round_trip.s",
+];
+
+#[test]
+fn the_same_program_config_and_inputs_give_identical_stats_memory_and_trace() {
+    for path in PROGRAMS {
+        let config = zw1(4);
+        let outcome = || {
+            let mut m = machine_of(path, &config);
+            let mut sink = VecSink::new();
+            let r = m.run_traced(Some(10_000_000), &mut sink);
+            (
+                m.stats(&r.exit),
+                m.architectural_state(),
+                sink.events,
+                r.cycles,
+            )
+        };
+        let (a, b) = (outcome(), outcome());
+        assert_eq!(a.0, b.0, "{path}: stats");
+        assert_eq!(a.1, b.1, "{path}: architectural state");
+        assert_eq!(a.2, b.2, "{path}: trace");
+        assert_eq!(a.3, b.3, "{path}: cycles");
+        assert!(!a.2.is_empty(), "{path}: the trace has events");
+    }
+}
+
+#[test]
+fn every_unit_is_busy_stalled_or_idle_in_every_cycle_of_the_run() {
+    for path in PROGRAMS {
+        let mut m = machine_of(path, &zw1(4));
+        let r = m.run(Some(10_000_000));
+        let stats = m.stats(&r.exit);
+        assert_eq!(stats.total_cycles, r.cycles.get());
+        for (name, busy, stalled, idle, total) in stats.units() {
+            assert_eq!(busy + stalled + idle, total, "{path}: {name}");
+            assert_eq!(total, r.cycles.get(), "{path}: {name}");
+        }
+        let control = &stats.chips[0].tiles[0].control;
+        assert!(
+            control.busy_cycles > 0 && control.stalled_cycles > 0,
+            "{path}"
+        );
+        assert_eq!(control.busy_cycles, control.retired_instructions);
+    }
+}
+
+#[test]
+fn the_invariant_holds_when_a_run_stops_at_its_cycle_limit() {
+    let mut m = machine_of("programs/softmax/softmax.s", &zw1(4));
+    let r = m.run(Some(300));
+    assert_eq!(r.exit, Exit::MaxCycles);
+    assert_eq!(r.cycles.get(), 300);
+    for (name, busy, stalled, idle, total) in m.stats(&r.exit).units() {
+        assert_eq!((busy + stalled + idle, total), (300, 300), "{name}");
+    }
+}
+
+#[test]
+fn every_stats_figure_is_named_with_its_unit() {
+    let mut m = machine_of("programs/softmax/softmax.s", &zw1(2));
+    let r = m.run(None);
+    let json = serde_json::to_value(m.stats(&r.exit)).unwrap();
+    assert_eq!(json["schema_version"], emulator::stats::SCHEMA_VERSION);
+    const UNITS: [&str; 9] = [
+        "_cycles",
+        "_instructions",
+        "_bytes",
+        "_operations",
+        "_items",
+        "_elements",
+        "_hz",
+        "_ps",
+        "_version",
+    ];
+    fn walk(v: &serde_json::Value, key: &str, bad: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| walk(v, k, bad)),
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, key, bad)),
+            serde_json::Value::Number(_)
+                if !["chip", "tile"].contains(&key) && !UNITS.iter().any(|u| key.ends_with(u)) =>
+            {
+                bad.push(key.to_string());
+            }
+            _ => {}
+        }
+    }
+    let mut bad = Vec::new();
+    walk(&json, "", &mut bad);
+    assert!(bad.is_empty(), "figures without a unit: {bad:?}");
+}
+
+#[test]
+fn engine_operations_appear_on_one_trace_track_per_engine_per_tile() {
+    let mut m = machine_of("programs/softmax/softmax.s", &zw1(2));
+    let mut sink = VecSink::new();
+    let r = m.run_traced(None, &mut sink);
+    for tile in 0..2 {
+        for unit in ["dma-in", "dma-out", "vector"] {
+            let busy = sink.busy_cycles(Track::tile(0, tile, unit)).get();
+            let stats = m.stats(&r.exit);
+            let t = &stats.chips[0].tiles[tile as usize];
+            let want = match unit {
+                "dma-in" => t.dma_in.busy_cycles,
+                "dma-out" => t.dma_out.busy_cycles,
+                _ => t.vector.busy_cycles,
+            };
+            assert!(busy > 0, "tile {tile} {unit}");
+            assert_eq!(busy, want, "tile {tile} {unit}: trace and stats agree");
+        }
+    }
+}
+
+#[test]
+fn a_signal_reaches_another_chip_after_the_noc_and_fabric_latencies() {
+    let config = with(
+        zw1(1),
+        &[("topology.chips", "2"), ("topology.kind", "all-to-all")],
+    );
+    let src = "
+        .global _start
+_start:
+        csrr x5, chip_id
+        bne x5, x0, 1f
+        li x6, 1
+        csrr x8, cycle
+        sem.signal x6, x0, s4, 1
+        halt
+1:      sem.wait s4, x0, 1
+        csrr x9, cycle
+        halt
+";
+    let (m, r) = run(src, &config);
+    assert_eq!(r.exit, Exit::Halted);
+    let sent = m.tile(0, 0).unwrap().core.x[8] + 1;
+    let seen = m.tile(1, 0).unwrap().core.x[9] - 1;
+    let fabric_cycles = (num(&config, "fabric.ideal_latency_ns") as f64
+        * num(&config, "chip.clock_ghz") as f64)
+        .ceil() as u64;
+    assert_eq!(
+        seen - sent,
+        num(&config, "noc.ideal_latency_cycles") + fabric_cycles
+    );
+}
+
+#[test]
+fn a_dma_can_write_another_tiles_scratchpad_and_signal_it() {
+    let src = "
+        .data
+        .balign 8
+word:   .dword 0x1122334455667788
+got:    .dword 0
+        .text
+        .global _start
+_start:
+        csrr x5, tile_id
+        bne x5, x0, 1f
+        la x6, word
+        la x7, got
+        li x8, 0xffffffffff             # keep the offset field of x7
+        and x7, x7, x8
+        li x8, 0x50000000000 | (1 << 44)  # space 5: tile 1's scratchpad
+        or x7, x7, x8
+        li x9, 8
+        li x10, 1
+        dma.cfg u8, u8, 4               # signal the destination tile
+        dma.dim 0, x9, x10, x10
+        dma.out x7, x6, s2
+        halt
+1:      sem.wait s2, x0, 1
+        la x7, got
+        ld x11, 0(x7)
+        halt
+";
+    let (m, r) = run(src, &zw1(2));
+    assert_eq!(r.exit, Exit::Halted);
+    assert_eq!(reg(&m, 1, 11), 0x1122_3344_5566_7788);
+    assert_eq!(
+        m.tile(0, 0).unwrap().sems.get(2),
+        Some(0),
+        "flag 4 signals the destination"
+    );
+}
+
+#[test]
+fn host_writes_at_own_addresses_reach_every_tile_and_named_ones_one_tile() {
+    let mut m = machine(".global _start\n_start: halt\n", &zw1(3));
+    m.write(SPAD_BASE + 64, &[1, 2, 3]).unwrap();
+    let tile2 = Location {
+        chip: ChipSel::Own,
+        tile: TileSel::Id(2),
+        memory: Memory::Spad,
+        offset: 128,
+    }
+    .encode()
+    .unwrap();
+    m.write(tile2, &[9]).unwrap();
+    for t in 0..3 {
+        assert_eq!(m.read_as(0, t, SPAD_BASE + 64, 3).unwrap(), [1, 2, 3]);
+        let want = if t == 2 { 9 } else { 0 };
+        assert_eq!(m.read_as(0, t, SPAD_BASE + 128, 1).unwrap(), [want]);
+    }
+    assert!(m.write(SPAD_BASE + (4 << 20) - 1, &[0, 0]).is_err());
+    assert!(m.read(0, 8).is_err(), "imem holds decoded text");
+}
+
+#[test]
+fn how_the_run_loop_interleaves_tiles_never_changes_a_result() {
+    use emulator::machine::Schedule;
+    for path in PROGRAMS {
+        let config = zw1(4);
+        let outcome = |schedule: Schedule| {
+            let mut m = machine_of(path, &config);
+            m.set_schedule(schedule);
+            let mut sink = VecSink::new();
+            let r = m.run_traced(Some(10_000_000), &mut sink);
+            let mut events = sink.events;
+            // Events of one cycle may be reported in another order; their set may not change.
+            events.sort_by_key(|e| format!("{:?}", e));
+            (m.stats(&r.exit), m.architectural_state(), events)
+        };
+        let base = outcome(Schedule::default());
+        for schedule in [
+            Schedule {
+                run_ahead: 0,
+                lookahead: Some(1),
+            },
+            Schedule {
+                run_ahead: 0,
+                lookahead: None,
+            },
+            Schedule {
+                run_ahead: 1 << 20,
+                lookahead: None,
+            },
+        ] {
+            let other = outcome(schedule);
+            assert_eq!(base.0, other.0, "{path} {schedule:?}: stats");
+            assert_eq!(base.1, other.1, "{path} {schedule:?}: state");
+            assert_eq!(base.2, other.2, "{path} {schedule:?}: trace");
+        }
+    }
+}

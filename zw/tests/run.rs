@@ -1,0 +1,224 @@
+//! `zw run`, `zw config` and `zw bench` from the outside: exit codes, messages, and the files
+//! they read and write.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn zw(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zw"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("zw runs")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+const SMALL: [&str; 4] = ["--set", "chip.tiles_x=2", "--set", "chip.tiles_y=1"];
+
+fn run(dir: &Path, program: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["run", program];
+    args.extend_from_slice(&SMALL);
+    args.extend_from_slice(extra);
+    zw(&args, dir)
+}
+
+#[test]
+fn a_halting_program_exits_0_and_prints_cycles_time_utilization_and_host_speed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "p.s",
+        ".global _start\n_start: li x5, 3\nhalt\n",
+    );
+    let o = run(dir.path(), "p.s", &[]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    for want in [
+        "every tile halted",
+        "cycles",
+        " us",
+        "control",
+        "dma-in",
+        "vector",
+        "cycles/s",
+    ] {
+        assert!(out.contains(want), "`{want}` missing from:\n{out}");
+    }
+}
+
+#[test]
+fn each_way_a_run_can_fail_has_its_own_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "bad.s", ".global _start\n_start: addi x5, x99, 1\n");
+    write(d, "trap.s", ".global _start\n_start: trap 3\n");
+    write(d, "loop.s", ".global _start\n_start: j _start\n");
+    write(
+        d,
+        "dead.s",
+        ".global _start\n_start: sem.wait s1, x0, 1\nhalt\n",
+    );
+    write(d, "ok.s", ".global _start\n_start: halt\n");
+    write(d, "junk.elf", "not an executable");
+
+    let o = run(d, "bad.s", &[]);
+    assert_eq!(code(&o), 3, "assembly error: {}", text(&o.stderr));
+    let o = run(d, "trap.s", &[]);
+    assert_eq!(code(&o), 4);
+    assert!(
+        text(&o.stderr)
+            .contains("tile 0 (chip 0) trapped at pc 0x0: trap 3 — software trap (code 3)"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = run(d, "loop.s", &["--max-cycles", "1000"]);
+    assert_eq!(code(&o), 5);
+    let o = run(d, "dead.s", &[]);
+    assert_eq!(code(&o), 6);
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("deadlock") && err.contains("tile 1 (chip 0)") && err.contains("s1 >= 1"),
+        "{err}"
+    );
+    let o = run(d, "ok.s", &["--set", "systolic.rowz=4"]);
+    assert_eq!(code(&o), 2, "a config error is a usage error");
+    assert!(text(&o.stderr).contains("systolic.rowz"));
+    let o = zw(&["run"], d);
+    assert_eq!(code(&o), 2, "a missing argument");
+    let o = run(d, "junk.elf", &[]);
+    assert_eq!(code(&o), 1);
+    let o = run(d, "missing.elf", &[]);
+    assert_eq!(code(&o), 1);
+}
+
+#[test]
+fn tensors_load_from_npy_and_dump_to_npy_by_symbol() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Copies 64 bf16 values from `x` to `y` in HBM through the scratchpad.
+    write(
+        d,
+        "copy.s",
+        "
+        .section .hbm.bss
+        .balign 64
+        .global x, y
+x:      .space 128
+y:      .space 128
+        .bss
+buf:    .space 128
+        .text
+        .global _start
+_start: csrr x5, tile_id
+        bne x5, x0, 1f
+        li x6, 128
+        li x7, 1
+        dma.dim 0, x6, x7, x7
+        la x10, x
+        la x11, y
+        la x12, buf
+        dma.in x12, x10, s0
+        q.take dmaout, s0, 1
+        dma.out x11, x12, s1
+        sem.take s1, x0, 1
+1:      halt
+",
+    );
+    let values: Vec<u8> = (0..128u8).map(|i| i.wrapping_mul(37)).collect();
+    let file = emulator::npy::write(isa::DType::Bf16, &[8, 8], &values).unwrap();
+    std::fs::write(d.join("in.npy"), file).unwrap();
+    let o = run(
+        d,
+        "copy.s",
+        &[
+            "--load",
+            "in.npy@x",
+            "--dump",
+            "y:bf16[8,8]=out.npy",
+            "--dump",
+            "y+64:64=raw.bin",
+            "--stats",
+            "s.json",
+            "--trace",
+            "t.json",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let out = std::fs::read(d.join("out.npy")).unwrap();
+    let h = emulator::npy::parse(&out).unwrap();
+    assert_eq!(
+        (h.descr.as_str(), h.shape.as_slice()),
+        ("<V2", &[8u64, 8][..])
+    );
+    assert_eq!(emulator::npy::data(&out).unwrap(), &values[..]);
+    assert_eq!(std::fs::read(d.join("raw.bin")).unwrap(), &values[64..]);
+
+    let stats: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("s.json")).unwrap()).unwrap();
+    assert_eq!(stats["schema_version"], 1);
+    assert_eq!(stats["exit"], "halted");
+    let trace: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("t.json")).unwrap()).unwrap();
+    // The JSON array form of the Chrome trace-event format (Perfetto opens it).
+    let events = trace.as_array().expect("a Chrome trace-event file");
+    assert!(events.iter().any(|e| e["name"] == "dma.in"), "{trace}");
+}
+
+#[test]
+fn config_show_prints_the_effective_config_and_check_names_bad_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = zw(&["config", "show", "--set", "systolic.rows=128"], d);
+    assert_eq!(code(&o), 0);
+    let shown = text(&o.stdout);
+    let parsed = emulator::config::Config::from_toml_str(&shown).unwrap();
+    assert_eq!(parsed.systolic.rows, 128);
+    write(d, "good.toml", "preset = \"zw1\"\n[systolic]\nrows = 32\n");
+    assert_eq!(code(&zw(&["config", "check", "good.toml"], d)), 0);
+    write(
+        d,
+        "bad.toml",
+        "preset = \"zw1\"\n[systolic]\nrows = 100000\n",
+    );
+    let o = zw(&["config", "check", "bad.toml"], d);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stderr).contains("systolic.rows"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = zw(&["run", "x.s", "--config", "bad.toml"], d);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn every_bench_prints_one_json_object_with_json() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["bench", "core", "--iterations", "1000", "--json"][..],
+        &["bench", "wait", "--ops", "10", "--json"][..],
+        &[
+            "bench", "systolic", "--m", "16", "--n", "16", "--k", "16", "--json",
+        ][..],
+    ] {
+        let o = zw(args, dir.path());
+        assert_eq!(code(&o), 0, "{args:?}: {}", text(&o.stderr));
+        let out = text(&o.stdout);
+        assert_eq!(out.trim().lines().count(), 1, "{out}");
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        assert!(v.is_object());
+    }
+}
