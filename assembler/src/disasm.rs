@@ -150,7 +150,7 @@ pub fn listing(elf: &ElfFile<'_>, options: &ListingOptions) -> String {
             }
         })
         .collect();
-    let mut labels: BTreeMap<u64, Vec<(&str, bool, bool)>> = BTreeMap::new();
+    let mut labels: BTreeMap<u64, Vec<(&str, bool, usize)>> = BTreeMap::new();
     for s in &elf.symbols {
         if matches!(s.kind, SymbolKind::File | SymbolKind::Section) {
             continue;
@@ -162,10 +162,7 @@ pub fn listing(elf: &ElfFile<'_>, options: &ListingOptions) -> String {
             continue;
         }
         let ok = usable.get(s.name.as_str()).copied().unwrap_or(false);
-        labels
-            .entry(s.value)
-            .or_default()
-            .push((&s.name, ok, s.global));
+        labels.entry(s.value).or_default().push((&s.name, ok, k));
     }
     let name_at = |addr: u64| -> Option<String> {
         labels
@@ -190,7 +187,7 @@ pub fn listing(elf: &ElfFile<'_>, options: &ListingOptions) -> String {
         let end = sec.addr.wrapping_add(sec.data.len() as u64);
         let print_labels = |out: &mut String, from: u64, to: u64| {
             for (&addr, names) in labels.range(from..to.max(from)) {
-                for (name, ok, _) in names {
+                for (name, ok, _) in names.iter().filter(|l| l.2 == *k) {
                     if *ok && addr == from {
                         let _ = writeln!(out, "\n/* {addr:016x} */ {name}:");
                     } else {

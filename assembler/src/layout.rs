@@ -132,6 +132,8 @@ pub(crate) struct FileAsm<'s, 'l> {
     pub sections: Vec<Section>,
     section_index: FastMap<String, SecId>,
     pub cur: SecId,
+    /// The next section-use sequence number ([`Section::order`]).
+    next_order: u64,
     section_stack: Vec<SecId>,
     previous: SecId,
     pub symbols: SymbolTable,
@@ -223,6 +225,7 @@ impl<'s, 'l> FileAsm<'s, 'l> {
             sections: Vec::new(),
             section_index: FastMap::default(),
             cur: SecId(0),
+            next_order: 0,
             section_stack: Vec::new(),
             previous: SecId(0),
             symbols: SymbolTable::default(),
@@ -427,6 +430,7 @@ impl<'s, 'l> FileAsm<'s, 'l> {
     fn switch_section(&mut self, name: &str, span: Span) -> PResult<()> {
         match self.section_named(name, span) {
             Some(id) => {
+                self.touch(id);
                 if self.cur != id {
                     self.previous = self.cur;
                 }
@@ -454,6 +458,16 @@ impl<'s, 'l> FileAsm<'s, 'l> {
         }
     }
 
+    /// Records the first use of a section (its place in the placement order).
+    #[inline]
+    fn touch(&mut self, s: SecId) {
+        let sec = &mut self.sections[s.0 as usize];
+        if sec.order == u64::MAX {
+            sec.order = self.next_order;
+            self.next_order += 1;
+        }
+    }
+
     /// The current offset in the current section.
     pub fn offset(&self) -> u64 {
         let s = self.section();
@@ -463,6 +477,7 @@ impl<'s, 'l> FileAsm<'s, 'l> {
     /// Makes room for `n` more bytes, or explains why there is none.
     fn check_room(&mut self, n: u64, span: Span) -> PResult<SecId> {
         let s = self.section();
+        self.touch(s);
         let sec = &self.sections[s.0 as usize];
         let limit = if sec.placement.nobits {
             1u64 << isa::memory_map::OFFSET_BITS
@@ -534,6 +549,7 @@ impl<'s, 'l> FileAsm<'s, 'l> {
 
     fn define_label_id(&mut self, id: SymId, span: Span) {
         let section = self.section();
+        self.touch(section);
         let offset = self.sections[section.0 as usize].size;
         let expansion = self.expansion;
         let sym = self.symbols.sym(id);

@@ -118,7 +118,11 @@ pub(crate) fn link(s: &mut Session<'_>, mut objects: Vec<Object>) -> Option<Imag
     let mut names: Vec<(u8, u8, usize, String, Placement)> = Vec::new();
     let mut seen: FastMap<String, ()> = FastMap::default();
     for (f, o) in objects.iter().enumerate() {
-        for (i, sec) in o.sections.iter().enumerate() {
+        // In the order the file first used them.
+        let mut by_use: Vec<usize> = (0..o.sections.len()).collect();
+        by_use.sort_by_key(|&i| o.sections[i].order);
+        for i in by_use {
+            let sec = &o.sections[i];
             if (sec.size == 0 && !has_symbols[f][i]) || seen.contains_key(&sec.name) {
                 continue;
             }

@@ -28,6 +28,9 @@ pub struct Section {
     pub align: u64,
     /// Where the section was first named.
     pub first: Span,
+    /// When the file first used the section (named it, or put bytes or a label in it), as a
+    /// sequence number: sections are placed in this order. `u64::MAX` when never used.
+    pub order: u64,
 }
 
 impl Section {
@@ -43,6 +46,7 @@ impl Section {
                 crate::DEFAULT_DATA_ALIGN
             },
             first,
+            order: u64::MAX,
         }
     }
 }

@@ -116,3 +116,31 @@ fn random_instruction_streams_disassemble_to_source_that_assembles_to_the_same_w
         }
     }
 }
+
+#[test]
+fn listings_keep_section_order_boundary_labels_and_data_in_code() {
+    let sources = [
+        // A section named before `.text` comes first; a label at the end of one section and the
+        // start of the next belongs to its own section.
+        ".section .text.boot\n.global _start\n_start: j main\nboot_end:\n.text\nmain: halt\n",
+        // Data in code, a word that is no instruction, an odd-sized tail, labels inside a word.
+        ".global _start\n_start: halt\n.dword 0\n.byte 1\nodd: .byte 2, 3\n.balign 8\nafter: nop\n.byte 9\nend:\n",
+        // Aligned code sections with padding between them, and two files' worth of names.
+        ".global _start\n_start: call far\n.section .text.far\n.balign 256\nfar: ret\n.section .text.near\nnear: j far\n",
+    ];
+    for src in sources {
+        let image = assembler::assemble_str(src).unwrap_or_else(|r| panic!("{src}\n{r}"));
+        check_listing_reassembles(&image, src);
+    }
+    let image = assembler::assemble_str(sources[0]).unwrap();
+    assert_eq!(
+        image.sections[0].name, ".text.boot",
+        "first used, first placed"
+    );
+    let text = listing(&read(&image.to_elf()).unwrap(), &ListingOptions::default());
+    assert_eq!(text.matches("main:").count(), 1, "{text}");
+    assert!(
+        text.contains("boot_end:") || text.contains("<boot_end>"),
+        "{text}"
+    );
+}
