@@ -67,7 +67,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_section_bytes: 4 << 30,
-            max_statements: 1 << 32,
+            max_statements: 100_000_000,
             max_expansion_depth: 100,
             max_errors: 50,
         }
