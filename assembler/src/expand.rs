@@ -1,14 +1,325 @@
-//! Macro invocation: binding arguments to parameters and substituting them into the body
-//! (`\name`, `\@` for a number unique to each expansion, `\()` to join text), as GNU as does.
+//! Texts brought in by directives: `.include`d files, macro definitions and invocations (binding
+//! arguments to parameters and substituting them into the body: `\name`, `\@` for a number
+//! unique to each expansion, `\()` to join text, as GNU as does), and `.rept`/`.irp` blocks.
 //! The expanded text keeps the line numbers of the definition, and its expansion record points
 //! at the invocation, so messages show both.
 
-use crate::layout::{FileAsm, Macro};
+use crate::layout::{FileAsm, Frame, FrameKind, Macro, Param};
+use crate::lex::{Kind, Lexer};
 use crate::parse::{Cursor, PResult, SyntaxError};
-use crate::source::{ExpansionKind, Span};
+use crate::source::{ExpansionId, ExpansionKind, FileId, Span};
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 impl FileAsm<'_, '_> {
+    /// Finds a file named by `.include`/`.incbin`: next to the including file, then in each
+    /// include directory, then as given.
+    pub(crate) fn load(&mut self, path: &str, span: Span) -> PResult<(PathBuf, Vec<u8>)> {
+        let p = Path::new(path);
+        let mut candidates = Vec::new();
+        if p.is_absolute() {
+            candidates.push(p.to_path_buf());
+        } else {
+            if let Some(dir) = self.s.sources.directory_of(span.file) {
+                candidates.push(dir.join(p));
+            }
+            for dir in &self.s.options.include_dirs {
+                candidates.push(dir.join(p));
+            }
+            candidates.push(p.to_path_buf());
+        }
+        let mut last_error = None;
+        for cand in &candidates {
+            match self.s.loader.load(cand) {
+                Ok(bytes) => return Ok((cand.clone(), bytes)),
+                Err(e) => last_error = Some(e),
+            }
+        }
+        let why = last_error.map_or_else(|| "not found".to_string(), |e| e.to_string());
+        Err(
+            SyntaxError::new(span, format!("cannot read `{path}`: {why}")).help(format!(
+                "looked in: {}",
+                candidates
+                    .iter()
+                    .map(|c| c.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        )
+    }
+
+    pub(crate) fn include(&mut self, span: Span, c: &mut Cursor<'_>) -> PResult<()> {
+        let (path, path_span) = c.string("a file name")?;
+        c.finish()?;
+        self.check_depth(span)?;
+        let path = String::from_utf8_lossy(&path).into_owned();
+        let (full, bytes) = self.load(&path, path_span)?;
+        let text: Arc<str> = match String::from_utf8(bytes) {
+            Ok(s) => s.into(),
+            Err(e) => {
+                return Err(SyntaxError::new(
+                    path_span,
+                    format!(
+                        "`{path}` is not UTF-8 text (byte {} is not)",
+                        e.utf8_error().valid_up_to()
+                    ),
+                ));
+            }
+        };
+        let name = full.display().to_string();
+        let file = self.s.sources.add(name, Some(full), text.clone());
+        let expansion = self
+            .s
+            .sources
+            .add_expansion(ExpansionKind::Include, span, self.expansion);
+        self.push_frame(
+            file,
+            text.clone(),
+            0,
+            text.len(),
+            expansion,
+            FrameKind::Include,
+        );
+        Ok(())
+    }
+
+    /// Refuses expansions nested deeper than the limit (recursive includes or macros).
+    pub(crate) fn check_depth(&mut self, span: Span) -> PResult<()> {
+        let limit = self.s.limits().max_expansion_depth;
+        if self.s.sources.depth(self.expansion) >= limit {
+            return Err(SyntaxError::new(
+                span,
+                format!("`.include`s and macros are nested more than {limit} deep"),
+            )
+            .help("is a file including itself, or a macro invoking itself without end?"));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn push_frame(
+        &mut self,
+        file: FileId,
+        text: Arc<str>,
+        pos: usize,
+        end: usize,
+        expansion: ExpansionId,
+        kind: FrameKind,
+    ) {
+        let conds = self.conds.len();
+        self.frames.push(Frame {
+            file,
+            text,
+            pos,
+            end,
+            expansion,
+            kind,
+            conds,
+        });
+    }
+
+    /// Finds the body of a block that opens here and ends with `close`, nested blocks counted.
+    /// Leaves the current text after the closing directive. `None` when the text ends first.
+    pub(crate) fn capture_block(
+        &mut self,
+        opens: &[&str],
+        close: &str,
+    ) -> Option<std::ops::Range<usize>> {
+        let frame = self.frames.last_mut()?;
+        let text = frame.text.clone();
+        let mut lx = Lexer::new(&text, frame.pos, frame.end);
+        let body_start = frame.pos;
+        let mut depth = 1usize;
+        let mut toks = Vec::new();
+        loop {
+            let start = lx.statement(&mut toks)?;
+            let mut i = 0;
+            while i + 1 < toks.len()
+                && matches!(toks[i].kind, Kind::Ident | Kind::Int)
+                && toks[i + 1].kind == Kind::Colon
+            {
+                i += 2;
+            }
+            let Some(t) = toks.get(i).filter(|t| t.kind == Kind::Ident) else {
+                continue;
+            };
+            let head = &text[t.start as usize..t.end as usize];
+            if opens.contains(&head) {
+                depth += 1;
+            } else if head == close {
+                depth -= 1;
+                if depth == 0 {
+                    let body_end = start.max(body_start);
+                    frame.pos = lx.position();
+                    return Some(body_start..body_end);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn rept(&mut self, span: Span, c: &mut Cursor<'_>) -> PResult<()> {
+        let count = self.constant(c, "the repeat count")?;
+        c.finish()?;
+        let Some(body) = self.capture_block(&[".rept", ".irp"], ".endr") else {
+            return Err(SyntaxError::new(span, "`.rept` without `.endr`"));
+        };
+        if count < 0 {
+            return Err(SyntaxError::new(
+                span,
+                format!("repeat count {count} is negative"),
+            ));
+        }
+        if count == 0 || body.is_empty() {
+            return Ok(());
+        }
+        self.check_depth(span)?;
+        let frame = self.frames.last().expect("a block was captured from it");
+        let (file, text) = (frame.file, frame.text.clone());
+        let expansion = self
+            .s
+            .sources
+            .add_expansion(ExpansionKind::Repeat, span, self.expansion);
+        self.push_frame(
+            file,
+            text,
+            body.start,
+            body.end,
+            expansion,
+            FrameKind::Repeat {
+                start: body.start,
+                remaining: count as u64 - 1,
+            },
+        );
+        Ok(())
+    }
+
+    pub(crate) fn irp(&mut self, span: Span, c: &mut Cursor<'_>) -> PResult<()> {
+        let (param, _) = c.ident("a parameter name")?;
+        let param = param.to_string();
+        let values: Vec<String> = if c.eat(Kind::Comma) {
+            crate::expand::split_arguments(c.rest_text().0)
+        } else {
+            Vec::new()
+        };
+        let Some(body) = self.capture_block(&[".rept", ".irp"], ".endr") else {
+            return Err(SyntaxError::new(span, "`.irp` without `.endr`"));
+        };
+        self.check_depth(span)?;
+        let frame = self.frames.last().expect("a block was captured from it");
+        let (file, text) = (frame.file, frame.text.clone());
+        let expansion = self
+            .s
+            .sources
+            .add_expansion(ExpansionKind::Repeat, span, self.expansion);
+        // Push the last iteration first, so the first runs first.
+        for value in values.iter().rev() {
+            let body_text = crate::expand::substitute(
+                &text[body.clone()],
+                &[(param.as_str(), value.as_str())],
+                None,
+            );
+            self.push_expanded(file, body.start, body_text, expansion, FrameKind::Macro);
+        }
+        Ok(())
+    }
+
+    /// Adds expanded text that stands for `def_file` from byte `def_start` on, and reads it next.
+    pub(crate) fn push_expanded(
+        &mut self,
+        def_file: FileId,
+        def_start: usize,
+        text: String,
+        expansion: ExpansionId,
+        kind: FrameKind,
+    ) {
+        let f = self.s.sources.file(def_file);
+        let (line, _) = f.location(def_start);
+        let name = f.name.clone();
+        let path = f.path.clone();
+        let text: Arc<str> = text.into();
+        let id = self
+            .s
+            .sources
+            .add_at_line(name, path, text.clone(), line - 1);
+        self.push_frame(id, text.clone(), 0, text.len(), expansion, kind);
+    }
+
+    pub(crate) fn define_macro(&mut self, span: Span, c: &mut Cursor<'_>) -> PResult<()> {
+        let (name, name_span) = c.ident("a macro name")?;
+        let name = name.to_string();
+        let mut params = Vec::new();
+        while !c.at_end() {
+            c.eat(Kind::Comma);
+            let (p, p_span) = c.ident("a parameter name")?;
+            let mut param = Param {
+                name: p.to_string(),
+                default: None,
+                required: false,
+                vararg: false,
+            };
+            if c.peek_kind() == Some(Kind::Colon) {
+                c.bump();
+                let (q, q_span) = c.ident("`req` or `vararg`")?;
+                match q {
+                    "req" => param.required = true,
+                    "vararg" => param.vararg = true,
+                    _ => {
+                        return Err(SyntaxError::new(
+                            q_span,
+                            format!("unknown parameter qualifier `{q}`"),
+                        )
+                        .help("the qualifiers are `:req` and `:vararg`"));
+                    }
+                }
+            }
+            if c.eat(Kind::Eq) {
+                let start = c.here();
+                let mut end = start;
+                while let Some(t) = c.peek() {
+                    if t.kind == Kind::Comma {
+                        break;
+                    }
+                    end = c.span(t);
+                    c.bump();
+                }
+                param.default = Some(c.text[start.start as usize..end.end as usize].to_string());
+            }
+            if params.iter().any(|q: &Param| q.name == param.name) {
+                return Err(SyntaxError::new(
+                    p_span,
+                    format!("parameter `{}` appears twice", param.name),
+                ));
+            }
+            params.push(param);
+        }
+        let Some(body) = self.capture_block(&[".macro"], ".endm") else {
+            return Err(SyntaxError::new(span, "`.macro` without `.endm`"));
+        };
+        // A macro may take an instruction's name; as in GNU as, the macro then takes precedence.
+        let frame = self.frames.last().expect("a block was captured from it");
+        let m = Macro {
+            name: name.clone(),
+            params,
+            file: frame.file,
+            text: frame.text.clone(),
+            body,
+            defined: name_span,
+        };
+        self.macros.insert(name, Rc::new(m));
+        Ok(())
+    }
+
+    /// `.exitm`: leaves the innermost macro expansion.
+    pub(crate) fn exit_macro(&mut self, span: Span) -> PResult<()> {
+        let Some(i) = self.frames.iter().rposition(|f| f.kind == FrameKind::Macro) else {
+            return Err(SyntaxError::new(span, "`.exitm` outside a macro"));
+        };
+        let conds = self.frames[i].conds;
+        self.frames.truncate(i);
+        self.conds.truncate(conds);
+        Ok(())
+    }
+
     pub(crate) fn invoke_macro(
         &mut self,
         m: Rc<Macro>,

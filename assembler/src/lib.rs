@@ -3,8 +3,9 @@
 //! The data flows one way, one module per step:
 //!
 //! ```text
-//! text ─lex─► tokens ─parse─► statements ─layout (pass 1)─► sections, symbols, fixups
-//!      ─lower─► isa::Instruction words ─resolve (pass 2)─► bytes and relocations (object)
+//! text ─lex─► tokens ─parse─► statements ─layout (pass 1: directive, expand)─► sections,
+//!      symbols, fixups ─lower─► isa::Instruction words ─resolve (pass 2)─► bytes and
+//!      relocations (object)
 //!      ─link─► Image (sections placed by isa::abi::placement, relocations via isa::abi::apply)
 //!      ─elf::write─► ELF64 bytes
 //! ELF64 bytes ─elf::read─► ElfFile ─disasm─► listing that assembles back to the same code
@@ -23,6 +24,7 @@
 //! ```
 
 pub mod diagnostic;
+mod directive;
 pub mod disasm;
 pub mod elf;
 mod expand;
