@@ -95,7 +95,6 @@ fn readelf(bytes: &[u8], name: &str) -> Option<(String, String)> {
     std::fs::write(&path, bytes).unwrap();
     let out = std::process::Command::new("readelf")
         .arg("-a")
-        .arg("-W")
         .arg(&path)
         .output();
     let _ = std::fs::remove_file(&path);
