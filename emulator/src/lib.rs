@@ -23,3 +23,4 @@ pub mod trap;
 pub mod vector;
 pub mod npy;
 pub mod bench;
+pub mod property;
