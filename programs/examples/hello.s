@@ -6,9 +6,10 @@
 #
 #   zw asm programs/examples/hello.s -o hello.elf
 #   zw objdump hello.elf
+#   zw run hello.elf --dump 0x10000000028:26=message.txt    # tile 0's message
 
         .equ    N, 10                   # sum 1..N
-        .equ    DIGIT0, 22              # where the tile number goes in the greeting
+        .equ    DIGIT0, digits - greeting   # where the tile number goes (defined below)
 
         .macro  store_digit reg, at     # store '0' + reg at message + at
         addi    \reg, \reg, '0'
@@ -54,7 +55,8 @@ copy:
 
         .rodata
 greeting:
-        .ascii  "hello, world from tile ??\n"
+        .ascii  "hello, world from tile "
+digits: .ascii  "??\n"
 greeting_end:
 
         .data
