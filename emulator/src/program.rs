@@ -137,7 +137,9 @@ fn issue_rule(inst: &Instruction) -> IssueRule {
         I::Div(_) | I::Divu(_) | I::Rem(_) | I::Remu(_) => IssueRule::Divide,
         I::DmaIn(_) => IssueRule::Enqueue(QUEUE_DMA_IN),
         I::DmaOut(_) => IssueRule::Enqueue(QUEUE_DMA_OUT),
-        I::MxLdw(_) | I::MxMm(_) | I::MxMma(_) | I::MxOut(_) => IssueRule::Enqueue(QUEUE_MATRIX),
+        I::MxLdw(_) | I::MxMm(_) | I::MxMma(_) => IssueRule::Enqueue(QUEUE_MATRIX),
+        // The output stage reads the accumulator through the vector engine's port (docs/isa.md).
+        I::MxOut(_) => IssueRule::Enqueue(QUEUE_VECTOR),
         I::Vadd(_)
         | I::Vsub(_)
         | I::Vmul(_)

@@ -204,8 +204,8 @@ instructions! {
         "A = M[x[rsrc]] (M×K, M = x[rm]); ACC[x[racc]] (M×N) += A·X.B in the dataflow's accumulation order" "matrix fault";
     MxPost "mx.post" 0x74 MxPost Matrix "Configure the accumulator read-out."
         "X.act = act; X.out_type = odt; X.scale = f32(x[rscale][31:0]); X.bias = x[rbias] (0: no bias, else N fp32 values)" "";
-    MxOut "mx.out" 0x75 MxOut Matrix "Read accumulators out: scale, bias, activation, conversion."
-        "for m < x[rm], n < x[rn]: M[x[rdst]][m][n] = convert(act(ACC[x[racc]][m][n] * X.scale + X.bias[n]), X.out_type)" "matrix fault";
+    MxOut "mx.out" 0x75 MxOut Vector "Read accumulators out: scale, bias, activation, conversion."
+        "enqueue on the vector queue (the output stage reads the accumulator through the vector unit's port, overlapping the array's next multiplication); for m < x[rm], n < x[rn]: M[x[rdst]][m][n] = convert(act(fma(ACC[x[racc]][m][n], X.scale, X.bias[n])), X.out_type)" "matrix fault";
 
     // The vector unit: elementwise over scratchpad or accumulator vectors.
     VStride "vstride" 0x80 VStride Vector "Set the vector element strides."

@@ -6,14 +6,16 @@
 # Blocking: C is computed in MB×NB chunks, each the sum over K in KB-deep slices:
 #   ACC (mb×nb)  = A[m0.., k0..] (mb×kb) · B[k0.., n0..] (kb×nb)   (mx.mm, then mx.mma)
 # A's block stays in the scratchpad across the N chunks when K fits in one slice.
-# Engines hand buffers to one another through semaphores in their queues, so the control core runs
-# ahead and only a full queue stops it:
-#   s1 B slices arrived      (DMA-in -> matrix)      s2 B buffers free  (matrix -> DMA-in, starts at 2)
-#   s5 A block arrived       (DMA-in -> matrix)      s6 A buffer free   (matrix -> DMA-in)
-#   s7 C chunks ready        (matrix -> DMA-out)     s8 C buffers free  (DMA-out -> matrix, starts at 2)
+# The accumulator holds two chunks, so the output stage (mx.out, on the vector queue) drains one
+# while the array computes the next. Engines hand buffers to one another through semaphores in
+# their queues, so the control core runs ahead and only a full queue stops it:
+#   s1 B slices arrived   (DMA-in -> matrix)   s2 B buffers free     (matrix -> DMA-in, starts at 2)
+#   s5 A block arrived    (DMA-in -> matrix)   s6 A buffer free      (matrix -> DMA-in)
+#   s3 chunk computed     (matrix -> vector)   s4 accumulators free  (vector -> matrix, starts at 2)
+#   s7 C chunk ready      (vector -> DMA-out)  s8 C buffers free     (DMA-out -> vector, starts at 2)
 
         .equ MB, 1024
-        .equ NB, 128
+        .equ NB, 64
         .equ KB, 1024
 
         .section .hbm
@@ -70,6 +72,7 @@ _start:
         li      x23, 0x3f800000         # scale 1.0, no bias, no activation, bf16 out
         mx.post none, bf16, x23, x0
         sem.set s2, x0, 2
+        sem.set s4, x0, 2
         sem.set s8, x0, 2
         li      x17, 0                  # B slices issued (their parity picks the buffer)
         li      x18, 0                  # C chunks issued
@@ -84,6 +87,11 @@ n_loop:
         sub     x15, x6, x12
         li      x23, NB
         minu    x15, x15, x23           # nb
+        andi    x27, x18, 1             # this chunk's accumulators: half (chunk number) mod 2
+        li      x23, MB*NB*4
+        mul     x23, x27, x23
+        add     x30, x22, x23
+        q.take  mx, s4, 1
         li      x13, 0                  # k0
 k_loop:
         sub     x16, x7, x13
@@ -128,21 +136,24 @@ have_a:
         mx.ldw  x28, x16, x15
         q.signal mx, s2, 1              # B is in the array; its buffer is free
         bnez    x13, accumulate
-        mx.mm   x22, x19, x14
+        mx.mm   x30, x19, x14
         j       next_k
 accumulate:
-        mx.mma  x22, x19, x14
+        mx.mma  x30, x19, x14
 next_k:
         add     x13, x13, x16
         blt     x13, x7, k_loop
         # The chunk out: accumulators -> bf16 in buffer (chunk number) mod 2 -> C[m0.., n0..].
+        q.signal mx, s3, 1
         andi    x27, x18, 1
         li      x23, MB*NB*2
         mul     x23, x27, x23
         add     x29, x21, x23
-        q.take  mx, s8, 1
-        mx.out  x29, x22, x14, x15
-        q.signal mx, s7, 1
+        q.take  vec, s3, 1
+        q.take  vec, s8, 1
+        mx.out  x29, x30, x14, x15
+        q.signal vec, s4, 1
+        q.signal vec, s7, 1
         q.take  dmaout, s7, 1
         dma.cfg bf16, bf16, 0
         dma.dim 0, x15, x4, x4

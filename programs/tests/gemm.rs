@@ -40,8 +40,9 @@ fn gemm_matches_the_host_reference_on_its_built_in_input() {
     );
 }
 
-/// Runs the kernel on `m×k` by `k×n` random matrices placed in free HBM.
-fn gemm_at(m: usize, n: usize, k: usize, seed: u64) {
+/// Runs the kernel on `m×k` by `k×n` random matrices placed in free HBM, checks C, and returns
+/// the simulated cycles.
+fn gemm_at(m: usize, n: usize, k: usize, seed: u64) -> u64 {
     let mut run = Run::zw1("gemm/gemm.s");
     let hbm = isa::memory_map::HBM_BASE + (256 << 20);
     let (pa, pb, pc) = (hbm, hbm + (64 << 20), hbm + (128 << 20));
@@ -55,7 +56,7 @@ fn gemm_at(m: usize, n: usize, k: usize, seed: u64) {
     run.machine.write(run.symbol("params"), &params).unwrap();
     run.machine.write(pa, &to_bytes(&a)).unwrap();
     run.machine.write(pb, &to_bytes(&b)).unwrap();
-    run.run();
+    let report = run.run();
     let bytes = run.machine.read(pc, (m * n * 2) as u64).unwrap();
     let c: Vec<bf16> = bytes
         .chunks_exact(2)
@@ -65,6 +66,21 @@ fn gemm_at(m: usize, n: usize, k: usize, seed: u64) {
         &c,
         &reference(&a, &b, m, n, k),
         &format!("gemm {m}×{n}×{k}"),
+    );
+    report.cycles.get()
+}
+
+#[test]
+fn gemm_keeps_the_array_at_least_90_percent_busy_on_1024_cubed() {
+    // Simulated figures on ZW-1 (64×64 array, 4096 MACs per cycle), with the default memories.
+    let cycles = gemm_at(1024, 1024, 1024, 6);
+    let utilization = (1024u64 * 1024 * 1024) as f64 / (cycles as f64 * 4096.0);
+    println!(
+        "gemm 1024×1024×1024 on one ZW-1 tile: {cycles} cycles, MAC utilization {utilization:.4}"
+    );
+    assert!(
+        utilization >= 0.90,
+        "MAC utilization {utilization:.4} over {cycles} cycles"
     );
 }
 

@@ -172,6 +172,15 @@ fn matrix_op(result: Result<matrix::MatrixOp, String>) -> Step {
     }
 }
 
+/// `mx.out` runs on the vector engine's queue: the output stage reads the accumulator through the
+/// vector unit's port, so it overlaps the array's next multiplication (docs/isa.md).
+fn output_op(result: Result<matrix::MatrixOp, String>) -> Step {
+    match result {
+        Ok(op) => Step::Enqueue(QUEUE_VECTOR, Item::Op(EngineOp::Matrix(op))),
+        Err(e) => trap(Cause::MatrixFault, e),
+    }
+}
+
 /// Executes the instruction in `slot` (at the core's pc) on `tile`. `cycle` is what the `cycle`
 /// CSR reads; `text_end` bounds valid branch targets. Updates registers, memory, semaphores,
 /// engine state and the pc of a retired instruction; leaves them untouched when it blocks or
@@ -483,7 +492,7 @@ fn execute_other(tile: &mut Tile, inst: Instruction, env: &Env) -> Step {
             &env.map,
             issuer,
         )),
-        I::MxOut(f) => matrix_op(matrix::capture_out(
+        I::MxOut(f) => output_op(matrix::capture_out(
             &tile.mx,
             r(f.rdst),
             r(f.racc),
