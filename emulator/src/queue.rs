@@ -69,7 +69,7 @@ pub struct Running {
 pub struct EngineCounters {
     /// Cycles running an operation.
     pub busy_cycles: u64,
-    /// Cycles with work queued behind an unsatisfied `q.take`.
+    /// Cycles waiting in a `q.take` for its semaphore.
     pub stalled_cycles: u64,
     /// Operations completed.
     pub operations: u64,

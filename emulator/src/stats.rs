@@ -4,7 +4,7 @@
 //! `_instructions`, ...). For every unit, `busy_cycles + stalled_cycles + idle_cycles ==
 //! total_cycles`, the run's length: a control core is busy in a cycle it issues an instruction,
 //! stalled in a cycle it cannot (with the reason), idle after it halts; an engine is busy while
-//! it runs an operation, stalled while work waits behind an unsatisfied `q.take`, idle
+//! it runs an operation, stalled while it waits in a `q.take` for its semaphore, idle
 //! otherwise. Stats hold simulated quantities only, so a run's stats are identical on every host.
 
 use serde::{Deserialize, Serialize};
@@ -142,7 +142,7 @@ pub struct EngineStats {
     pub total_cycles: u64,
     /// Cycles running an operation, cycles.
     pub busy_cycles: u64,
-    /// Cycles with work waiting behind an unsatisfied `q.take`, cycles.
+    /// Cycles waiting in a `q.take` for its semaphore, cycles.
     pub stalled_cycles: u64,
     /// Other cycles, cycles.
     pub idle_cycles: u64,

@@ -255,3 +255,79 @@ fn how_the_run_loop_interleaves_tiles_never_changes_a_result() {
         }
     }
 }
+
+#[test]
+fn a_dma_reaches_another_chips_hbm_over_the_fabric() {
+    let config = with(
+        zw1(1),
+        &[("topology.chips", "2"), ("topology.kind", "all-to-all")],
+    );
+    let remote = Location {
+        chip: ChipSel::Id(1),
+        tile: TileSel::Own,
+        memory: Memory::Hbm,
+        offset: 0x100,
+    }
+    .encode()
+    .unwrap();
+    let src = format!(
+        "
+        .data
+        .balign 8
+word:   .dword 0x0102030405060708
+        .text
+        .global _start
+_start:
+        csrr x5, chip_id
+        bne x5, x0, 1f
+        la x6, word
+        li x7, {remote:#x}
+        li x9, 8
+        li x10, 1
+        dma.dim 0, x9, x10, x10
+        csrr x4, cycle
+        dma.out x7, x6, s0
+        fence.dma
+        csrr x11, cycle
+1:      halt
+"
+    );
+    let (m, r) = run(&src, &config);
+    assert_eq!(r.exit, Exit::Halted);
+    assert_eq!(
+        m.read(remote, 8).unwrap(),
+        0x0102_0304_0506_0708u64.to_le_bytes()
+    );
+    let fabric = (num(&config, "fabric.ideal_latency_ns") as f64
+        * num(&config, "chip.clock_ghz") as f64)
+        .ceil() as u64;
+    let duration = num(&config, "dma.setup_latency_cycles")
+        + num(&config, "scratchpad.latency_cycles")
+        + num(&config, "hbm.ideal_latency_cycles")
+        + num(&config, "noc.ideal_latency_cycles")
+        + fabric
+        + 1;
+    assert_eq!(reg(&m, 0, 11) - reg(&m, 0, 4), 3 + duration);
+}
+
+#[test]
+fn a_queue_waiting_forever_in_a_take_is_part_of_a_deadlock_report() {
+    let src = "
+        .global _start
+_start:
+        q.take vec, s6, 2
+        fence.vec
+        halt
+";
+    let (_, r) = run(src, &zw1(1));
+    let Exit::Deadlock(w) = &r.exit else {
+        panic!("{:?}", r.exit)
+    };
+    assert!(w[0].instruction.starts_with("fence.vec"), "{}", w[0]);
+    assert!(
+        w[0].waits_for
+            .contains("vector queue waits for s6 >= 2 (s6 = 0)"),
+        "{}",
+        w[0]
+    );
+}
