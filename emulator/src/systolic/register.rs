@@ -852,33 +852,52 @@ fn output_stationary_row<T: Acc, const Q: usize>(
         &mut next.tag[..n],
         &mut next.b[..n * Q],
     );
-    let (a_in, tag_in) = (&now.a[..n * Q], &now.tag[..n]);
-    for c in 0..n {
-        // Column 0 takes the row's input; column c takes column c - 1's registers.
-        let tg = if c == 0 {
-            now.inject_tag
-        } else {
-            tag_in[c - 1]
-        };
-        tag_out[c] = tg;
-        let mut v = acc[c];
+    // Column 0 takes the row's input.
+    let tg = now.inject_tag;
+    tag_out[0] = tg;
+    let mut v = acc[0];
+    for q in 0..Q {
+        let (x, y) = (now.inject_a[q], b_in[q]);
+        v = T::mac(v, x, y);
+        a_out[q] = x;
+        b_out[q] = y;
+    }
+    acc[0] = v;
+    latches += u32::from(tg & LAST != 0);
+    // Column c takes column c - 1's registers.
+    let m = n - 1;
+    let (a_in, tag_in) = (&now.a[..m * Q], &now.tag[..m]);
+    let (b_rest, acc_rest) = (&b_in[Q..n * Q], &mut acc[1..n]);
+    let (a_rest, tag_rest, b_out_rest) = (
+        &mut a_out[Q..n * Q],
+        &mut tag_out[1..n],
+        &mut b_out[Q..n * Q],
+    );
+    for i in 0..m {
+        let tg = tag_in[i];
+        tag_rest[i] = tg;
+        let mut v = acc_rest[i];
         for q in 0..Q {
-            let x = if c == 0 {
-                now.inject_a[q]
-            } else {
-                a_in[(c - 1) * Q + q]
-            };
-            let y = b_in[c * Q + q];
+            let at = i * Q + q;
+            let (x, y) = (a_in[at], b_rest[at]);
             v = T::mac(v, x, y);
-            a_out[c * Q + q] = x;
-            b_out[c * Q + q] = y;
+            a_rest[at] = x;
+            b_out_rest[at] = y;
         }
-        let last = tg & LAST != 0;
-        latches += u32::from(last);
-        clashes += u32::from(last & (out_fold[c] != 0));
-        acc[c] = if last { T::ZERO } else { v };
-        out[c] = if last { v } else { out[c] };
-        out_fold[c] = if last { tg & !LAST } else { out_fold[c] };
+        acc_rest[i] = v;
+        latches += u32::from(tg & LAST != 0);
+    }
+    // A fold's last step reaches a row at one PE per cycle at most: hand those sums over.
+    if latches > 0 {
+        for c in 0..n {
+            let tg = tag_out[c];
+            if tg & LAST != 0 {
+                clashes += u32::from(out_fold[c] != 0);
+                out[c] = acc[c];
+                out_fold[c] = tg & !LAST;
+                acc[c] = T::ZERO;
+            }
+        }
     }
     (latches.into(), clashes.into())
 }
