@@ -155,8 +155,14 @@ pub fn bench_systolic(request: &BenchRequest) -> Result<SystolicBenchReport, Sys
     let t = timing(&config, dtype, shape)?;
     let acc = accumulator_dtype(dtype)?;
     let (m, n, k) = (shape.m as usize, shape.n as usize, shape.k as usize);
-    let a = random_matrix(dtype, m * k, request.seed);
-    let b = random_matrix(dtype, k * n, request.seed ^ 0x5555_5555);
+    let elements = |x: usize, y: usize| {
+        x.checked_mul(y)
+            .filter(|&e| e.checked_mul(4).is_some())
+            .ok_or(SystolicError::TooLarge("operand size overflows"))
+    };
+    let (mk, kn, mn) = (elements(m, k)?, elements(k, n)?, elements(m, n)?);
+    let a = random_matrix(dtype, mk, request.seed);
+    let b = random_matrix(dtype, kn, request.seed ^ 0x5555_5555);
     let gemm = Gemm {
         dtype,
         shape,
@@ -164,7 +170,7 @@ pub fn bench_systolic(request: &BenchRequest) -> Result<SystolicBenchReport, Sys
         b: &b,
         accumulate: false,
     };
-    let c_len = m * n * acc.size() as usize;
+    let c_len = mn * acc.size() as usize;
     let run_fast = request.model != BenchModel::Register;
     let run_register = request.model != BenchModel::Fast;
     let mut fast_c = vec![0u8; c_len];

@@ -32,10 +32,15 @@ pub fn reference_gemm(
         });
     }
     let size = dtype.size() as usize;
+    let bytes = |rows: usize, cols: usize, size: usize| {
+        rows.checked_mul(cols)
+            .and_then(|e| e.checked_mul(size))
+            .ok_or(SystolicError::TooLarge("operand size overflows"))
+    };
     for (operand, actual, expected) in [
-        ("A", gemm.a.len(), m * k * size),
-        ("B", gemm.b.len(), k * n * size),
-        ("C", c.len(), m * n * 4),
+        ("A", gemm.a.len(), bytes(m, k, size)?),
+        ("B", gemm.b.len(), bytes(k, n, size)?),
+        ("C", c.len(), bytes(m, n, 4)?),
     ] {
         if actual != expected {
             return Err(SystolicError::OperandSize {
