@@ -1,9 +1,11 @@
 //! The register-level model: every PE's registers advance once per cycle.
 //!
 //! State is kept as structure-of-arrays, row-major `[row][col]` (and `[row][col][q]` for the Q
-//! values a PE handles per cycle). Each cycle all registers take their next value from the
-//! previous cycle's values: rows are updated bottom-up in place so that a row still reads its
-//! upper neighbour's old value, and a row's operands shift one PE to the right.
+//! values a PE handles per cycle). Each cycle every register's next value is computed from the
+//! previous cycle's values into a second buffer, and the buffers swap at the clock edge: a PE
+//! takes its operand from its left neighbour and its partial sum (or B) from the neighbour
+//! above. Registers that only a PE itself writes (sums, output registers, weight planes) are
+//! updated in place, after everything that reads their old value this cycle.
 //!
 //! A small sequencer decides when each fold's weights start loading and when its operands start
 //! streaming; everything else — skew, fill, drain, when each result leaves the array — follows
@@ -610,7 +612,7 @@ impl Array {
                 }
             }
 
-            // Data path, bottom row first.
+            // Data path: A from the left, B from above.
             let draining = drain.is_some_and(|(_, start)| t >= start);
             let mut latches = 0u64;
             let mut clashes = 0u64;
