@@ -122,11 +122,13 @@ fn complete(m: &mut Machine, chip: u32, tile: u32, q: u8, t: u64, trace: &mut dy
             (exec::apply(v, &mut tl.local()), Cause::VectorFault)
         }
         EngineOp::Matrix(mop) => {
-            let before = tl.matrix.macs;
+            let (read, written, work) = mop.traffic();
+            let c = &mut tl.queues[q as usize].counters;
+            c.bytes_read += read;
+            c.bytes_written += written;
+            c.work += work;
             let (slot, mut local) = tl.split_matrix();
             let r = slot.apply(mop, &mut local);
-            let macs = slot.macs - before;
-            tl.queues[q as usize].counters.work += macs;
             (r, Cause::MatrixFault)
         }
     };

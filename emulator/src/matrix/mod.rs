@@ -117,6 +117,35 @@ pub enum MatrixOp {
     },
 }
 
+impl MatrixOp {
+    /// Bytes read, bytes written, and work (multiply-accumulates, or elements read out).
+    pub fn traffic(&self) -> (u64, u64, u64) {
+        match *self {
+            MatrixOp::Load { k, n, dtype, .. } => {
+                (u64::from(k) * u64::from(n) * dtype.size(), 0, 0)
+            }
+            MatrixOp::Multiply {
+                shape,
+                dtype,
+                accumulate,
+                ..
+            } => {
+                let (m, n, k) = (u64::from(shape.m), u64::from(shape.n), u64::from(shape.k));
+                let c = m * n * 4;
+                let read = m * k * dtype.size() + if accumulate { c } else { 0 };
+                (read, c, shape.macs())
+            }
+            MatrixOp::Out {
+                m, n, post, bias, ..
+            } => {
+                let cells = u64::from(m) * u64::from(n);
+                let bias = if bias.is_some() { u64::from(n) * 4 } else { 0 };
+                (cells * 4 + bias, cells * post.out.size(), cells)
+            }
+        }
+    }
+}
+
 fn extent(name: &str, value: u64) -> Result<u32, String> {
     match u32::try_from(value) {
         Ok(v) if v > 0 => Ok(v),
