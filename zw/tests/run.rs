@@ -222,3 +222,41 @@ fn every_bench_prints_one_json_object_with_json() {
         assert!(v.is_object());
     }
 }
+
+#[test]
+fn bench_systolic_takes_the_array_flags_and_compares_both_models_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "bench",
+        "systolic",
+        "--rows",
+        "16",
+        "--cols",
+        "8",
+        "--dataflow",
+        "os",
+        "--m",
+        "20",
+        "--n",
+        "12",
+        "--k",
+        "33",
+        "--overlap",
+        "off",
+        "--json",
+    ];
+    let o = zw(&args, dir.path());
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(text(&o.stdout).trim()).unwrap();
+    assert_eq!(v["rows"], 16);
+    assert_eq!(v["cols"], 8);
+    assert_eq!(v["dataflow"], "os");
+    assert_eq!(v["overlap"], false);
+    assert_eq!(v["models_agree"], true);
+    let u = v["utilization"].as_f64().unwrap();
+    assert!(u > 0.0 && u <= 1.0, "{u}");
+    assert!(v["cycles"].as_u64().unwrap() > 0);
+    let o = zw(&["bench", "systolic", "--rows", "7"], dir.path());
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("systolic.rows = 7 is out of range"));
+}

@@ -15,7 +15,7 @@ Examples:
   zw bench core                   simulated scalar instructions per host second
   zw bench core --json            the same as one JSON object
   zw bench wait                   the host cost of a tile waiting a billion cycles
-  zw bench systolic --m 512 --model both
+  zw bench systolic --rows 128 --cols 128 --dataflow os --m 512 --n 512 --k 512 --overlap off --json
 
 Figures are host measurements: they vary from run to run and machine to machine.")]
 pub struct Args {
@@ -52,6 +52,18 @@ enum Command {
     },
     /// One matrix multiplication on the systolic array model.
     Systolic {
+        /// PE rows of the array (default: the config's `systolic.rows`).
+        #[arg(long)]
+        rows: Option<u32>,
+        /// PE columns of the array (default: the config's `systolic.cols`).
+        #[arg(long)]
+        cols: Option<u32>,
+        /// `ws`, `os` or `is` (default: the config's `systolic.dataflow`).
+        #[arg(long)]
+        dataflow: Option<String>,
+        /// `on` or `off`: consecutive folds overlap (default: the config's `systolic.overlap`).
+        #[arg(long)]
+        overlap: Option<String>,
         /// Rows of A and C.
         #[arg(long, default_value_t = 256)]
         m: u32,
@@ -65,7 +77,7 @@ enum Command {
         #[arg(long, default_value = "bf16")]
         dtype: String,
         /// `fast`, `register` or `both` (compared bit for bit and cycle for cycle).
-        #[arg(long, default_value = "fast")]
+        #[arg(long, default_value = "both")]
         model: String,
         #[command(flatten)]
         config: ConfigArgs,
@@ -127,6 +139,10 @@ pub fn run(args: Args) -> u8 {
             })
             .map(|r| print(&r, json)),
         Command::Systolic {
+            rows,
+            cols,
+            dataflow,
+            overlap,
             m,
             n,
             k,
@@ -134,7 +150,8 @@ pub fn run(args: Args) -> u8 {
             model,
             config,
             json,
-        } => systolic(m, n, k, &dtype, &model, &config, json),
+        } => array_overrides(&config, rows, cols, dataflow, overlap)
+            .and_then(|config| systolic(m, n, k, &dtype, &model, &config, json)),
     };
     match outcome {
         Ok(code) => code,
@@ -143,6 +160,36 @@ pub fn run(args: Args) -> u8 {
             EXIT_USAGE
         }
     }
+}
+
+/// The config with the array flags of `zw bench systolic` applied as `--set` overrides, so they are
+/// validated like any other key.
+fn array_overrides(
+    config: &ConfigArgs,
+    rows: Option<u32>,
+    cols: Option<u32>,
+    dataflow: Option<String>,
+    overlap: Option<String>,
+) -> Result<ConfigArgs, String> {
+    let mut config = config.clone();
+    let overlap = match overlap.as_deref() {
+        None => None,
+        Some("on") => Some("true"),
+        Some("off") => Some("false"),
+        Some(other) => return Err(format!("--overlap takes `on` or `off`, not `{other}`")),
+    };
+    let sets = [
+        ("systolic.rows", rows.map(|r| r.to_string())),
+        ("systolic.cols", cols.map(|c| c.to_string())),
+        ("systolic.dataflow", dataflow.map(|d| format!("\"{d}\""))),
+        ("systolic.overlap", overlap.map(str::to_string)),
+    ];
+    for (key, value) in sets {
+        if let Some(value) = value {
+            config.set.push(format!("{key}={value}"));
+        }
+    }
+    Ok(config)
 }
 
 fn systolic(
