@@ -1,10 +1,8 @@
 //! A cycle-accurate model of the ZW chip.
-pub mod numerics;
-pub mod config;
-pub mod time;
-pub mod trace;
-pub mod systolic;
+
+pub mod bench;
 pub mod chip;
+pub mod config;
 pub mod control;
 pub mod dma;
 pub mod engine;
@@ -13,14 +11,17 @@ pub mod loader;
 pub mod machine;
 pub mod matrix;
 pub mod memory;
+pub mod npy;
+pub mod numerics;
 pub mod program;
+pub mod property;
 pub mod queue;
 pub mod reference;
 pub mod semaphore;
 pub mod stats;
+pub mod systolic;
 pub mod tile;
+pub mod time;
+pub mod trace;
 pub mod trap;
 pub mod vector;
-pub mod npy;
-pub mod bench;
-pub mod property;
