@@ -17,8 +17,9 @@ use crate::memory::strided::extent;
 use crate::memory::{MemoryMap, Place};
 use crate::time::{Bandwidth, Cycle};
 
-/// The most elements one transfer may move (a guard on host work; 16 Gi elements).
-pub const MAX_ELEMENTS: u64 = 1 << 34;
+/// The most elements one transfer may move (256 Mi: a transfer buffers its source, so this
+/// bounds the host memory one operation needs).
+pub const MAX_ELEMENTS: u64 = 1 << 28;
 
 /// The DMA descriptor `D` (set by `dma.dim` and `dma.cfg`, captured by every transfer).
 ///

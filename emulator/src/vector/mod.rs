@@ -17,8 +17,9 @@ use crate::memory::{MemoryMap, Place};
 use crate::numerics::{BinaryOp, ReduceOp, UnaryOp};
 use crate::time::Cycle;
 
-/// The most elements one operation may touch (a guard on host work).
-pub const MAX_ELEMENTS: u64 = 1 << 34;
+/// The most elements one operation may touch (256 Mi: it bounds the host memory one operation
+/// needs).
+pub const MAX_ELEMENTS: u64 = 1 << 28;
 
 /// The vector strides `V` (set by `vstride`), in elements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
