@@ -1,30 +1,9 @@
 //! `zw asm` and `zw objdump` from the outside: exit codes, messages, the files they write (and
 //! do not write), and `--help` with examples.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn zw(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zw"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("zw runs")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, content).unwrap();
-    p
-}
+use common::{code, text, write, zw};
 
 const GOOD: &str = "        .global _start\n_start: li x5, 3\n1:      addi x5, x5, -1\n        bnez x5, 1b\n        halt\n";
 

@@ -1,30 +1,11 @@
 //! `zw run`, `zw config` and `zw bench` from the outside: exit codes, messages, and the files
 //! they read and write.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn zw(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zw"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("zw runs")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, content).unwrap();
-    p
-}
+use common::{code, text, write, zw};
+use std::path::Path;
+use std::process::Output;
 
 const SMALL: [&str; 4] = ["--set", "chip.tiles_x=2", "--set", "chip.tiles_y=1"];
 
