@@ -172,6 +172,21 @@ fn matrix_op(result: Result<matrix::MatrixOp, String>) -> Step {
     }
 }
 
+/// `jal`/`jalr` at `pc`: link into `rd` and go to `target`, which must be an instruction of the text.
+fn jump(tile: &mut Tile, rd: isa::Reg, pc: u64, target: u64, text_end: u64) -> Step {
+    if !target.is_multiple_of(8) || target >= text_end {
+        return trap(
+            Cause::FetchFault,
+            format!("target {target:#x} is outside the text"),
+        );
+    }
+    if rd.index() != 0 {
+        tile.core.x[rd.index() & 31] = pc.wrapping_add(8);
+    }
+    tile.core.pc = target;
+    Step::Taken
+}
+
 /// `mx.out` runs on the vector engine's queue: the output stage reads the accumulator through the
 /// vector unit's port, so it overlaps the array's next multiplication (docs/isa.md).
 fn output_op(result: Result<matrix::MatrixOp, String>) -> Step {
@@ -282,33 +297,10 @@ pub fn execute(tile: &mut Tile, slot: &Slot, env: &Env, cycle: u64, text_end: u6
                 };
             }
         },
-        I::Jal(f) => {
-            let target = f.target.resolve(pc);
-            if !target.is_multiple_of(8) || target >= text_end {
-                return trap(
-                    Cause::FetchFault,
-                    format!("target {target:#x} is outside the text"),
-                );
-            }
-            if f.rd.index() != 0 {
-                tile.core.x[f.rd.index() & 31] = pc.wrapping_add(8);
-            }
-            tile.core.pc = target;
-            return Step::Taken;
-        }
+        I::Jal(f) => return jump(tile, f.rd, pc, f.target.resolve(pc), text_end),
         I::Jalr(f) => {
             let target = r(f.rs1).wrapping_add(imm(f.imm));
-            if !target.is_multiple_of(8) || target >= text_end {
-                return trap(
-                    Cause::FetchFault,
-                    format!("target {target:#x} is outside the text"),
-                );
-            }
-            if f.rd.index() != 0 {
-                tile.core.x[f.rd.index() & 31] = pc.wrapping_add(8);
-            }
-            tile.core.pc = target;
-            return Step::Taken;
+            return jump(tile, f.rd, pc, target, text_end);
         }
         I::Sb(f) | I::Sh(f) | I::Sw(f) | I::Sd(f) => {
             let size = match inst {
