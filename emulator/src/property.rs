@@ -199,6 +199,9 @@ pub fn reference_matches_cycle_accurate(bytes: &[u8]) -> Result<(), String> {
     let exit = timed.run(Some(10_000_000)).exit;
     let ref_exit = reference.run_reference(10_000_000);
     let same_kind = match (&exit, &ref_exit) {
+        // With several tiles, which one traps first is a matter of time, which the untimed
+        // interpreter does not model: then only the cause must agree.
+        (Exit::Trapped(a), Exit::Trapped(b)) if tiles > 1 => a.cause == b.cause,
         (Exit::Trapped(a), Exit::Trapped(b)) => {
             (a.tile, a.pc, a.cause, &a.detail) == (b.tile, b.pc, b.cause, &b.detail)
         }

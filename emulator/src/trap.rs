@@ -41,4 +41,16 @@ impl fmt::Display for Trap {
     }
 }
 
+impl Trap {
+    /// Keeps in `slot` the trap that ends the run: the earliest, and among traps of the same
+    /// cycle the one of the lowest chip, then tile, so the report never depends on the order in
+    /// which the host visits tiles.
+    pub fn record(slot: &mut Option<Trap>, trap: Trap) {
+        let key = |t: &Trap| (t.cycle, t.chip, t.tile);
+        if slot.as_ref().is_none_or(|kept| key(&trap) < key(kept)) {
+            *slot = Some(trap);
+        }
+    }
+}
+
 impl std::error::Error for Trap {}

@@ -76,15 +76,18 @@ pub(crate) fn run(
         let slot = match slots.get((pc >> 3) as usize) {
             Some(s) if pc & 7 == 0 => s,
             _ => {
-                *trap = Some(Trap {
-                    chip,
-                    tile,
-                    pc,
-                    instruction: "(no instruction)".to_string(),
-                    cause: Cause::FetchFault,
-                    detail: format!("pc {pc:#x} is outside the text (0..{text_end:#x})"),
-                    cycle: Cycle(next),
-                });
+                Trap::record(
+                    trap,
+                    Trap {
+                        chip,
+                        tile,
+                        pc,
+                        instruction: "(no instruction)".to_string(),
+                        cause: Cause::FetchFault,
+                        detail: format!("pc {pc:#x} is outside the text (0..{text_end:#x})"),
+                        cycle: Cycle(next),
+                    },
+                );
                 tl.core.state = State::Trapped;
                 leave!(next, CoreExit::Trapped);
             }
@@ -175,15 +178,18 @@ pub(crate) fn run(
             // trap earlier.
             Step::Trap { .. } if t >= limit => leave!(t, CoreExit::Yield),
             Step::Trap { cause, detail } => {
-                *trap = Some(Trap {
-                    chip,
-                    tile,
-                    pc,
-                    instruction: program.disassemble(pc),
-                    cause,
-                    detail,
-                    cycle: Cycle(t),
-                });
+                Trap::record(
+                    trap,
+                    Trap {
+                        chip,
+                        tile,
+                        pc,
+                        instruction: program.disassemble(pc),
+                        cause,
+                        detail,
+                        cycle: Cycle(t),
+                    },
+                );
                 tl.core.state = State::Trapped;
                 leave!(t, CoreExit::Trapped);
             }

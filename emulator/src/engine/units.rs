@@ -69,7 +69,7 @@ pub(crate) fn process(m: &mut Machine, t: u64, ev: EventKind, trace: &mut dyn Tr
                 let detail = format!("arriving at chip {chip} tile {tile}: {e}");
                 let trap =
                     engine_trap(&m.program, sender, from.2, Cause::SemaphoreFault, detail, t);
-                m.trap.get_or_insert(trap);
+                Trap::record(&mut m.trap, trap);
             }
             mark(&mut m.dirty, i);
         }
@@ -135,7 +135,7 @@ fn complete(m: &mut Machine, chip: u32, tile: u32, q: u8, t: u64, trace: &mut dy
     if let Err(detail) = result {
         let tl = &m.chips[chip as usize].tiles[tile as usize];
         let trap = engine_trap(&m.program, tl, pc, cause, detail, t);
-        m.trap.get_or_insert(trap);
+        Trap::record(&mut m.trap, trap);
     }
 }
 
@@ -244,7 +244,7 @@ pub(crate) fn settle(m: &mut Machine, t: u64, trace: &mut dyn TraceSink) {
                     Ok(p) => progress |= p,
                     Err((pc, cause, detail)) => {
                         let tr = engine_trap(program, tl, pc, cause, detail, t);
-                        trap.get_or_insert(tr);
+                        Trap::record(trap, tr);
                     }
                 }
             }

@@ -1,0 +1,2 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| emulator::property::reference_matches_cycle_accurate(data).unwrap());
