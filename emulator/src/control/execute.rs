@@ -158,6 +158,22 @@ fn sem_exists(tile: &Tile, sem: u8) -> Result<(), Step> {
     }
 }
 
+/// A vector operation with one source (`va`), in and out of type `dt`: `n` elements, `d` and `a`
+/// the addresses.
+fn one_source(tile: &Tile, env: &Env, kind: Kind, dt: isa::DType, n: u64, d: u64, a: u64) -> Step {
+    let request = Request {
+        kind,
+        dt,
+        out: dt,
+        n,
+        d,
+        a,
+        b: 0,
+        strides: tile.strides,
+    };
+    vector_op(tile, env, request)
+}
+
 fn vector_op(tile: &Tile, env: &Env, r: Request) -> Step {
     match vector::capture(&r, &env.map, (tile.chip, tile.id)) {
         Ok(op) => Step::Enqueue(QUEUE_VECTOR, Item::Op(EngineOp::Vector(op))),
@@ -534,20 +550,14 @@ fn execute_other(tile: &mut Tile, inst: Instruction, env: &Env) -> Step {
                 I::Vtanh(_) => UnaryOp::Tanh,
                 _ => UnaryOp::Gelu,
             };
-            let dt = f.dt.get();
-            vector_op(
+            one_source(
                 tile,
                 env,
-                Request {
-                    kind: Kind::Unary(op),
-                    dt,
-                    out: dt,
-                    n: r(f.rlen),
-                    d: r(f.vd),
-                    a: r(f.va),
-                    b: 0,
-                    strides: tile.strides,
-                },
+                Kind::Unary(op),
+                f.dt.get(),
+                r(f.rlen),
+                r(f.vd),
+                r(f.va),
             )
         }
         I::Vrelu(f) | I::Vmov(f) | I::Vredsum(f) | I::Vredmax(f) => {
@@ -557,21 +567,7 @@ fn execute_other(tile: &mut Tile, inst: Instruction, env: &Env) -> Step {
                 I::Vredsum(_) => Kind::Reduce(ReduceOp::Sum),
                 _ => Kind::Reduce(ReduceOp::Max),
             };
-            let dt = f.dt.get();
-            vector_op(
-                tile,
-                env,
-                Request {
-                    kind,
-                    dt,
-                    out: dt,
-                    n: r(f.rlen),
-                    d: r(f.vd),
-                    a: r(f.va),
-                    b: 0,
-                    strides: tile.strides,
-                },
-            )
+            one_source(tile, env, kind, f.dt.get(), r(f.rlen), r(f.vd), r(f.va))
         }
         I::Vcvt(f) => vector_op(
             tile,
