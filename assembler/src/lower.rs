@@ -12,7 +12,7 @@ use crate::source::Span;
 use isa::format::RegImm;
 use isa::operand::{Imm32, OperandKind};
 use isa::spec::Piece;
-use isa::{InstrSpec, Instruction, Reg, Value};
+use isa::{InstrSpec, Instruction, Operation, Reg, Value};
 use std::sync::OnceLock;
 
 /// The pseudo-instructions, exactly as docs/isa.md lists them.
@@ -68,7 +68,7 @@ impl FileAsm<'_, '_> {
 
 /// The `nop` word, used to pad code.
 pub fn nop_word() -> u64 {
-    Instruction::Addi(RegImm {
+    Operation::Addi(RegImm {
         rd: Reg::ZERO,
         rs1: Reg::ZERO,
         imm: Imm32::new(0).expect("0 fits"),

@@ -1,7 +1,7 @@
 //! The emulator's own benchmarks, shared by `zw bench` and the criterion benches: a tight scalar
 //! loop (host speed of the control core) and a long wait (cost of skipping idle time).
 
-use isa::Instruction;
+use isa::Operation;
 use isa::Reg;
 use isa::format::{Branch, MxLoad, Reg3, RegImm, Upper};
 use isa::operand::{Imm32, Target};
@@ -22,14 +22,14 @@ fn imm(v: i32) -> Imm32 {
 }
 
 /// `x[rd] = value` in two instructions (`lui` + `addi`).
-fn li(rd: u8, value: u64) -> [Instruction; 2] {
+fn li(rd: u8, value: u64) -> [Operation; 2] {
     let (hi, lo) = (isa::abi::hi32(value), value as u32);
     [
-        Instruction::Lui(Upper {
+        Operation::Lui(Upper {
             rd: r(rd),
             imm: imm(hi as i32),
         }),
-        Instruction::Addi(RegImm {
+        Operation::Addi(RegImm {
             rd: r(rd),
             rs1: r(rd),
             imm: imm(lo as i32),
@@ -40,61 +40,61 @@ fn li(rd: u8, value: u64) -> [Instruction; 2] {
 /// The tight loop: five instructions per iteration (three ALU operations, a counter decrement,
 /// a taken branch), `iterations` times, then `halt`.
 pub fn core_loop(iterations: u64) -> Program {
-    let mut text: Vec<Instruction> = li(5, iterations.max(1)).to_vec();
+    let mut text: Vec<Operation> = li(5, iterations.max(1)).to_vec();
     let body = [
-        Instruction::Addi(RegImm {
+        Operation::Addi(RegImm {
             rd: r(6),
             rs1: r(6),
             imm: imm(1),
         }),
-        Instruction::Addi(RegImm {
+        Operation::Addi(RegImm {
             rd: r(7),
             rs1: r(7),
             imm: imm(3),
         }),
-        Instruction::Xor(Reg3 {
+        Operation::Xor(Reg3 {
             rd: r(8),
             rs1: r(6),
             rs2: r(7),
         }),
-        Instruction::Addi(RegImm {
+        Operation::Addi(RegImm {
             rd: r(5),
             rs1: r(5),
             imm: imm(-1),
         }),
     ];
     text.extend(body);
-    text.push(Instruction::Bne(Branch {
+    text.push(Operation::Bne(Branch {
         rs1: r(5),
         rs2: Reg::ZERO,
         target: Target::from_words(-(body.len() as i32)),
     }));
-    text.push(Instruction::Halt(isa::format::NoOperands {}));
+    text.push(Operation::Halt(isa::format::NoOperands {}));
     Program::from_instructions(&text)
 }
 
 /// `ops` matrix-weight loads of a 1×1 tile from address 0 of the scratchpad in a loop: with
 /// `systolic.impl = "ideal"`, each keeps the tile waiting `systolic.ideal_latency_cycles`.
 pub fn wait_loop(ops: u64) -> Program {
-    let mut text: Vec<Instruction> = li(20, isa::memory_map::SPAD_BASE).to_vec();
+    let mut text: Vec<Operation> = li(20, isa::memory_map::SPAD_BASE).to_vec();
     text.extend(li(5, 1));
     text.extend(li(6, ops.max(1)));
-    text.push(Instruction::MxLdw(MxLoad {
+    text.push(Operation::MxLdw(MxLoad {
         rsrc: r(20),
         rk: r(5),
         rn: r(5),
     }));
-    text.push(Instruction::Addi(RegImm {
+    text.push(Operation::Addi(RegImm {
         rd: r(6),
         rs1: r(6),
         imm: imm(-1),
     }));
-    text.push(Instruction::Bne(Branch {
+    text.push(Operation::Bne(Branch {
         rs1: r(6),
         rs2: Reg::ZERO,
         target: Target::from_words(-2),
     }));
-    text.push(Instruction::Halt(isa::format::NoOperands {}));
+    text.push(Operation::Halt(isa::format::NoOperands {}));
     Program::from_instructions(&text)
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use isa::memory_map::Memory;
 use isa::operand::{OperandKind, Queue};
-use isa::{Context, DecodeError, Instruction, TimingClass};
+use isa::{Context, DecodeError, Instruction, Operation, TimingClass};
 
 use crate::memory::SharedBytes;
 
@@ -45,7 +45,7 @@ pub struct Slot {
     /// The word as loaded.
     pub word: u64,
     /// The instruction, or why the word is none (an illegal-instruction trap when executed).
-    pub decoded: Result<Instruction, DecodeError>,
+    pub decoded: Result<Operation, DecodeError>,
     /// Timing class of the instruction (`system` for an illegal word).
     pub class: TimingClass,
     /// Registers read (0 where unused: `x0` is always ready).
@@ -69,7 +69,7 @@ pub struct Slot {
 impl Slot {
     /// Decodes `word`.
     pub fn decode(word: u64) -> Slot {
-        let decoded = Instruction::decode(word);
+        let decoded = Instruction::decode(word).map(Operation::from);
         let mut slot = Slot {
             word,
             decoded,
@@ -131,8 +131,8 @@ pub fn queue_index(q: Queue) -> u8 {
     }
 }
 
-fn issue_rule(inst: &Instruction) -> IssueRule {
-    use Instruction as I;
+fn issue_rule(inst: &Operation) -> IssueRule {
+    use Operation as I;
     match inst {
         I::Div(_) | I::Divu(_) | I::Rem(_) | I::Remu(_) => IssueRule::Divide,
         I::DmaIn(_) => IssueRule::Enqueue(QUEUE_DMA_IN),
@@ -168,9 +168,9 @@ fn issue_rule(inst: &Instruction) -> IssueRule {
     }
 }
 
-fn is_local(inst: &Instruction) -> bool {
+fn is_local(inst: &Operation) -> bool {
     use I::*;
-    use Instruction as I;
+    use Operation as I;
     match inst.spec().class {
         TimingClass::Alu
         | TimingClass::Mul
@@ -242,8 +242,8 @@ impl Program {
     }
 
     /// A program of these instructions at address 0, entered at 0, with no data.
-    pub fn from_instructions(text: &[Instruction]) -> Program {
-        let words: Vec<u64> = text.iter().map(Instruction::encode).collect();
+    pub fn from_instructions(text: &[Operation]) -> Program {
+        let words: Vec<u64> = text.iter().map(Operation::encode).collect();
         Program::from_words(&words)
     }
 
@@ -303,14 +303,14 @@ mod tests {
 
     #[test]
     fn decoding_finds_the_registers_read_and_written() {
-        let add = Instruction::Add(Reg3 {
+        let add = Operation::Add(Reg3 {
             rd: r(5),
             rs1: r(6),
             rs2: r(7),
         });
         let s = Slot::decode(add.encode());
         assert_eq!((s.dst, &s.srcs[..2]), (5, &[6, 7][..]));
-        let sd = Instruction::Sd(Store {
+        let sd = Operation::Sd(Store {
             rs2: r(9),
             imm: Imm32::new(8).unwrap(),
             rs1: r(3),

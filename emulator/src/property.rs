@@ -7,7 +7,7 @@
 //! the untimed reference interpreter ends it in the same architectural state, with the same kind
 //! of exit, as the cycle-accurate run.
 
-use isa::Instruction;
+use isa::Operation;
 use isa::format::*;
 use isa::fuzz::SplitMix64;
 use isa::memory_map::SPAD_BASE;
@@ -30,13 +30,13 @@ fn imm(v: i64) -> Imm32 {
     Imm32::new(v).unwrap_or_else(|| unreachable!("{v} fits 32 bits"))
 }
 
-fn li(rd: u8, value: u64) -> [Instruction; 2] {
+fn li(rd: u8, value: u64) -> [Operation; 2] {
     [
-        Instruction::Lui(Upper {
+        Operation::Lui(Upper {
             rd: r(rd),
             imm: imm(i64::from(isa::abi::hi32(value) as i32)),
         }),
-        Instruction::Addi(RegImm {
+        Operation::Addi(RegImm {
             rd: r(rd),
             rs1: r(rd),
             imm: imm(i64::from(value as u32 as i32)),
@@ -65,22 +65,22 @@ pub fn random_program(rng: &mut SplitMix64, len: usize) -> Program {
         let small = imm((rng.next_u64() % 200) as i64 - 100);
         let offset = imm(((rng.next_u64() % 128) * 8) as i64);
         match choice {
-            0 => text.push(Instruction::Add(Reg3 { rd, rs1, rs2 })),
-            1 => text.push(Instruction::Sub(Reg3 { rd, rs1, rs2 })),
-            2 => text.push(Instruction::Mul(Reg3 { rd, rs1, rs2 })),
-            3 => text.push(Instruction::Divu(Reg3 { rd, rs1, rs2 })),
-            4 => text.push(Instruction::Xor(Reg3 { rd, rs1, rs2 })),
-            5 => text.push(Instruction::Addi(RegImm {
+            0 => text.push(Operation::Add(Reg3 { rd, rs1, rs2 })),
+            1 => text.push(Operation::Sub(Reg3 { rd, rs1, rs2 })),
+            2 => text.push(Operation::Mul(Reg3 { rd, rs1, rs2 })),
+            3 => text.push(Operation::Divu(Reg3 { rd, rs1, rs2 })),
+            4 => text.push(Operation::Xor(Reg3 { rd, rs1, rs2 })),
+            5 => text.push(Operation::Addi(RegImm {
                 rd,
                 rs1,
                 imm: small,
             })),
-            6 => text.push(Instruction::Ld(Load {
+            6 => text.push(Operation::Ld(Load {
                 rd,
                 imm: offset,
                 rs1: base(rng),
             })),
-            7 => text.push(Instruction::Sd(Store {
+            7 => text.push(Operation::Sd(Store {
                 rs2: rs1,
                 imm: offset,
                 rs1: base(rng),
@@ -88,24 +88,24 @@ pub fn random_program(rng: &mut SplitMix64, len: usize) -> Program {
             8 => {
                 // A forward branch over up to three instructions.
                 let skip = 2 + (rng.next_u64() % 3) as i32;
-                text.push(Instruction::Bltu(Branch {
+                text.push(Operation::Bltu(Branch {
                     rs1,
                     rs2,
                     target: Target::from_words(skip),
                 }));
             }
-            9 => text.push(Instruction::Csrr(CsrRead {
+            9 => text.push(Operation::Csrr(CsrRead {
                 rd,
                 csr: isa::Csr::TileId,
             })),
             10 => {
                 let sem = Sem::new((rng.next_u64() % 4) as i64).unwrap_or_else(|| unreachable!());
-                text.push(Instruction::SemAdd(SemOp {
+                text.push(Operation::SemAdd(SemOp {
                     sem,
                     rs1: Reg::ZERO,
                     imm: imm(1 + (rng.next_u64() % 3) as i64),
                 }));
-                text.push(Instruction::SemGet(SemRead { rd, sem }));
+                text.push(Operation::SemGet(SemRead { rd, sem }));
             }
             11 | 12 => {
                 let dt = [DType::Fp32, DType::Bf16, DType::I32][(rng.next_u64() % 3) as usize];
@@ -117,16 +117,16 @@ pub fn random_program(rng: &mut SplitMix64, len: usize) -> Program {
                     rlen: r(20),
                 };
                 text.push(match rng.next_u64() % 4 {
-                    0 => Instruction::Vadd(f),
-                    1 => Instruction::Vmul(f),
-                    2 => Instruction::Vmax(f),
-                    _ => Instruction::Vfma(f),
+                    0 => Operation::Vadd(f),
+                    1 => Operation::Vmul(f),
+                    2 => Operation::Vmax(f),
+                    _ => Operation::Vfma(f),
                 });
-                text.push(Instruction::FenceVec(NoOperands {}));
+                text.push(Operation::FenceVec(NoOperands {}));
             }
             13 => {
                 let sem = Sem::new(4).unwrap_or_else(|| unreachable!());
-                text.push(Instruction::DmaCfg(DmaCfg {
+                text.push(Operation::DmaCfg(DmaCfg {
                     src: AnyType::new(DType::Bf16).unwrap_or_else(|| unreachable!()),
                     dst: AnyType::new(DType::Fp32).unwrap_or_else(|| unreachable!()),
                     flags: DmaFlags::new((rng.next_u64() % 2) as i64 * 2)
@@ -134,18 +134,18 @@ pub fn random_program(rng: &mut SplitMix64, len: usize) -> Program {
                 }));
                 text.extend(li(21, 2));
                 text.extend(li(22, 4));
-                text.push(Instruction::DmaDim(DmaDim {
+                text.push(Operation::DmaDim(DmaDim {
                     dim: Dim::new(0).unwrap_or_else(|| unreachable!()),
                     rcount: r(20),
                     rsrc_stride: r(21),
                     rdst_stride: r(22),
                 }));
-                text.push(Instruction::DmaIn(DmaXfer {
+                text.push(Operation::DmaIn(DmaXfer {
                     rdst: base(rng),
                     rsrc: base(rng),
                     sem,
                 }));
-                text.push(Instruction::SemTake(SemOp {
+                text.push(Operation::SemTake(SemOp {
                     sem,
                     rs1: Reg::ZERO,
                     imm: imm(1),
@@ -155,27 +155,27 @@ pub fn random_program(rng: &mut SplitMix64, len: usize) -> Program {
                 // The vector engine hands a token to DMA-out through a semaphore.
                 let sem = Sem::new(5).unwrap_or_else(|| unreachable!());
                 let vec_q = Queue::Vec;
-                text.push(Instruction::QSignal(QueueSem {
+                text.push(Operation::QSignal(QueueSem {
                     queue: vec_q,
                     sem,
                     imm: imm(1),
                 }));
-                text.push(Instruction::QTake(QueueSem {
+                text.push(Operation::QTake(QueueSem {
                     queue: Queue::DmaOut,
                     sem,
                     imm: imm(1),
                 }));
-                text.push(Instruction::Fence(NoOperands {}));
+                text.push(Operation::Fence(NoOperands {}));
             }
-            _ => text.push(Instruction::Srli(isa::format::Shift {
+            _ => text.push(Operation::Srli(isa::format::Shift {
                 rd,
                 rs1,
                 shamt: Shamt::new((rng.next_u64() % 64) as i64).unwrap_or_else(|| unreachable!()),
             })),
         }
     }
-    text.push(Instruction::Fence(NoOperands {}));
-    text.push(Instruction::Halt(NoOperands {}));
+    text.push(Operation::Fence(NoOperands {}));
+    text.push(Operation::Halt(NoOperands {}));
     Program::from_instructions(&text)
 }
 

@@ -6,10 +6,13 @@
 //! it to the stack and reloads it whole: it measures that round trip as well. The `_sorted`
 //! variants take the same words (or instructions) ordered by opcode, so the dispatch on the opcode
 //! is predicted: the difference to the unsorted figure is the cost of mispredicting it.
+//! `decode_operation` also turns each instruction into its typed [`Operation`], which does branch
+//! on the opcode: the price of matching by name, paid where a caller wants it (the emulator's
+//! loader pays it once per word of a program). `encode_operation` encodes typed operations.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use isa::fuzz::{SplitMix64, interesting_word};
-use isa::{DecodeError, Instruction};
+use isa::{DecodeError, Instruction, Operation};
 use std::hint::black_box;
 
 fn valid_words(n: usize) -> Vec<u64> {
@@ -27,6 +30,12 @@ fn valid_words(n: usize) -> Vec<u64> {
 fn decode_into(out: &mut [Result<Instruction, DecodeError>], words: &[u64]) {
     for (slot, &w) in out.iter_mut().zip(words) {
         *slot = Instruction::decode(w);
+    }
+}
+
+fn decode_operations_into(out: &mut [Result<Operation, DecodeError>], words: &[u64]) {
+    for (slot, &w) in out.iter_mut().zip(words) {
+        *slot = Instruction::decode(w).map(Operation::from);
     }
 }
 
@@ -53,6 +62,13 @@ fn codec(c: &mut Criterion) {
             black_box(&mut out);
         })
     });
+    let mut operations = vec![Instruction::decode(0).map(Operation::from); words.len()];
+    group.bench_function("decode_operation", |b| {
+        b.iter(|| {
+            decode_operations_into(&mut operations, black_box(&words));
+            black_box(&mut operations);
+        })
+    });
     group.bench_function("decode_black_box_each", |b| {
         b.iter(|| {
             let mut ok = 0u32;
@@ -67,6 +83,16 @@ fn codec(c: &mut Criterion) {
             let mut x = 0u64;
             for i in black_box(&insts) {
                 x ^= i.encode();
+            }
+            x
+        })
+    });
+    let typed: Vec<Operation> = insts.iter().map(|i| i.operation()).collect();
+    group.bench_function("encode_operation", |b| {
+        b.iter(|| {
+            let mut x = 0u64;
+            for op in black_box(&typed) {
+                x ^= op.encode();
             }
             x
         })

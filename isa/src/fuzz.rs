@@ -5,8 +5,8 @@ use crate::operand::Context;
 use crate::table::Instruction;
 use crate::text::{disassemble, lookup};
 
-/// Any word decodes or is refused with a typed error; a word that decodes re-encodes to itself
-/// and disassembles to text whose mnemonic looks up to the same row.
+/// Any word decodes or is refused with a typed error; a word that decodes re-encodes to itself,
+/// as does its typed operation, and disassembles to text whose mnemonic looks up to the same row.
 pub fn decode_does_not_panic(word: u64) {
     match Instruction::decode(word) {
         Ok(inst) => {
@@ -15,6 +15,10 @@ pub fn decode_does_not_panic(word: u64) {
                 word,
                 "decoded {inst} from {word:#018x} but it encodes differently"
             );
+            let operation = inst.operation();
+            assert_eq!(operation.opcode(), inst.opcode());
+            assert_eq!(operation.encode(), word, "{operation:?} from {word:#018x}");
+            assert_eq!(Instruction::from(operation), inst);
             let text = disassemble(
                 word,
                 &Context {
@@ -24,7 +28,7 @@ pub fn decode_does_not_panic(word: u64) {
             );
             let mnemonic = text.split(' ').next().unwrap_or_default();
             let (spec, _) = lookup(mnemonic).unwrap_or_else(|| panic!("`{text}` does not look up"));
-            assert_eq!(spec.opcode, inst.opcode());
+            assert_eq!(spec.opcode, inst.opcode().byte());
         }
         Err(e) => {
             let _ = e.to_string();

@@ -10,6 +10,7 @@ pub mod csr;
 pub mod dtype;
 pub mod format;
 pub mod fuzz;
+pub mod instruction;
 pub mod manual;
 pub mod memory_map;
 pub mod operand;
@@ -20,8 +21,9 @@ pub mod trap;
 
 pub use csr::Csr;
 pub use dtype::DType;
+pub use instruction::Instruction;
 pub use operand::{Context, OperandError, OperandKind, Reg, Value};
 pub use spec::{DecodeError, DecodeReason, InstrSpec, TimingClass};
-pub use table::{INSTRUCTIONS, Instruction, spec_of};
+pub use table::{INSTRUCTIONS, Opcode, Operation, spec_of};
 pub use text::{disassemble, lookup};
 pub use trap::Cause;

@@ -6,8 +6,9 @@
 //! address `a` (docs/isa.md, "Memory map"), `S[s]` a semaphore of this tile, `pc` this instruction.
 
 use crate::format::*;
+pub use crate::instruction::Instruction;
 use crate::operand::{Context, OperandError, Value};
-use crate::spec::{DecodeError, DecodeReason, DecodeRow, InstrSpec, TimingClass};
+use crate::spec::{DecodeReason, DecodeRow, InstrSpec, TimingClass};
 use core::fmt;
 
 macro_rules! instructions {
@@ -15,9 +16,15 @@ macro_rules! instructions {
         $variant:ident $mnemonic:literal $opcode:literal $format:ident $class:ident
             $summary:literal $semantics:literal $traps:literal;
     )*) => {
-        /// A ZW instruction: the opcode as the variant, the operands as its format.
+        /// Which instruction a word holds: its opcode byte (bits 7..0) as a name.
+        #[repr(u8)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+        pub enum Opcode { $($variant = $opcode),* }
+
+        /// A ZW instruction with typed operands: one variant per instruction, holding its format.
+        /// [`Instruction::operation`] gives it; match on it to reach every operand by name.
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, arbitrary::Arbitrary)]
-        pub enum Instruction { $($variant($format)),* }
+        pub enum Operation { $($variant($format)),* }
 
         /// Every instruction, in opcode order.
         pub const INSTRUCTIONS: &[InstrSpec] = &[$(InstrSpec {
@@ -30,61 +37,69 @@ macro_rules! instructions {
             traps: $traps,
         }),*];
 
-        /// For each opcode, what the decoder tests before it builds the instruction.
-        static DECODE_ROWS: [DecodeRow; 256] = {
-            let mut rows = [DecodeRow::UNKNOWN; 256];
-            $(rows[$opcode] = $format::ROW;)*
+        /// For each opcode byte, what the decoder tests, and the opcode of a word it accepts.
+        pub(crate) static DECODE_ROWS: [(DecodeRow, Opcode); 256] = {
+            // Rows of unknown opcodes accept no word, so their stand-in opcode is never read.
+            let mut rows = [(DecodeRow::UNKNOWN, Opcode::Halt); 256];
+            $(rows[$opcode] = ($format::ROW, Opcode::$variant);)*
             rows
         };
 
-        impl Instruction {
+        /// The opcode each byte names, if any.
+        const OPCODES: [Option<Opcode>; 256] = {
+            let mut opcodes = [None; 256];
+            $(opcodes[$opcode] = Some(Opcode::$variant);)*
+            opcodes
+        };
+
+        impl Opcode {
+            /// The opcode that `byte` names, if any instruction has it.
+            pub const fn from_byte(byte: u8) -> Option<Opcode> {
+                OPCODES[byte as usize]
+            }
+        }
+
+        impl Operation {
+            /// The instruction's opcode.
+            pub const fn opcode(&self) -> Opcode {
+                match self { $(Self::$variant(_) => Opcode::$variant),* }
+            }
+
             /// The 64-bit word. Never fails: operands can only hold encodable values.
-            #[inline]
             pub fn encode(&self) -> u64 {
                 match *self { $(Self::$variant(f) => $opcode as u64 | f.encode()),* }
             }
 
-            /// The instruction a word encodes, or why it encodes none. Total: never panics.
-            ///
-            /// One row of a table per opcode says which bits must be zero and which fields to
-            /// test; the word is tested against it without branching, and only then does the
-            /// opcode choose the variant. A rejected word takes the exact, cold path that says why.
-            #[inline(always)]
-            pub fn decode(word: u64) -> Result<Self, DecodeError> {
-                if !DECODE_ROWS[word as u8 as usize].accepts(word) {
-                    return Err(DecodeError::new(word));
-                }
-                Ok(match word as u8 {
-                    $($opcode => Self::$variant($format::from_accepted(word)),)*
-                    _ => return Err(DecodeError::new(word)),
-                })
+            pub(crate) fn write_field(&self, index: usize, out: &mut dyn fmt::Write, ctx: &Context<'_>) -> fmt::Result {
+                match self { $(Self::$variant(f) => f.write_field(index, out, ctx)),* }
+            }
+        }
+
+        impl Instruction {
+            /// The instruction with typed operands.
+            pub fn operation(&self) -> Operation {
+                let word = self.encode();
+                match self.opcode() { $(Opcode::$variant => Operation::$variant($format::from_accepted(word))),* }
             }
 
             /// Decodes without the table: the opcode, then the reserved bits, then each field in
             /// order. What [`DecodeError::reason`] reports.
             pub(crate) fn decode_field_by_field(word: u64) -> Result<Self, DecodeReason> {
                 match word as u8 {
-                    $($opcode => $format::decode_exactly(word).map(Self::$variant),)*
+                    $($opcode => $format::decode_exactly(word)
+                        .map(|_| Self::from_accepted(Opcode::$variant, word)),)*
                     _ => Err(DecodeReason::UnknownOpcode),
                 }
-            }
-
-            /// The opcode (bits 7..0).
-            pub const fn opcode(&self) -> u8 {
-                match self { $(Self::$variant(_) => $opcode),* }
             }
 
             /// Builds the instruction `spec` names from assembler values in syntax order (mnemonic
             /// suffixes first), for an instruction at `pc`. On error, the index of the operand at fault.
             pub fn build(spec: &InstrSpec, values: &[Value<'_>], pc: u64) -> Result<Self, (usize, OperandError)> {
-                match spec.opcode {
-                    $($opcode => $format::from_values(values, pc).map(Self::$variant),)*
+                let operation = match spec.opcode {
+                    $($opcode => $format::from_values(values, pc).map(Operation::$variant),)*
                     _ => Err((0, OperandError::Count { expected: 0, found: values.len() })),
-                }
-            }
-
-            pub(crate) fn write_field(&self, index: usize, out: &mut dyn fmt::Write, ctx: &Context<'_>) -> fmt::Result {
-                match self { $(Self::$variant(f) => f.write_field(index, out, ctx)),* }
+                };
+                operation.map(Self::from)
             }
         }
     };
@@ -248,27 +263,16 @@ pub fn spec_of(opcode: u8) -> Option<&'static InstrSpec> {
     INSTRUCTIONS.get(INDEX[opcode as usize] as usize)
 }
 
-impl Instruction {
-    /// This instruction's row of the table.
-    pub fn spec(&self) -> &'static InstrSpec {
-        spec_of(self.opcode()).expect("every variant has a row")
-    }
-
-    /// The mnemonic without suffixes (`vadd`).
-    pub fn mnemonic(&self) -> &'static str {
-        self.spec().mnemonic
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::fuzz::{SplitMix64, interesting_word};
+    use crate::spec::DecodeError;
 
     fn agree(word: u64) {
         let exact = Instruction::decode_field_by_field(word);
         assert_eq!(
-            DECODE_ROWS[word as u8 as usize].accepts(word),
+            DECODE_ROWS[word as u8 as usize].0.accepts(word),
             exact.is_ok(),
             "{word:#018x}"
         );
@@ -277,6 +281,19 @@ mod tests {
             Err(e) => {
                 assert_eq!(e.word(), word);
                 assert_eq!(Err(e.reason()), exact, "{word:#018x}");
+            }
+        }
+    }
+
+    #[test]
+    fn opcodes_are_the_tables_bytes() {
+        for byte in 0..=255u8 {
+            let row = spec_of(byte);
+            let opcode = Opcode::from_byte(byte);
+            assert_eq!(opcode.map(Opcode::byte), row.map(|s| s.opcode));
+            if let Some(op) = opcode {
+                assert_eq!(op.spec().mnemonic, row.unwrap().mnemonic);
+                assert_eq!(DECODE_ROWS[byte as usize].1, op);
             }
         }
     }

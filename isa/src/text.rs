@@ -3,12 +3,12 @@
 
 use crate::operand::Context;
 use crate::spec::{InstrSpec, Piece};
-use crate::table::{INSTRUCTIONS, Instruction};
+use crate::table::{INSTRUCTIONS, Instruction, Operation};
 use core::fmt;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-impl Instruction {
+impl Operation {
     /// Writes the instruction as assembly: `vadd.bf16 x1, x2, x3, x4`.
     pub fn write(&self, out: &mut dyn fmt::Write, ctx: &Context<'_>) -> fmt::Result {
         let spec = self.spec();
@@ -35,10 +35,29 @@ impl Instruction {
     }
 }
 
+impl Instruction {
+    /// Writes the instruction as assembly: `vadd.bf16 x1, x2, x3, x4`.
+    pub fn write(&self, out: &mut dyn fmt::Write, ctx: &Context<'_>) -> fmt::Result {
+        self.operation().write(out, ctx)
+    }
+
+    /// The instruction as assembly, for one at address `pc` (code targets become addresses).
+    pub fn to_text_at(&self, pc: u64) -> String {
+        self.operation().to_text_at(pc)
+    }
+}
+
+/// Without a pc, code targets print relative to the instruction (`.+16`).
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, &Context::default())
+    }
+}
+
 /// Without a pc, code targets print relative to the instruction (`.+16`).
 impl fmt::Display for Instruction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write(f, &Context::default())
+        self.operation().fmt(f)
     }
 }
 
@@ -100,19 +119,19 @@ mod tests {
 
     #[test]
     fn instructions_print_in_their_template() {
-        let add = Instruction::Add(Reg3 {
+        let add = Operation::Add(Reg3 {
             rd: r(1),
             rs1: r(2),
             rs2: r(3),
         });
         assert_eq!(add.to_string(), "add x1, x2, x3");
-        let ld = Instruction::Ld(Load {
+        let ld = Operation::Ld(Load {
             rd: r(5),
             imm: Imm32::new(-8).unwrap(),
             rs1: r(2),
         });
         assert_eq!(ld.to_string(), "ld x5, -8(x2)");
-        let v = Instruction::Vcvt(VConvert {
+        let v = Operation::Vcvt(VConvert {
             from: AnyType::new(DType::Bf16).unwrap(),
             to: AnyType::new(DType::Fp32).unwrap(),
             vd: r(1),
@@ -120,14 +139,14 @@ mod tests {
             rlen: r(3),
         });
         assert_eq!(v.to_string(), "vcvt.bf16.fp32 x1, x2, x3");
-        let b = Instruction::Beq(Branch {
+        let b = Operation::Beq(Branch {
             rs1: r(1),
             rs2: r(0),
             target: Target::from_words(-2),
         });
         assert_eq!(b.to_string(), "beq x1, x0, .-16");
         assert_eq!(b.to_text_at(0x100), "beq x1, x0, 0xf0");
-        assert_eq!(Instruction::Halt(NoOperands {}).to_string(), "halt");
+        assert_eq!(Operation::Halt(NoOperands {}).to_string(), "halt");
     }
 
     #[test]

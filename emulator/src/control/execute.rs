@@ -4,7 +4,7 @@
 //! core (engine queues, signals, halting).
 
 use isa::memory_map::{ACC_BASE, SPACE_SHIFT, SPAD_BASE};
-use isa::{Cause, Csr, Instruction};
+use isa::{Cause, Csr, Operation};
 
 use crate::dma;
 use crate::env::Env;
@@ -218,7 +218,7 @@ fn output_op(result: Result<matrix::MatrixOp, String>) -> Step {
 /// traps.
 #[inline]
 pub fn execute(tile: &mut Tile, slot: &Slot, env: &Env, cycle: u64, text_end: u64) -> Step {
-    use Instruction as I;
+    use Operation as I;
     let inst = match slot.decoded {
         Ok(i) => i,
         Err(e) => return trap(Cause::IllegalInstruction, e.to_string()),
@@ -367,8 +367,8 @@ pub fn execute(tile: &mut Tile, slot: &Slot, env: &Env, cycle: u64, text_end: u6
 }
 
 /// Everything but register results, stores and branches: system, semaphores, engines.
-fn execute_other(tile: &mut Tile, inst: Instruction, env: &Env) -> Step {
-    use Instruction as I;
+fn execute_other(tile: &mut Tile, inst: Operation, env: &Env) -> Step {
+    use Operation as I;
     let pc = tile.core.pc;
     let x = &tile.core.x;
     let r = |reg: isa::Reg| x[reg.index() & 31];
