@@ -1,8 +1,8 @@
 //! The ISA's properties, each written once: `cargo test` runs them over seeded inputs for about a
 //! second, and the fuzz targets in `fuzz/` call the same functions for hours.
 
+use crate::instruction::Instruction;
 use crate::operand::Context;
-use crate::table::Instruction;
 use crate::text::{disassemble, lookup};
 
 /// Any word decodes or is refused with a typed error; a word that decodes re-encodes to itself,

@@ -305,7 +305,7 @@ impl DecodeError {
     pub fn reason(&self) -> DecodeReason {
         // Only the decoder makes a `DecodeError`, for a word it rejects, and the decoder and the
         // field-by-field path test the same sets (a test checks that), so there is a reason.
-        crate::table::Instruction::decode_field_by_field(self.word())
+        crate::instruction::Instruction::decode_field_by_field(self.word())
             .err()
             .unwrap_or(DecodeReason::UnknownOpcode)
     }

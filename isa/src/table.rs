@@ -6,7 +6,7 @@
 //! address `a` (docs/isa.md, "Memory map"), `S[s]` a semaphore of this tile, `pc` this instruction.
 
 use crate::format::*;
-pub use crate::instruction::Instruction;
+use crate::instruction::Instruction;
 use crate::operand::{Context, OperandError, Value};
 use crate::spec::{DecodeReason, DecodeRow, InstrSpec, TimingClass};
 use core::fmt;
@@ -66,6 +66,7 @@ macro_rules! instructions {
             }
 
             /// The 64-bit word. Never fails: operands can only hold encodable values.
+            #[inline]
             pub fn encode(&self) -> u64 {
                 match *self { $(Self::$variant(f) => $opcode as u64 | f.encode()),* }
             }

@@ -1,9 +1,10 @@
 //! Instructions as assembly text: the disassembler, and the mnemonic lookup the assembler uses.
 //! Both follow the syntax templates of the formats, so what one writes the other reads.
 
+use crate::instruction::Instruction;
 use crate::operand::Context;
 use crate::spec::{InstrSpec, Piece};
-use crate::table::{INSTRUCTIONS, Instruction, Operation};
+use crate::table::{INSTRUCTIONS, Operation};
 use core::fmt;
 use std::collections::HashMap;
 use std::sync::OnceLock;
