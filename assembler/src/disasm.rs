@@ -12,8 +12,8 @@
 
 use crate::elf::read::{ElfFile, ElfSection, ReadError, SectionKind, SymbolKind};
 use crate::lex::is_identifier;
-use isa::operand::{Activation, Context, Dataflow, Field, OperandKind, Queue};
-use isa::{Csr, DType, DecodeError, Instruction};
+use isa::operand::{Context, OperandKind};
+use isa::{DecodeError, Instruction};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
@@ -44,20 +44,25 @@ pub struct FieldExplanation {
 /// down; or why the word is not an instruction. Derived from the format's field table.
 pub fn explain(word: u64, pc: u64) -> Result<Vec<FieldExplanation>, DecodeError> {
     let inst = Instruction::decode(word)?;
-    let spec = inst.spec();
-    let mut fields: Vec<FieldExplanation> = spec
-        .format
-        .fields
-        .iter()
-        .map(|f| {
-            let bits = (word & f.mask()) >> f.lo;
-            FieldExplanation {
-                name: f.name,
-                hi: f.lo + f.width - 1,
-                lo: f.lo,
-                bits,
-                meaning: meaning(f.kind, bits, f.width, pc),
-            }
+    let ctx = Context {
+        pc: Some(pc),
+        symbol: None,
+    };
+    let mut fields: Vec<FieldExplanation> = inst
+        .operands(&ctx)
+        .into_iter()
+        .map(|op| FieldExplanation {
+            name: op.field.name,
+            hi: op.field.lo + op.field.width - 1,
+            lo: op.field.lo,
+            bits: op.bits,
+            meaning: match op.field.kind {
+                // The distance as encoded, then where it lands.
+                OperandKind::Target => {
+                    format!("{:+} words: {}", op.bits as u32 as i32, op.text)
+                }
+                _ => op.text,
+            },
         })
         .collect();
     fields.sort_by_key(|f| std::cmp::Reverse(f.lo));
@@ -66,42 +71,9 @@ pub fn explain(word: u64, pc: u64) -> Result<Vec<FieldExplanation>, DecodeError>
         hi: 7,
         lo: 0,
         bits: word & 0xff,
-        meaning: spec.mnemonic.to_string(),
+        meaning: inst.mnemonic().to_string(),
     });
     Ok(fields)
-}
-
-fn meaning(kind: OperandKind, bits: u64, width: u32, pc: u64) -> String {
-    let signed = ((bits << (64 - width)) as i64) >> (64 - width);
-    match kind {
-        OperandKind::Reg => format!("x{bits}"),
-        OperandKind::Imm32 => signed.to_string(),
-        OperandKind::Code | OperandKind::Shamt | OperandKind::Dim | OperandKind::DmaFlags => {
-            bits.to_string()
-        }
-        OperandKind::Sem => format!("s{bits}"),
-        OperandKind::Csr => Csr::from_number(bits as u16)
-            .map_or_else(|| format!("{bits:#x}"), |c| c.name().to_string()),
-        OperandKind::Type(_) => {
-            DType::from_code(bits).map_or_else(|| bits.to_string(), |t| t.name().to_string())
-        }
-        OperandKind::Dataflow => {
-            Dataflow::from_bits(bits).map_or_else(|| bits.to_string(), |d| d.name().to_string())
-        }
-        OperandKind::Activation => {
-            Activation::from_bits(bits).map_or_else(|| bits.to_string(), |a| a.name().to_string())
-        }
-        OperandKind::Queue => {
-            Queue::from_bits(bits).map_or_else(|| bits.to_string(), |q| q.name().to_string())
-        }
-        OperandKind::Target => {
-            let target = pc.wrapping_add((signed * 8) as u64);
-            format!("{signed:+} words: {target:#x}")
-        }
-        // An operand kind added to the ISA after this was written: its bits, unnamed.
-        #[allow(unreachable_patterns)]
-        _ => bits.to_string(),
-    }
 }
 
 /// The listing of an ELF file's bytes.

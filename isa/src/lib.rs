@@ -25,5 +25,5 @@ pub use instruction::Instruction;
 pub use operand::{Context, OperandError, OperandKind, Reg, Value};
 pub use spec::{DecodeError, DecodeReason, InstrSpec, TimingClass};
 pub use table::{INSTRUCTIONS, Opcode, Operation, spec_of};
-pub use text::{disassemble, lookup};
+pub use text::{OperandText, disassemble, lookup};
 pub use trap::Cause;

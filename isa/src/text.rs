@@ -3,7 +3,7 @@
 
 use crate::instruction::Instruction;
 use crate::operand::Context;
-use crate::spec::{InstrSpec, Piece};
+use crate::spec::{FieldSpec, InstrSpec, Piece};
 use crate::table::{INSTRUCTIONS, Operation};
 use core::fmt;
 use std::collections::HashMap;
@@ -45,6 +45,40 @@ impl Instruction {
     /// The instruction as assembly, for one at address `pc` (code targets become addresses).
     pub fn to_text_at(&self, pc: u64) -> String {
         self.operation().to_text_at(pc)
+    }
+}
+
+/// One operand of an instruction: its encoding field, the field's bits, and the operand as
+/// assembly text. What `objdump --explain` shows for each field.
+#[derive(Clone, Debug)]
+pub struct OperandText {
+    pub field: &'static FieldSpec,
+    pub bits: u64,
+    pub text: String,
+}
+
+impl Instruction {
+    /// Each operand in the format's order (the syntax order), written as at `ctx`.
+    pub fn operands(&self, ctx: &Context<'_>) -> Vec<OperandText> {
+        let operation = self.operation();
+        let word = self.encode();
+        self.spec()
+            .format
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, field)| {
+                let mut text = String::new();
+                operation
+                    .write_field(i, &mut text, ctx)
+                    .expect("writing to a String cannot fail");
+                OperandText {
+                    field,
+                    bits: (word & field.mask()) >> field.lo,
+                    text,
+                }
+            })
+            .collect()
     }
 }
 
@@ -148,6 +182,28 @@ mod tests {
         assert_eq!(b.to_string(), "beq x1, x0, .-16");
         assert_eq!(b.to_text_at(0x100), "beq x1, x0, 0xf0");
         assert_eq!(Operation::Halt(NoOperands {}).to_string(), "halt");
+    }
+
+    #[test]
+    fn operands_give_each_fields_bits_and_text() {
+        let ld = Instruction::from(Operation::Ld(Load {
+            rd: r(5),
+            imm: Imm32::new(-8).unwrap(),
+            rs1: r(2),
+        }));
+        let ops = ld.operands(&Context::default());
+        let got: Vec<(&str, u64, &str)> = ops
+            .iter()
+            .map(|o| (o.field.name, o.bits, o.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("rd", 5, "x5"),
+                ("imm", 0xffff_fff8, "-8"),
+                ("rs1", 2, "x2")
+            ]
+        );
     }
 
     #[test]

@@ -30,7 +30,10 @@ fn immediates_sign_extend_from_their_field() {
 
 #[test]
 fn semaphores_take_names_or_numbers() {
-    assert_eq!(Sem::from_value(Value::Name("s7"), 0), Ok(Sem::new(7).unwrap()));
+    assert_eq!(
+        Sem::from_value(Value::Name("s7"), 0),
+        Ok(Sem::new(7).unwrap())
+    );
     assert_eq!(Sem::from_value(Value::Int(7), 0), Ok(Sem::new(7).unwrap()));
     assert!(Sem::from_value(Value::Name("s32"), 0).is_err());
     assert!(Sem::from_value(Value::Name("sx"), 0).is_err());
@@ -38,8 +41,14 @@ fn semaphores_take_names_or_numbers() {
 
 #[test]
 fn targets_are_whole_instructions_from_pc() {
-    assert_eq!(Target::from_value(Value::Int(0x40), 0x10), Ok(Target::from_words(6)));
-    assert_eq!(Target::from_value(Value::Int(0), 0x10), Ok(Target::from_words(-2)));
+    assert_eq!(
+        Target::from_value(Value::Int(0x40), 0x10),
+        Ok(Target::from_words(6))
+    );
+    assert_eq!(
+        Target::from_value(Value::Int(0), 0x10),
+        Ok(Target::from_words(-2))
+    );
     assert!(matches!(
         Target::from_value(Value::Int(0x44), 0x10),
         Err(OperandError::MisalignedTarget { .. })
