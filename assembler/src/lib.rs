@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! text ─lex─► tokens ─parse─► statements ─layout (pass 1: directive, expand)─► sections,
-//!      symbols, fixups ─lower─► isa::Instruction words ─resolve (pass 2)─► bytes and
+//!      symbols, fixups ─lower (pseudo)─► isa::Instruction words ─resolve (pass 2)─► bytes and
 //!      relocations (object)
 //!      ─link─► Image (sections placed by isa::abi::placement, relocations via isa::abi::apply)
 //!      ─elf::write─► ELF64 bytes
@@ -38,12 +38,13 @@ pub mod link;
 mod lower;
 pub mod object;
 pub mod parse;
+mod pseudo;
 mod resolve;
 pub mod source;
 
 pub use diagnostic::{Diagnostic, Report, Severity};
 pub use link::{Image, ImageSection, ImageSymbol};
-pub use lower::PSEUDOS;
+pub use pseudo::PSEUDOS;
 pub use source::{FileSystem, Loader, MemoryFiles};
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! Instructions: operands read by the syntax template of the instruction's format (the isa
-//! table's), values handed to `isa::Instruction::build`, and the pseudo-instructions of
-//! docs/isa.md expanded to the instructions they stand for.
+//! table's) and values handed to `isa::Instruction::build`, with fixups left for values not
+//! known yet. Pseudo-instructions are expanded in [`crate::pseudo`].
 
 use crate::diagnostic::did_you_mean;
 use crate::expr::{self, Expr, RelBase, Val};
@@ -14,35 +14,6 @@ use isa::operand::{Imm32, OperandKind};
 use isa::spec::Piece;
 use isa::{InstrSpec, Instruction, Operation, Reg, Value};
 use std::sync::OnceLock;
-
-/// The pseudo-instructions, exactly as docs/isa.md lists them.
-pub const PSEUDOS: &[&str] = &[
-    "nop", "mv", "not", "neg", "li", "la", "j", "jr", "call", "ret", "beqz", "bnez", "bgt", "ble",
-    "bgtu", "bleu",
-];
-
-/// True for the names of [`PSEUDOS`].
-fn is_pseudo(name: &str) -> bool {
-    matches!(
-        name,
-        "nop"
-            | "mv"
-            | "not"
-            | "neg"
-            | "li"
-            | "la"
-            | "j"
-            | "jr"
-            | "call"
-            | "ret"
-            | "beqz"
-            | "bnez"
-            | "bgt"
-            | "ble"
-            | "bgtu"
-            | "bleu"
-    )
-}
 
 /// A mnemonic looked up once: its row and suffixes.
 pub(crate) struct Mnemonic {
@@ -141,7 +112,7 @@ fn build_template(spec: &InstrSpec) -> Template {
 
 /// `%hi(…)` / `%lo(…)` on an immediate.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Modifier {
+pub(crate) enum Modifier {
     None,
     Hi,
     Lo,
@@ -149,7 +120,7 @@ enum Modifier {
 
 /// An operand as read.
 #[derive(Clone, Debug)]
-enum Opnd<'a> {
+pub(crate) enum Opnd<'a> {
     Name(&'a str),
     Const(i64),
     Expr {
@@ -166,7 +137,7 @@ impl FileAsm<'_, '_> {
         span: Span,
         c: &mut Cursor<'_>,
     ) -> PResult<()> {
-        if is_pseudo(name) {
+        if crate::pseudo::is_pseudo(name) {
             return self.pseudo(name, span, c);
         }
         let Some(m) = self.lookup_mnemonic(name) else {
@@ -239,7 +210,11 @@ impl FileAsm<'_, '_> {
     }
 
     /// Reads one operand of kind `kind`.
-    fn operand<'a>(&mut self, c: &mut Cursor<'a>, kind: OperandKind) -> PResult<(Opnd<'a>, Span)> {
+    pub(crate) fn operand<'a>(
+        &mut self,
+        c: &mut Cursor<'a>,
+        kind: OperandKind,
+    ) -> PResult<(Opnd<'a>, Span)> {
         let t = *c.peek().expect("the caller checked for the end");
         let span = c.span(&t);
         if kind.is_name() {
@@ -361,7 +336,7 @@ impl FileAsm<'_, '_> {
     }
 
     /// Builds and emits one instruction, leaving fixups for values not known yet.
-    fn emit_instruction(
+    pub(crate) fn emit_instruction(
         &mut self,
         spec: &'static InstrSpec,
         suffixes: &[&str],
@@ -528,213 +503,6 @@ impl FileAsm<'_, '_> {
         }
         Ok(())
     }
-
-    /// The pseudo-instructions of docs/isa.md.
-    fn pseudo(&mut self, name: &str, span: Span, c: &mut Cursor<'_>) -> PResult<()> {
-        use OperandKind::{Imm32 as I, Reg as R, Target as T};
-        let shape: &[OperandKind] = match name {
-            "nop" | "ret" => &[],
-            "mv" | "not" | "neg" => &[R, R],
-            "li" | "la" => &[R, I],
-            "j" | "call" => &[T],
-            "jr" => &[R],
-            "beqz" | "bnez" => &[R, T],
-            _ => &[R, R, T],
-        };
-        let syntax = match name {
-            "nop" | "ret" => name.to_string(),
-            "mv" | "not" | "neg" => format!("{name} rd, rs"),
-            "li" => "li rd, value".into(),
-            "la" => "la rd, symbol".into(),
-            "j" | "call" => format!("{name} target"),
-            "jr" => "jr rs".into(),
-            "beqz" | "bnez" => format!("{name} rs, target"),
-            _ => format!("{name} rs1, rs2, target"),
-        };
-        let mut ops: Vec<(Opnd<'_>, Span)> = Vec::with_capacity(3);
-        for (k, &kind) in shape.iter().enumerate() {
-            if k > 0 && !c.eat(Kind::Comma) {
-                let e = if c.at_end() {
-                    SyntaxError::new(c.here(), format!("`{name}` needs more operands"))
-                } else {
-                    c.unexpected("`,`")
-                };
-                return Err(e.help(format!("the syntax is `{syntax}`")));
-            }
-            if c.at_end() {
-                return Err(
-                    SyntaxError::new(c.here(), format!("`{name}` needs more operands"))
-                        .help(format!("the syntax is `{syntax}`")),
-                );
-            }
-            let op = if name == "li" || name == "la" {
-                if kind == I {
-                    self.wide_operand(c)?
-                } else {
-                    self.operand(c, kind)?
-                }
-            } else {
-                self.operand(c, kind)?
-            };
-            ops.push(op);
-        }
-        if !c.at_end() {
-            return Err(c
-                .unexpected("the end of the instruction")
-                .help(format!("the syntax is `{syntax}`")));
-        }
-        let x0 = (Opnd::Name("x0"), span);
-        let ra = (Opnd::Name("ra"), span);
-        let zero = (Opnd::Const(0), span);
-        let spec = |m: &str| {
-            isa::lookup(m)
-                .expect("pseudo-instructions expand to table rows")
-                .0
-        };
-        match name {
-            "nop" => {
-                self.emit_instruction(spec("addi"), &[], "", &mut [x0.clone(), x0, zero], span)
-            }
-            "mv" => self.emit_instruction(
-                spec("addi"),
-                &[],
-                "",
-                &mut [ops[0].clone(), ops[1].clone(), zero],
-                span,
-            ),
-            "not" => self.emit_instruction(
-                spec("xori"),
-                &[],
-                "",
-                &mut [ops[0].clone(), ops[1].clone(), (Opnd::Const(-1), span)],
-                span,
-            ),
-            "neg" => self.emit_instruction(
-                spec("sub"),
-                &[],
-                "",
-                &mut [ops[0].clone(), x0, ops[1].clone()],
-                span,
-            ),
-            "li" | "la" => {
-                let (rd, (value, vspan)) = (ops[0].clone(), ops[1].clone());
-                match value {
-                    Opnd::Const(v) if name == "li" && i32::try_from(v).is_ok() => self
-                        .emit_instruction(
-                            spec("addi"),
-                            &[],
-                            "",
-                            &mut [rd, x0, (Opnd::Const(v), vspan)],
-                            span,
-                        ),
-                    Opnd::Const(v) => {
-                        let hi = isa::abi::hi32(v as u64) as i32 as i64;
-                        let lo = v as u32 as i32 as i64;
-                        self.emit_instruction(
-                            spec("lui"),
-                            &[],
-                            "",
-                            &mut [rd.clone(), (Opnd::Const(hi), vspan)],
-                            span,
-                        )?;
-                        self.emit_instruction(
-                            spec("addi"),
-                            &[],
-                            "",
-                            &mut [rd.clone(), rd, (Opnd::Const(lo), vspan)],
-                            span,
-                        )
-                    }
-                    Opnd::Expr { expr, val, .. } => {
-                        let hi = Opnd::Expr {
-                            expr: expr.clone(),
-                            val,
-                            modifier: Modifier::Hi,
-                        };
-                        let lo = Opnd::Expr {
-                            expr,
-                            val,
-                            modifier: Modifier::Lo,
-                        };
-                        self.emit_instruction(
-                            spec("lui"),
-                            &[],
-                            "",
-                            &mut [rd.clone(), (hi, vspan)],
-                            span,
-                        )?;
-                        self.emit_instruction(
-                            spec("addi"),
-                            &[],
-                            "",
-                            &mut [rd.clone(), rd, (lo, vspan)],
-                            span,
-                        )
-                    }
-                    Opnd::Name(_) => unreachable!("wide operands are values"),
-                }
-            }
-            "j" => self.emit_instruction(spec("jal"), &[], "", &mut [x0, ops[0].clone()], span),
-            "call" => self.emit_instruction(spec("jal"), &[], "", &mut [ra, ops[0].clone()], span),
-            "jr" => {
-                self.emit_instruction(spec("jalr"), &[], "", &mut [x0, ops[0].clone(), zero], span)
-            }
-            "ret" => self.emit_instruction(spec("jalr"), &[], "", &mut [x0, ra, zero], span),
-            "beqz" | "bnez" => {
-                let m = if name == "beqz" { "beq" } else { "bne" };
-                self.emit_instruction(
-                    spec(m),
-                    &[],
-                    "",
-                    &mut [ops[0].clone(), x0, ops[1].clone()],
-                    span,
-                )
-            }
-            _ => {
-                let m = match name {
-                    "bgt" => "blt",
-                    "ble" => "bge",
-                    "bgtu" => "bltu",
-                    _ => "bgeu",
-                };
-                self.emit_instruction(
-                    spec(m),
-                    &[],
-                    "",
-                    &mut [ops[1].clone(), ops[0].clone(), ops[2].clone()],
-                    span,
-                )
-            }
-        }
-    }
-
-    /// The value of `li`/`la`: any 64-bit constant or address.
-    fn wide_operand<'a>(&mut self, c: &mut Cursor<'a>) -> PResult<(Opnd<'a>, Span)> {
-        let t = *c.peek().expect("checked by the caller");
-        if t.kind == Kind::Ident && isa::Reg::from_name(c.slice(&t)).is_some() {
-            return Err(SyntaxError::new(
-                c.span(&t),
-                format!("expected a value, found register `{}`", c.slice(&t)),
-            )
-            .help("to copy a register, write `mv rd, rs`"));
-        }
-        let start = c.here();
-        let mut e = Expr::default();
-        expr::parse(c, self, &mut e)?;
-        let whole = start.to(e.span());
-        let val = expr::eval(&e, self)?;
-        Ok(match val {
-            Some(Val::Abs(v)) => (Opnd::Const(v), whole),
-            _ => (
-                Opnd::Expr {
-                    expr: e,
-                    val,
-                    modifier: Modifier::None,
-                },
-                whole,
-            ),
-        })
-    }
 }
 
 /// True when the cursor is at `(reg)`, the base of a load or store with no offset.
@@ -820,7 +588,7 @@ fn unknown_mnemonic<'a>(
         ));
     }
     let mut candidates: Vec<&str> = isa::text::mnemonics()
-        .chain(PSEUDOS.iter().copied())
+        .chain(crate::pseudo::PSEUDOS.iter().copied())
         .collect();
     candidates.extend(macros);
     if let Some(s) = did_you_mean(name, candidates.iter().copied()) {

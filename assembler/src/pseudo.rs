@@ -1,0 +1,249 @@
+//! Pseudo-instructions: the names of docs/isa.md that stand for other instructions (`li`, `la`,
+//! `mv`, `j`, `call`, `ret`, `nop`…), their operands read and expanded to the table rows they
+//! stand for, which [`crate::lower`] then builds and emits.
+
+use crate::expr::{self, Expr, Val};
+use crate::layout::FileAsm;
+use crate::lex::Kind;
+use crate::lower::{Modifier, Opnd};
+use crate::parse::{Cursor, PResult, SyntaxError};
+use crate::source::Span;
+use isa::operand::OperandKind;
+
+/// The pseudo-instructions, exactly as docs/isa.md lists them.
+pub const PSEUDOS: &[&str] = &[
+    "nop", "mv", "not", "neg", "li", "la", "j", "jr", "call", "ret", "beqz", "bnez", "bgt", "ble",
+    "bgtu", "bleu",
+];
+
+/// True for the names of [`PSEUDOS`].
+pub(crate) fn is_pseudo(name: &str) -> bool {
+    matches!(
+        name,
+        "nop"
+            | "mv"
+            | "not"
+            | "neg"
+            | "li"
+            | "la"
+            | "j"
+            | "jr"
+            | "call"
+            | "ret"
+            | "beqz"
+            | "bnez"
+            | "bgt"
+            | "ble"
+            | "bgtu"
+            | "bleu"
+    )
+}
+
+impl FileAsm<'_, '_> {
+    /// The pseudo-instructions of docs/isa.md.
+    pub(crate) fn pseudo(&mut self, name: &str, span: Span, c: &mut Cursor<'_>) -> PResult<()> {
+        use OperandKind::{Imm32 as I, Reg as R, Target as T};
+        let shape: &[OperandKind] = match name {
+            "nop" | "ret" => &[],
+            "mv" | "not" | "neg" => &[R, R],
+            "li" | "la" => &[R, I],
+            "j" | "call" => &[T],
+            "jr" => &[R],
+            "beqz" | "bnez" => &[R, T],
+            _ => &[R, R, T],
+        };
+        let syntax = match name {
+            "nop" | "ret" => name.to_string(),
+            "mv" | "not" | "neg" => format!("{name} rd, rs"),
+            "li" => "li rd, value".into(),
+            "la" => "la rd, symbol".into(),
+            "j" | "call" => format!("{name} target"),
+            "jr" => "jr rs".into(),
+            "beqz" | "bnez" => format!("{name} rs, target"),
+            _ => format!("{name} rs1, rs2, target"),
+        };
+        let mut ops: Vec<(Opnd<'_>, Span)> = Vec::with_capacity(3);
+        for (k, &kind) in shape.iter().enumerate() {
+            if k > 0 && !c.eat(Kind::Comma) {
+                let e = if c.at_end() {
+                    SyntaxError::new(c.here(), format!("`{name}` needs more operands"))
+                } else {
+                    c.unexpected("`,`")
+                };
+                return Err(e.help(format!("the syntax is `{syntax}`")));
+            }
+            if c.at_end() {
+                return Err(
+                    SyntaxError::new(c.here(), format!("`{name}` needs more operands"))
+                        .help(format!("the syntax is `{syntax}`")),
+                );
+            }
+            let op = if name == "li" || name == "la" {
+                if kind == I {
+                    self.wide_operand(c)?
+                } else {
+                    self.operand(c, kind)?
+                }
+            } else {
+                self.operand(c, kind)?
+            };
+            ops.push(op);
+        }
+        if !c.at_end() {
+            return Err(c
+                .unexpected("the end of the instruction")
+                .help(format!("the syntax is `{syntax}`")));
+        }
+        let x0 = (Opnd::Name("x0"), span);
+        let ra = (Opnd::Name("ra"), span);
+        let zero = (Opnd::Const(0), span);
+        let spec = |m: &str| {
+            isa::lookup(m)
+                .expect("pseudo-instructions expand to table rows")
+                .0
+        };
+        match name {
+            "nop" => {
+                self.emit_instruction(spec("addi"), &[], "", &mut [x0.clone(), x0, zero], span)
+            }
+            "mv" => self.emit_instruction(
+                spec("addi"),
+                &[],
+                "",
+                &mut [ops[0].clone(), ops[1].clone(), zero],
+                span,
+            ),
+            "not" => self.emit_instruction(
+                spec("xori"),
+                &[],
+                "",
+                &mut [ops[0].clone(), ops[1].clone(), (Opnd::Const(-1), span)],
+                span,
+            ),
+            "neg" => self.emit_instruction(
+                spec("sub"),
+                &[],
+                "",
+                &mut [ops[0].clone(), x0, ops[1].clone()],
+                span,
+            ),
+            "li" | "la" => {
+                let (rd, (value, vspan)) = (ops[0].clone(), ops[1].clone());
+                match value {
+                    Opnd::Const(v) if name == "li" && i32::try_from(v).is_ok() => self
+                        .emit_instruction(
+                            spec("addi"),
+                            &[],
+                            "",
+                            &mut [rd, x0, (Opnd::Const(v), vspan)],
+                            span,
+                        ),
+                    Opnd::Const(v) => {
+                        let hi = isa::abi::hi32(v as u64) as i32 as i64;
+                        let lo = v as u32 as i32 as i64;
+                        self.emit_instruction(
+                            spec("lui"),
+                            &[],
+                            "",
+                            &mut [rd.clone(), (Opnd::Const(hi), vspan)],
+                            span,
+                        )?;
+                        self.emit_instruction(
+                            spec("addi"),
+                            &[],
+                            "",
+                            &mut [rd.clone(), rd, (Opnd::Const(lo), vspan)],
+                            span,
+                        )
+                    }
+                    Opnd::Expr { expr, val, .. } => {
+                        let hi = Opnd::Expr {
+                            expr: expr.clone(),
+                            val,
+                            modifier: Modifier::Hi,
+                        };
+                        let lo = Opnd::Expr {
+                            expr,
+                            val,
+                            modifier: Modifier::Lo,
+                        };
+                        self.emit_instruction(
+                            spec("lui"),
+                            &[],
+                            "",
+                            &mut [rd.clone(), (hi, vspan)],
+                            span,
+                        )?;
+                        self.emit_instruction(
+                            spec("addi"),
+                            &[],
+                            "",
+                            &mut [rd.clone(), rd, (lo, vspan)],
+                            span,
+                        )
+                    }
+                    Opnd::Name(_) => unreachable!("wide operands are values"),
+                }
+            }
+            "j" => self.emit_instruction(spec("jal"), &[], "", &mut [x0, ops[0].clone()], span),
+            "call" => self.emit_instruction(spec("jal"), &[], "", &mut [ra, ops[0].clone()], span),
+            "jr" => {
+                self.emit_instruction(spec("jalr"), &[], "", &mut [x0, ops[0].clone(), zero], span)
+            }
+            "ret" => self.emit_instruction(spec("jalr"), &[], "", &mut [x0, ra, zero], span),
+            "beqz" | "bnez" => {
+                let m = if name == "beqz" { "beq" } else { "bne" };
+                self.emit_instruction(
+                    spec(m),
+                    &[],
+                    "",
+                    &mut [ops[0].clone(), x0, ops[1].clone()],
+                    span,
+                )
+            }
+            _ => {
+                let m = match name {
+                    "bgt" => "blt",
+                    "ble" => "bge",
+                    "bgtu" => "bltu",
+                    _ => "bgeu",
+                };
+                self.emit_instruction(
+                    spec(m),
+                    &[],
+                    "",
+                    &mut [ops[1].clone(), ops[0].clone(), ops[2].clone()],
+                    span,
+                )
+            }
+        }
+    }
+
+    /// The value of `li`/`la`: any 64-bit constant or address.
+    fn wide_operand<'a>(&mut self, c: &mut Cursor<'a>) -> PResult<(Opnd<'a>, Span)> {
+        let t = *c.peek().expect("checked by the caller");
+        if t.kind == Kind::Ident && isa::Reg::from_name(c.slice(&t)).is_some() {
+            return Err(SyntaxError::new(
+                c.span(&t),
+                format!("expected a value, found register `{}`", c.slice(&t)),
+            )
+            .help("to copy a register, write `mv rd, rs`"));
+        }
+        let start = c.here();
+        let mut e = Expr::default();
+        expr::parse(c, self, &mut e)?;
+        let whole = start.to(e.span());
+        let val = expr::eval(&e, self)?;
+        Ok(match val {
+            Some(Val::Abs(v)) => (Opnd::Const(v), whole),
+            _ => (
+                Opnd::Expr {
+                    expr: e,
+                    val,
+                    modifier: Modifier::None,
+                },
+                whole,
+            ),
+        })
+    }
+}
