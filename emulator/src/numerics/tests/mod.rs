@@ -1,0 +1,5 @@
+//! Numerics against an independent host reference, conversions and arithmetic apart.
+
+mod arith;
+mod convert;
+mod reference;
