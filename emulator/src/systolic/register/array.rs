@@ -1,165 +1,13 @@
-//! The register-level model: every PE's registers advance once per cycle.
-//!
-//! State is kept as structure-of-arrays, row-major `[row][col]` (and `[row][col][q]` for the Q
-//! values a PE handles per cycle). Each cycle every register's next value is computed from the
-//! previous cycle's values into a second buffer, and the buffers swap at the clock edge: a PE
-//! takes its operand from its left neighbour and its partial sum (or B) from the neighbour
-//! above. Registers that only a PE itself writes (sums, output registers, weight planes) are
-//! updated in place, after everything that reads their old value this cycle.
-//!
-//! A small sequencer decides when each fold's weights start loading and when its operands start
-//! streaming; everything else — skew, fill, drain, when each result leaves the array — follows
-//! from the registers. Every value carries a tag (which fold and which stream step it belongs
-//! to), so results are written to C from what actually leaves the array.
+//! The array's cycle loop for each dataflow: sequencer, edge inputs, data path and drain.
 
 use std::collections::VecDeque;
 
-use super::operand::{Acc, Decoded, Operands, decode, encode_c, transpose};
-use super::timing::FoldPlan;
-use super::{ArrayConfig, Dataflow, Gemm, GemmRun, MatrixUnit, SystolicError};
-
-/// The register-level model of the array (see the module documentation).
-#[derive(Clone, Debug)]
-pub struct RegisterArray {
-    config: ArrayConfig,
-}
-
-impl RegisterArray {
-    /// A register-level model of `config`.
-    pub fn new(config: ArrayConfig) -> Result<RegisterArray, SystolicError> {
-        config.validate()?;
-        Ok(RegisterArray { config })
-    }
-}
-
-impl MatrixUnit for RegisterArray {
-    fn config(&self) -> &ArrayConfig {
-        &self.config
-    }
-
-    fn matmul(&mut self, gemm: &Gemm<'_>, c: &mut [u8]) -> Result<GemmRun, SystolicError> {
-        let plan = FoldPlan::new(&self.config, gemm.dtype, gemm.shape)?;
-        let per_pe = plan.per_pe as usize;
-        let arch = pulp::Arch::new();
-        let cycles = match decode(gemm, c)? {
-            Operands::Float(mut d) => {
-                let cycles = arch.dispatch(Simulation {
-                    config: &self.config,
-                    per_pe,
-                    d: &mut d,
-                    accumulate: gemm.accumulate,
-                })?;
-                encode_c(&d.c, c);
-                cycles
-            }
-            Operands::Int(mut d) => {
-                let cycles = arch.dispatch(Simulation {
-                    config: &self.config,
-                    per_pe,
-                    d: &mut d,
-                    accumulate: gemm.accumulate,
-                })?;
-                encode_c(&d.c, c);
-                cycles
-            }
-        };
-        Ok(GemmRun {
-            cycles,
-            folds: plan.folds,
-        })
-    }
-}
-
-/// The simulation as a job for `pulp`, which runs it compiled for the widest vector
-/// instructions the host has (same IEEE operations in the same order on every path).
-struct Simulation<'a, T> {
-    config: &'a ArrayConfig,
-    per_pe: usize,
-    d: &'a mut Decoded<T>,
-    accumulate: bool,
-}
-
-impl<T: Acc> pulp::WithSimd for Simulation<'_, T> {
-    type Output = Result<u64, SystolicError>;
-
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Self::Output {
-        simulate(self.config, self.per_pe, self.d, self.accumulate)
-    }
-}
-
-#[inline(always)]
-fn simulate<T: Acc>(
-    config: &ArrayConfig,
-    per_pe: usize,
-    d: &mut Decoded<T>,
-    accumulate: bool,
-) -> Result<u64, SystolicError> {
-    match per_pe {
-        1 => simulate_q::<T, 1>(config, d, accumulate),
-        2 => simulate_q::<T, 2>(config, d, accumulate),
-        3 => simulate_q::<T, 3>(config, d, accumulate),
-        _ => simulate_q::<T, 4>(config, d, accumulate),
-    }
-}
-
-#[inline(always)]
-fn simulate_q<T: Acc, const Q: usize>(
-    config: &ArrayConfig,
-    d: &mut Decoded<T>,
-    accumulate: bool,
-) -> Result<u64, SystolicError> {
-    let array = Array {
-        rows: config.rows as usize,
-        cols: config.cols as usize,
-        overlap: config.overlap,
-        accumulate,
-    };
-    let (m, n, k) = (d.m, d.n, d.k);
-    match config.dataflow {
-        Dataflow::Ws => {
-            let problem = Stationary {
-                weights: &d.b,
-                depth: k,
-                width: n,
-                stream: &d.a,
-                items: m,
-                out_item_stride: n,
-                out_col_stride: 1,
-            };
-            array.run_stationary::<T, Q>(&problem, &mut d.c)
-        }
-        Dataflow::Is => {
-            let a_t = transpose(&d.a, m, k); // k × m: A's columns become the stationary tile
-            let b_t = transpose(&d.b, k, n); // n × k: B's columns stream in
-            let problem = Stationary {
-                weights: &a_t,
-                depth: k,
-                width: m,
-                stream: &b_t,
-                items: n,
-                out_item_stride: 1,
-                out_col_stride: n,
-            };
-            array.run_stationary::<T, Q>(&problem, &mut d.c)
-        }
-        Dataflow::Os => array.run_output_stationary::<T, Q>(&d.a, &d.b, m, n, k, &mut d.c),
-    }
-}
-
-/// A stationary-operand problem (WS, or IS with the roles of A and B swapped): the stationary
-/// matrix W is `depth × width`, the streamed matrix X is `items × depth`, and stream item `i`
-/// against stationary column `j` produces the output at `i × out_item_stride + j ×
-/// out_col_stride`.
-struct Stationary<'a, T> {
-    weights: &'a [T],
-    depth: usize,
-    width: usize,
-    stream: &'a [T],
-    items: usize,
-    out_item_stride: usize,
-    out_col_stride: usize,
-}
+use super::pe::{
+    OutputRowIn, OutputRowNext, StationaryRowIn, chain_row, output_stationary_row, stationary_row,
+};
+use super::{LAST, PLANE, SEQUENCE, Stationary, TARGET_ROW, TARGET_ROW_BITS};
+use crate::systolic::SystolicError;
+use crate::systolic::operand::Acc;
 
 /// What entered row 0 in one cycle: the operand's tag, its stream item and the first `k` of
 /// its reduction fold (kept so later rows need not decode the tag).
@@ -197,22 +45,12 @@ impl Step {
     };
 }
 
-struct Array {
-    rows: usize,
-    cols: usize,
-    overlap: bool,
-    accumulate: bool,
+pub(super) struct Array {
+    pub(super) rows: usize,
+    pub(super) cols: usize,
+    pub(super) overlap: bool,
+    pub(super) accumulate: bool,
 }
-
-/// Data tag bit: which of the two weight planes the value multiplies with.
-const PLANE: u32 = 1 << 31;
-/// Data tag bits below [`PLANE`]: 1 + the stream sequence number (0 is a bubble).
-const SEQUENCE: u32 = PLANE - 1;
-/// Weight-chain tag: bits 0..9 hold 1 + the target row (0 is empty), the rest the fold.
-const TARGET_ROW_BITS: u32 = 9;
-const TARGET_ROW: u32 = (1 << TARGET_ROW_BITS) - 1;
-/// Output-stationary operand tag bit: the last `k` step of a fold (the PE hands its sum over).
-const LAST: u32 = 1 << 31;
 
 impl Array {
     /// An upper bound on any run's cycles, so that a sequencing bug ends in an error, not a hang.
@@ -232,7 +70,7 @@ impl Array {
     /// moves one PE down per cycle: `psum(r, c) = psum(r - 1, c) + Σ_q a_q × w_q`, with +0
     /// entering at the top, and leaves the bottom row into C.
     #[inline(always)]
-    fn run_stationary<T: Acc, const Q: usize>(
+    pub(super) fn run_stationary<T: Acc, const Q: usize>(
         &self,
         p: &Stationary<'_, T>,
         c: &mut [T],
@@ -499,7 +337,7 @@ impl Array {
     /// sum into its output register and restarts from +0. Once every PE of a fold has done so,
     /// the output registers shift down one row per cycle for R cycles, the bottom row into C.
     #[inline(always)]
-    fn run_output_stationary<T: Acc, const Q: usize>(
+    pub(super) fn run_output_stationary<T: Acc, const Q: usize>(
         &self,
         a_in: &[T],
         b_in: &[T],
@@ -698,208 +536,4 @@ impl Array {
             }
         }
     }
-}
-
-/// One row of a stationary array as it was this cycle, and what enters it from the left.
-struct StationaryRowIn<'a, T> {
-    /// The partial sums of the row above (`None` for the top row, where +0 enters).
-    above: Option<&'a [T]>,
-    a: &'a [T],
-    tag: &'a [u32],
-    inject_a: &'a [T],
-    inject_tag: u32,
-    plane0: &'a [T],
-    plane1: &'a [T],
-}
-
-/// The next values of one row of a stationary array: each PE takes its left neighbour's
-/// operand and tag, and computes `psum = above + Σ_q a_q × w_q` with `w` from the plane the
-/// tag selects.
-#[inline(always)]
-fn stationary_row<T: Acc, const Q: usize>(
-    now: StationaryRowIn<'_, T>,
-    a_next: &mut [T],
-    tag_next: &mut [u32],
-    psum_next: &mut [T],
-) {
-    let n = psum_next.len();
-    match now.above {
-        Some(above) => stationary_pes::<T, Q, false>(&now, above, a_next, tag_next, psum_next, n),
-        None => stationary_pes::<T, Q, true>(&now, &[], a_next, tag_next, psum_next, n),
-    }
-}
-
-/// [`stationary_row`] for a row with (`TOP` false) or without a row above.
-#[inline(always)]
-// Indexed loops over fixed-size rows are what the compiler vectorizes best here.
-#[allow(clippy::needless_range_loop)]
-fn stationary_pes<T: Acc, const Q: usize, const TOP: bool>(
-    now: &StationaryRowIn<'_, T>,
-    above: &[T],
-    a_next: &mut [T],
-    tag_next: &mut [u32],
-    psum_next: &mut [T],
-    n: usize,
-) {
-    let above_at = |c: usize| if TOP { T::ZERO } else { above[c] };
-    // Column 0 takes the row's input.
-    let second = now.inject_tag & PLANE != 0;
-    let mut v = above_at(0);
-    for q in 0..Q {
-        let w = if second { now.plane1[q] } else { now.plane0[q] };
-        v = T::mac(v, now.inject_a[q], w);
-        a_next[q] = now.inject_a[q];
-    }
-    tag_next[0] = now.inject_tag;
-    psum_next[0] = v;
-    // Column c takes column c - 1's registers.
-    let m = n - 1;
-    let (a_in, tag_in) = (&now.a[..m * Q], &now.tag[..m]);
-    let (plane0, plane1) = (&now.plane0[Q..n * Q], &now.plane1[Q..n * Q]);
-    let (a_out, tag_out, psum_out) = (
-        &mut a_next[Q..n * Q],
-        &mut tag_next[1..n],
-        &mut psum_next[1..n],
-    );
-    let above = if TOP { above } else { &above[1..n] };
-    for i in 0..m {
-        let tg = tag_in[i];
-        tag_out[i] = tg;
-        let second = tg & PLANE != 0;
-        let mut v = if TOP { T::ZERO } else { above[i] };
-        for q in 0..Q {
-            let at = i * Q + q;
-            let w = if second { plane1[at] } else { plane0[at] };
-            let x = a_in[at];
-            v = T::mac(v, x, w);
-            a_out[at] = x;
-        }
-        psum_out[i] = v;
-    }
-}
-
-/// The next values of one row of a weight chain: each entry takes the one above it, and a PE
-/// whose row the entry is addressed to (`row1` = row + 1) latches it into the plane of the
-/// entry's fold.
-#[inline(always)]
-// Indexed loops over fixed-size rows are what the compiler vectorizes best here.
-#[allow(clippy::needless_range_loop)]
-fn chain_row<T: Acc, const Q: usize>(
-    row1: u32,
-    incoming: &[T],
-    incoming_tag: &[u32],
-    chain_next: &mut [T],
-    chain_tag_next: &mut [u32],
-    plane0: &mut [T],
-    plane1: &mut [T],
-) {
-    let n = chain_tag_next.len();
-    let (incoming, incoming_tag) = (&incoming[..n * Q], &incoming_tag[..n]);
-    let (plane0, plane1) = (&mut plane0[..n * Q], &mut plane1[..n * Q]);
-    for c in 0..n {
-        let tg = incoming_tag[c];
-        chain_tag_next[c] = tg;
-        let hit = tg & TARGET_ROW == row1;
-        let second = (tg >> TARGET_ROW_BITS) & 1 == 1;
-        for q in 0..Q {
-            let v = incoming[c * Q + q];
-            chain_next[c * Q + q] = v;
-            let at = c * Q + q;
-            plane0[at] = if hit && !second { v } else { plane0[at] };
-            plane1[at] = if hit && second { v } else { plane1[at] };
-        }
-    }
-}
-
-/// One row of an output-stationary array as it was this cycle, and what enters it.
-struct OutputRowIn<'a, T> {
-    a: &'a [T],
-    tag: &'a [u32],
-    inject_a: &'a [T],
-    inject_tag: u32,
-    /// B values entering from above: the row above's registers, or the top edge's input.
-    b_in: &'a [T],
-}
-
-/// Where one row's next values go; `acc`, `out` and `out_fold` stay in place.
-struct OutputRowNext<'a, T> {
-    a: &'a mut [T],
-    tag: &'a mut [u32],
-    b: &'a mut [T],
-    acc: &'a mut [T],
-    out: &'a mut [T],
-    out_fold: &'a mut [u32],
-}
-
-/// The next values of one row of an output-stationary array: each PE takes A from its left,
-/// B from above, accumulates, and on a fold's last step moves the sum to its output register
-/// and restarts from +0. Returns (latches, latches onto an occupied output register).
-#[inline(always)]
-// Indexed loops over fixed-size rows are what the compiler vectorizes best here.
-#[allow(clippy::needless_range_loop)]
-fn output_stationary_row<T: Acc, const Q: usize>(
-    now: OutputRowIn<'_, T>,
-    next: OutputRowNext<'_, T>,
-) -> (u64, u64) {
-    let n = next.acc.len();
-    let (mut latches, mut clashes) = (0u32, 0u32);
-    let b_in = &now.b_in[..n * Q];
-    let (acc, out, out_fold) = (
-        &mut next.acc[..n],
-        &mut next.out[..n],
-        &mut next.out_fold[..n],
-    );
-    let (a_out, tag_out, b_out) = (
-        &mut next.a[..n * Q],
-        &mut next.tag[..n],
-        &mut next.b[..n * Q],
-    );
-    // Column 0 takes the row's input.
-    let tg = now.inject_tag;
-    tag_out[0] = tg;
-    let mut v = acc[0];
-    for q in 0..Q {
-        let (x, y) = (now.inject_a[q], b_in[q]);
-        v = T::mac(v, x, y);
-        a_out[q] = x;
-        b_out[q] = y;
-    }
-    acc[0] = v;
-    latches += u32::from(tg & LAST != 0);
-    // Column c takes column c - 1's registers.
-    let m = n - 1;
-    let (a_in, tag_in) = (&now.a[..m * Q], &now.tag[..m]);
-    let (b_rest, acc_rest) = (&b_in[Q..n * Q], &mut acc[1..n]);
-    let (a_rest, tag_rest, b_out_rest) = (
-        &mut a_out[Q..n * Q],
-        &mut tag_out[1..n],
-        &mut b_out[Q..n * Q],
-    );
-    for i in 0..m {
-        let tg = tag_in[i];
-        tag_rest[i] = tg;
-        let mut v = acc_rest[i];
-        for q in 0..Q {
-            let at = i * Q + q;
-            let (x, y) = (a_in[at], b_rest[at]);
-            v = T::mac(v, x, y);
-            a_rest[at] = x;
-            b_out_rest[at] = y;
-        }
-        acc_rest[i] = v;
-        latches += u32::from(tg & LAST != 0);
-    }
-    // A fold's last step reaches a row at one PE per cycle at most: hand those sums over.
-    if latches > 0 {
-        for c in 0..n {
-            let tg = tag_out[c];
-            if tg & LAST != 0 {
-                clashes += u32::from(out_fold[c] != 0);
-                out[c] = acc[c];
-                out_fold[c] = tg & !LAST;
-                acc[c] = T::ZERO;
-            }
-        }
-    }
-    (latches.into(), clashes.into())
 }
