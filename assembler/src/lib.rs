@@ -44,7 +44,6 @@ pub mod source;
 
 pub use diagnostic::{Diagnostic, Report, Severity};
 pub use link::{Image, ImageSection, ImageSymbol};
-pub use pseudo::PSEUDOS;
 pub use source::{FileSystem, Loader, MemoryFiles};
 
 use std::path::{Path, PathBuf};

@@ -11,27 +11,37 @@ use crate::parse::{Cursor, PResult, SyntaxError};
 use crate::source::Span;
 use isa::format::RegImm;
 use isa::operand::{Imm32, OperandKind};
+use isa::pseudo::{PseudoSpec, pseudo_rows};
 use isa::spec::Piece;
 use isa::{InstrSpec, Instruction, Operation, Reg, Value};
 use std::sync::OnceLock;
 
-/// A mnemonic looked up once: its row and suffixes.
-pub(crate) struct Mnemonic {
-    pub spec: &'static InstrSpec,
-    pub suffixes: Vec<String>,
+/// A mnemonic looked up once: an instruction's row and suffixes, or a pseudo-instruction's rows.
+pub(crate) enum Mnemonic {
+    Instruction {
+        spec: &'static InstrSpec,
+        suffixes: Vec<String>,
+    },
+    Pseudo(&'static [PseudoSpec]),
 }
 
 impl FileAsm<'_, '_> {
-    /// The row and suffixes of a mnemonic, cached by its text.
+    /// What a mnemonic names, cached by its text.
     fn lookup_mnemonic(&mut self, name: &str) -> Option<std::rc::Rc<Mnemonic>> {
         if let Some(m) = self.mnemonics.get(name) {
             return Some(m.clone());
         }
-        let (spec, suffixes) = isa::lookup(name)?;
-        let m = std::rc::Rc::new(Mnemonic {
-            spec,
-            suffixes: suffixes.iter().map(|s| s.to_string()).collect(),
-        });
+        let rows = pseudo_rows(name);
+        let m = if rows.is_empty() {
+            let (spec, suffixes) = isa::lookup(name)?;
+            Mnemonic::Instruction {
+                spec,
+                suffixes: suffixes.iter().map(|s| s.to_string()).collect(),
+            }
+        } else {
+            Mnemonic::Pseudo(rows)
+        };
+        let m = std::rc::Rc::new(m);
         self.mnemonics.insert(name.into(), m.clone());
         Some(m)
     }
@@ -137,9 +147,6 @@ impl FileAsm<'_, '_> {
         span: Span,
         c: &mut Cursor<'_>,
     ) -> PResult<()> {
-        if crate::pseudo::is_pseudo(name) {
-            return self.pseudo(name, span, c);
-        }
         let Some(m) = self.lookup_mnemonic(name) else {
             return Err(unknown_mnemonic(
                 name,
@@ -147,12 +154,16 @@ impl FileAsm<'_, '_> {
                 self.macros.keys().map(String::as_str),
             ));
         };
-        let spec = m.spec;
+        let (spec, suffixes) = match &*m {
+            Mnemonic::Instruction { spec, suffixes } => (*spec, suffixes),
+            Mnemonic::Pseudo(rows) => return self.pseudo(name, rows, span, c),
+        };
+        let suffix_count = suffixes.len().min(2);
         let suffixes: [&str; 2] = [
-            m.suffixes.first().map_or("", String::as_str),
-            m.suffixes.get(1).map_or("", String::as_str),
+            suffixes.first().map_or("", String::as_str),
+            suffixes.get(1).map_or("", String::as_str),
         ];
-        let suffixes = &suffixes[..m.suffixes.len().min(2)];
+        let suffixes = &suffixes[..suffix_count];
         let t = template(spec);
         let mut ops: [(Opnd<'_>, Span); 6] = std::array::from_fn(|_| (Opnd::Const(0), span));
         let mut n = 0;
@@ -588,7 +599,7 @@ fn unknown_mnemonic<'a>(
         ));
     }
     let mut candidates: Vec<&str> = isa::text::mnemonics()
-        .chain(crate::pseudo::PSEUDOS.iter().copied())
+        .chain(isa::pseudo::pseudo_mnemonics())
         .collect();
     candidates.extend(macros);
     if let Some(s) = did_you_mean(name, candidates.iter().copied()) {

@@ -1,6 +1,6 @@
-//! Pseudo-instructions: the names of docs/isa.md that stand for other instructions (`li`, `la`,
-//! `mv`, `j`, `call`, `ret`, `nop`…), their operands read and expanded to the table rows they
-//! stand for, which [`crate::lower`] then builds and emits.
+//! Pseudo-instructions: the names of `isa::pseudo`'s table (`li`, `la`, `mv`, `j`, `call`, `ret`,
+//! `nop`…), their operands read by the row's syntax and expanded to the instructions they stand
+//! for, which [`crate::lower`] then builds and emits.
 
 use crate::expr::{self, Expr, Val};
 use crate::layout::FileAsm;
@@ -9,61 +9,35 @@ use crate::lower::{Modifier, Opnd};
 use crate::parse::{Cursor, PResult, SyntaxError};
 use crate::source::Span;
 use isa::operand::OperandKind;
-
-/// The pseudo-instructions, exactly as docs/isa.md lists them.
-pub const PSEUDOS: &[&str] = &[
-    "nop", "mv", "not", "neg", "li", "la", "j", "jr", "call", "ret", "beqz", "bnez", "bgt", "ble",
-    "bgtu", "bleu",
-];
-
-/// True for the names of [`PSEUDOS`].
-pub(crate) fn is_pseudo(name: &str) -> bool {
-    matches!(
-        name,
-        "nop"
-            | "mv"
-            | "not"
-            | "neg"
-            | "li"
-            | "la"
-            | "j"
-            | "jr"
-            | "call"
-            | "ret"
-            | "beqz"
-            | "bnez"
-            | "bgt"
-            | "ble"
-            | "bgtu"
-            | "bleu"
-    )
-}
+use isa::pseudo::PseudoSpec;
 
 impl FileAsm<'_, '_> {
-    /// The pseudo-instructions of docs/isa.md.
-    pub(crate) fn pseudo(&mut self, name: &str, span: Span, c: &mut Cursor<'_>) -> PResult<()> {
+    /// A pseudo-instruction: its operands read by the syntax of its table rows `rows`, then
+    /// expanded.
+    pub(crate) fn pseudo(
+        &mut self,
+        name: &str,
+        rows: &'static [PseudoSpec],
+        span: Span,
+        c: &mut Cursor<'_>,
+    ) -> PResult<()> {
         use OperandKind::{Imm32 as I, Reg as R, Target as T};
-        let shape: &[OperandKind] = match name {
-            "nop" | "ret" => &[],
-            "mv" | "not" | "neg" => &[R, R],
-            "li" | "la" => &[R, I],
-            "j" | "call" => &[T],
-            "jr" => &[R],
-            "beqz" | "bnez" => &[R, T],
-            _ => &[R, R, T],
+        let Some(row) = rows.first() else {
+            return Err(SyntaxError::new(
+                span,
+                format!("`{name}` is not a pseudo-instruction"),
+            ));
         };
-        let syntax = match name {
-            "nop" | "ret" => name.to_string(),
-            "mv" | "not" | "neg" => format!("{name} rd, rs"),
-            "li" => "li rd, value".into(),
-            "la" => "la rd, symbol".into(),
-            "j" | "call" => format!("{name} target"),
-            "jr" => "jr rs".into(),
-            "beqz" | "bnez" => format!("{name} rs, target"),
-            _ => format!("{name} rs1, rs2, target"),
-        };
+        let syntax = row.syntax;
         let mut ops: Vec<(Opnd<'_>, Span)> = Vec::with_capacity(3);
-        for (k, &kind) in shape.iter().enumerate() {
+        for (k, operand) in row.operands().enumerate() {
+            // Operand names as `isa::pseudo::PseudoSpec::syntax` defines them.
+            let kind = match operand {
+                "target" => T,
+                // Any 64-bit value (`li`, `la`).
+                "value" | "symbol" => I,
+                _ => R,
+            };
             if k > 0 && !c.eat(Kind::Comma) {
                 let e = if c.at_end() {
                     SyntaxError::new(c.here(), format!("`{name}` needs more operands"))
@@ -78,12 +52,8 @@ impl FileAsm<'_, '_> {
                         .help(format!("the syntax is `{syntax}`")),
                 );
             }
-            let op = if name == "li" || name == "la" {
-                if kind == I {
-                    self.wide_operand(c)?
-                } else {
-                    self.operand(c, kind)?
-                }
+            let op = if kind == I {
+                self.wide_operand(c)?
             } else {
                 self.operand(c, kind)?
             };
@@ -201,7 +171,7 @@ impl FileAsm<'_, '_> {
                     span,
                 )
             }
-            _ => {
+            "bgt" | "ble" | "bgtu" | "bleu" => {
                 let m = match name {
                     "bgt" => "blt",
                     "ble" => "bge",
@@ -216,6 +186,11 @@ impl FileAsm<'_, '_> {
                     span,
                 )
             }
+            // A row of the table this assembler does not expand yet.
+            _ => Err(SyntaxError::new(
+                span,
+                format!("pseudo-instruction `{name}` has no expansion in this assembler"),
+            )),
         }
     }
 

@@ -44,7 +44,7 @@ fn valid_source(rng: &mut SplitMix64) -> String {
 /// expressions, with some noise.
 fn random_source(rng: &mut SplitMix64) -> String {
     let mnemonics: Vec<&str> = isa::text::mnemonics()
-        .chain(assembler::PSEUDOS.iter().copied())
+        .chain(isa::pseudo::pseudo_mnemonics())
         .collect();
     const DIRECTIVES: &[&str] = &[
         ".byte",

@@ -1,9 +1,12 @@
 //! The table checks itself: unique opcodes and mnemonics, fields inside the word and apart from
-//! each other and the opcode, templates that name every field once, and unambiguous suffixes.
+//! each other and the opcode, templates that name every field once, and unambiguous suffixes;
+//! and pseudo-instructions that stand for rows of the table, under names of their own.
 
 use crate::format::FORMATS;
+use crate::pseudo::{PSEUDO_INSTRUCTIONS, PseudoSpec, pseudo_mnemonics, pseudo_rows};
 use crate::spec::{FormatSpec, Piece};
 use crate::table::INSTRUCTIONS;
+use crate::text::lookup;
 
 /// Every problem with the table, as sentences; empty when it is sound.
 pub fn table_problems() -> Vec<String> {
@@ -42,7 +45,62 @@ pub fn table_problems() -> Vec<String> {
             problems.push(format!("`{}` is out of opcode order", a.mnemonic));
         }
     }
+    for (i, p) in PSEUDO_INSTRUCTIONS.iter().enumerate() {
+        let previous = i.checked_sub(1).map(|j| &PSEUDO_INSTRUCTIONS[j]);
+        pseudo_problems(p, previous, &mut problems);
+    }
+    let names: Vec<&str> = pseudo_mnemonics().collect();
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            problems.push(format!("the rows of `{name}` are not adjacent"));
+        }
+    }
     problems
+}
+
+/// A pseudo-instruction's name is its own, its expansion names rows of the table and uses every
+/// operand, its example has its operands, and several expansions of one name are adjacent rows
+/// of one syntax, each with its condition.
+fn pseudo_problems(p: &PseudoSpec, previous: Option<&PseudoSpec>, problems: &mut Vec<String>) {
+    let name = p.mnemonic();
+    if lookup(name).is_some() {
+        problems.push(format!(
+            "pseudo-instruction `{name}` is also an instruction"
+        ));
+    }
+    for inst in p.expansion.split("; ") {
+        let mnemonic = inst.split(' ').next().unwrap_or(inst);
+        if lookup(mnemonic).is_none() {
+            problems.push(format!(
+                "`{name}` expands to unknown instruction `{mnemonic}`"
+            ));
+        }
+    }
+    let words: Vec<&str> = p
+        .expansion
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .collect();
+    for operand in p.operands() {
+        if !words.contains(&operand) {
+            problems.push(format!("`{name}` does not use its operand `{operand}`"));
+        }
+    }
+    let (example, operands) = p.example.split_once(' ').unwrap_or((p.example, ""));
+    let example_operands = operands.split(", ").filter(|s| !s.is_empty()).count();
+    if example != name || example_operands != p.operands().count() {
+        problems.push(format!(
+            "`{name}`: example `{}` does not match the syntax",
+            p.example
+        ));
+    }
+    if previous.is_some_and(|q| q.mnemonic() == name && q.syntax != p.syntax) {
+        problems.push(format!("`{name}` is written two ways"));
+    }
+    if pseudo_rows(name).len() > 1 && p.condition.is_empty() {
+        problems.push(format!(
+            "`{name}` has several expansions, one without a condition"
+        ));
+    }
 }
 
 fn format_problems(format: &FormatSpec, problems: &mut Vec<String>) {

@@ -14,6 +14,7 @@ pub mod instruction;
 pub mod manual;
 pub mod memory_map;
 pub mod operand;
+pub mod pseudo;
 pub mod spec;
 pub mod table;
 pub mod text;

@@ -5,6 +5,7 @@ use crate::abi;
 use crate::csr::Csr;
 use crate::dtype::DType;
 use crate::memory_map::Location;
+use crate::pseudo::PSEUDO_INSTRUCTIONS;
 use crate::spec::{FormatSpec, InstrSpec, Piece, TimingClass};
 use crate::table::INSTRUCTIONS;
 use crate::trap::Cause;
@@ -30,6 +31,7 @@ pub fn generate() -> String {
             "<!-- table:classes -->" => classes(),
             "<!-- table:sections -->" => sections(),
             "<!-- table:relocs -->" => relocs(),
+            "<!-- table:pseudo -->" => pseudo(),
             "<!-- reference -->" => reference(),
             _ => line
                 .replace("<!-- value:em -->", &format!("`{:#06x}`", abi::EM_ZW))
@@ -39,6 +41,26 @@ pub fn generate() -> String {
         out.push('\n');
     }
     out
+}
+
+fn pseudo() -> String {
+    let mut t = String::from("| Pseudo-instruction | Expands to | Example |\n|---|---|---|\n");
+    for p in PSEUDO_INSTRUCTIONS {
+        let expansion: Vec<String> = p.expansion.split("; ").map(|i| format!("`{i}`")).collect();
+        let when = if p.condition.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", p.condition)
+        };
+        let _ = writeln!(
+            t,
+            "| `{}` | {}{when} | `{}` |",
+            p.syntax,
+            expansion.join(" + "),
+            p.example
+        );
+    }
+    t
 }
 
 fn spaces() -> String {
