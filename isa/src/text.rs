@@ -36,18 +36,6 @@ impl Operation {
     }
 }
 
-impl Instruction {
-    /// Writes the instruction as assembly: `vadd.bf16 x1, x2, x3, x4`.
-    pub fn write(&self, out: &mut dyn fmt::Write, ctx: &Context<'_>) -> fmt::Result {
-        self.operation().write(out, ctx)
-    }
-
-    /// The instruction as assembly, for one at address `pc` (code targets become addresses).
-    pub fn to_text_at(&self, pc: u64) -> String {
-        self.operation().to_text_at(pc)
-    }
-}
-
 /// One operand of an instruction: its encoding field, the field's bits, and the operand as
 /// assembly text. What `objdump --explain` shows for each field.
 #[derive(Clone, Debug)]
@@ -58,6 +46,16 @@ pub struct OperandText {
 }
 
 impl Instruction {
+    /// Writes the instruction as assembly: `vadd.bf16 x1, x2, x3, x4`.
+    pub fn write(&self, out: &mut dyn fmt::Write, ctx: &Context<'_>) -> fmt::Result {
+        self.operation().write(out, ctx)
+    }
+
+    /// The instruction as assembly, for one at address `pc` (code targets become addresses).
+    pub fn to_text_at(&self, pc: u64) -> String {
+        self.operation().to_text_at(pc)
+    }
+
     /// Each operand in the format's order (the syntax order), written as at `ctx`.
     pub fn operands(&self, ctx: &Context<'_>) -> Vec<OperandText> {
         let operation = self.operation();
