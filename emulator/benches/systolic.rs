@@ -13,7 +13,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use emulator::numerics::{decode_f32, encode_f32};
 use emulator::systolic::{
-    ArrayConfig, Dataflow, FastArray, Gemm, GemmShape, MatrixUnit, RegisterArray, timing,
+    ArrayConfig, Dataflow, FastArray, Gemm, GemmShape, MacRates, MatrixUnit, RegisterArray, timing,
 };
 use isa::DType;
 use rand::{RngExt, SeedableRng};
@@ -45,7 +45,7 @@ fn gemm_512(c: &mut Criterion) {
         cols: 64,
         dataflow: Dataflow::Ws,
         overlap: true,
-        narrow_rate_multiplier: 2,
+        macs_per_pe_cycle: MacRates::narrow(2),
     };
     let shape = GemmShape::new(m as u32, n as u32, k as u32);
     let mut group = c.benchmark_group("gemm_512");
@@ -110,7 +110,7 @@ fn register_model(c: &mut Criterion) {
             cols,
             dataflow,
             overlap: true,
-            narrow_rate_multiplier: 2,
+            macs_per_pe_cycle: MacRates::narrow(2),
         };
         let mut rng = ChaCha8Rng::seed_from_u64(2);
         let (m, n, k) = (shape.m as usize, shape.n as usize, shape.k as usize);

@@ -7,7 +7,7 @@ mod common;
 use common::{machine, num, reg, run, with, zw1};
 use emulator::config::Config;
 use emulator::engine::Exit;
-use emulator::systolic::{self, ArrayConfig, Dataflow, GemmShape};
+use emulator::systolic::{self, ArrayConfig, Dataflow, GemmShape, MacRates};
 use isa::DType;
 
 /// Runs `body` between two reads of the cycle counter (x4 before, x9 after) on one tile and
@@ -280,26 +280,61 @@ fn a_conversion_counts_lanes_of_its_wider_type() {
     );
 }
 
+/// The systolic array the config describes, weight-stationary.
+fn array(c: &Config) -> ArrayConfig {
+    ArrayConfig {
+        rows: num(c, "systolic.rows") as u32,
+        cols: num(c, "systolic.cols") as u32,
+        dataflow: Dataflow::Ws,
+        overlap: true,
+        macs_per_pe_cycle: MacRates {
+            bf16: num(c, "systolic.bf16_macs_per_pe_cycle") as u32,
+            fp16: num(c, "systolic.fp16_macs_per_pe_cycle") as u32,
+            fp8: num(c, "systolic.fp8_macs_per_pe_cycle") as u32,
+            int8: num(c, "systolic.int8_macs_per_pe_cycle") as u32,
+        },
+    }
+}
+
+/// Cycles of one `mx.mm` of M×K by K×N on `dtype` inputs.
+fn matrix_multiply(c: &Config, dtype: DType, (m, k, n): (u32, u32, u32)) -> u64 {
+    measure(
+        c,
+        &format!(
+            "li x11, {k}\nli x12, {n}\nli x13, {m}\nli x23, 0x20000000000\nmx.cfg ws, {}\nmx.ldw x20, x11, x12\nfence.mx",
+            dtype.name()
+        ),
+        "mx.mm x23, x21, x13\nfence.mx",
+    )
+}
+
 #[test]
 fn a_matrix_multiply_takes_the_systolic_models_cycles() {
     let c = one_tile();
     let (m, k, n) = (100u32, 48u32, 40u32);
-    let d = measure(
-        &c,
-        &format!(
-            "li x11, {k}\nli x12, {n}\nli x13, {m}\nli x23, 0x20000000000\nmx.cfg ws, bf16\nmx.ldw x20, x11, x12\nfence.mx"
-        ),
-        "mx.mm x23, x21, x13\nfence.mx",
-    );
-    let array = ArrayConfig {
-        rows: num(&c, "systolic.rows") as u32,
-        cols: num(&c, "systolic.cols") as u32,
-        dataflow: Dataflow::Ws,
-        overlap: true,
-        narrow_rate_multiplier: num(&c, "systolic.fp8_macs_per_pe_cycle") as u32,
-    };
-    let t = systolic::timing(&array, DType::Bf16, GemmShape::new(m, n, k)).unwrap();
+    let d = matrix_multiply(&c, DType::Bf16, (m, k, n));
+    let t = systolic::timing(&array(&c), DType::Bf16, GemmShape::new(m, n, k)).unwrap();
     assert_eq!(d, 3 + t.cycles);
+}
+
+#[test]
+fn each_input_type_multiplies_at_its_configured_rate() {
+    let mut c = one_tile();
+    c.systolic.bf16_macs_per_pe_cycle = 2;
+    c.systolic.fp16_macs_per_pe_cycle = 1;
+    c.systolic.fp8_macs_per_pe_cycle = 3;
+    c.systolic.int8_macs_per_pe_cycle = 4;
+    // K = 256 on 64 rows: 2, 4, 2 and 1 folds.
+    let (m, k, n) = (100u32, 256u32, 40u32);
+    let mut seen = Vec::new();
+    for dtype in [DType::Bf16, DType::Fp16, DType::E4M3, DType::I8] {
+        let d = matrix_multiply(&c, dtype, (m, k, n));
+        let t = systolic::timing(&array(&c), dtype, GemmShape::new(m, n, k)).unwrap();
+        assert_eq!(d, 3 + t.cycles, "{dtype:?}");
+        seen.push(d);
+    }
+    assert!(seen[0] < seen[1], "bf16 at twice fp16's rate is faster");
+    assert!(seen[3] < seen[2], "int8 at 4 is faster than fp8 at 3");
 }
 
 #[test]

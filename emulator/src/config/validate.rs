@@ -7,6 +7,7 @@
 use core::fmt;
 
 use super::{Config, ConfigError, TopologyKind};
+use crate::systolic::ArrayConfig;
 
 /// Which multiples an integer range allows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -214,13 +215,13 @@ pub const KEYS: &[KeySpec] = &[
         "CHIP.md: weight-stationary default, output- and input-stationary selectable (Gemmini)"),
     other!("systolic.overlap", Allowed::Bool,
         "double-buffered stationary operand: the next one loads while the current one computes"),
-    int!("systolic.bf16_macs_per_pe_cycle", "MAC/PE/cycle", 1, 8, |c| c.systolic.bf16_macs_per_pe_cycle,
+    int!("systolic.bf16_macs_per_pe_cycle", "MAC/PE/cycle", 1, ArrayConfig::MAX_MACS_PER_PE_CYCLE as u64, |c| c.systolic.bf16_macs_per_pe_cycle,
         "CHIP.md: 16 × 4096 MAC × 2 × 1 GHz = 131 TFLOPS bf16"),
-    int!("systolic.fp16_macs_per_pe_cycle", "MAC/PE/cycle", 1, 8, |c| c.systolic.fp16_macs_per_pe_cycle,
+    int!("systolic.fp16_macs_per_pe_cycle", "MAC/PE/cycle", 1, ArrayConfig::MAX_MACS_PER_PE_CYCLE as u64, |c| c.systolic.fp16_macs_per_pe_cycle,
         "CHIP.md: bf16/fp16 in, fp32 accumulate"),
-    int!("systolic.fp8_macs_per_pe_cycle", "MAC/PE/cycle", 1, 8, |c| c.systolic.fp8_macs_per_pe_cycle,
+    int!("systolic.fp8_macs_per_pe_cycle", "MAC/PE/cycle", 1, ArrayConfig::MAX_MACS_PER_PE_CYCLE as u64, |c| c.systolic.fp8_macs_per_pe_cycle,
         "CHIP.md: fp8 (E4M3/E5M2) at 2x rate"),
-    int!("systolic.int8_macs_per_pe_cycle", "MAC/PE/cycle", 1, 8, |c| c.systolic.int8_macs_per_pe_cycle,
+    int!("systolic.int8_macs_per_pe_cycle", "MAC/PE/cycle", 1, ArrayConfig::MAX_MACS_PER_PE_CYCLE as u64, |c| c.systolic.int8_macs_per_pe_cycle,
         "CHIP.md: int8 at 2x rate"),
     int!("systolic.ideal_latency_cycles", "cycles", 1, 1_000_000, |c| c.systolic.ideal_latency_cycles,
         "ideal implementation"),

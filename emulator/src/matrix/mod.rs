@@ -11,7 +11,7 @@ use isa::operand::Activation;
 
 use crate::config::{Resolved, SystolicImpl};
 use crate::memory::{MemoryMap, Place};
-use crate::systolic::{self, ArrayConfig, Dataflow, GemmShape};
+use crate::systolic::{self, ArrayConfig, Dataflow, GemmShape, MacRates};
 use crate::time::{Bandwidth, Cycle};
 
 pub use exec::MatrixSlot;
@@ -379,7 +379,12 @@ pub fn array_config(c: &Resolved, dataflow: Dataflow) -> ArrayConfig {
         cols: s.cols,
         dataflow,
         overlap: s.overlap,
-        narrow_rate_multiplier: s.fp8_macs_per_pe_cycle,
+        macs_per_pe_cycle: MacRates {
+            bf16: s.bf16_macs_per_pe_cycle,
+            fp16: s.fp16_macs_per_pe_cycle,
+            fp8: s.fp8_macs_per_pe_cycle,
+            int8: s.int8_macs_per_pe_cycle,
+        },
     }
 }
 

@@ -69,8 +69,8 @@ pub struct SystolicBenchReport {
     pub dataflow: Dataflow,
     /// Whether consecutive folds overlap.
     pub overlap: bool,
-    /// Multiply-accumulates per PE per cycle for 1-byte types.
-    pub narrow_rate_multiplier: u32,
+    /// Multiply-accumulates per PE per cycle on `dtype` inputs.
+    pub macs_per_pe_cycle: u32,
     /// Element type of A and B.
     pub dtype: String,
     /// Rows of A and C.
@@ -199,7 +199,7 @@ pub fn bench_systolic(request: &BenchRequest) -> Result<SystolicBenchReport, Sys
         cols: config.cols,
         dataflow: config.dataflow,
         overlap: config.overlap,
-        narrow_rate_multiplier: config.narrow_rate_multiplier,
+        macs_per_pe_cycle: config.macs_per_pe_cycle(dtype),
         dtype: dtype.name().to_string(),
         m: shape.m,
         n: shape.n,

@@ -81,9 +81,43 @@ pub struct ArrayConfig {
     /// consecutive folds overlap; off, each fold starts when the previous one has left the
     /// array.
     pub overlap: bool,
-    /// Multiply-accumulates per PE per cycle for 1-byte inputs (`i8`, `e4m3`, `e5m2`): each PE
-    /// takes this many consecutive `k` values per cycle. 2-byte and 4-byte inputs do one.
-    pub narrow_rate_multiplier: u32,
+    /// Multiply-accumulates per PE per cycle, by input type.
+    pub macs_per_pe_cycle: MacRates,
+}
+
+/// Multiply-accumulates one PE does per cycle, by input type: a PE with rate Q takes Q consecutive
+/// `k` values per cycle. `fp32` inputs always do one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MacRates {
+    pub bf16: u32,
+    pub fp16: u32,
+    /// E4M3 and E5M2.
+    pub fp8: u32,
+    pub int8: u32,
+}
+
+impl MacRates {
+    /// One multiply-accumulate per cycle for 2-byte inputs, `narrow` for 1-byte ones.
+    pub const fn narrow(narrow: u32) -> MacRates {
+        MacRates {
+            bf16: 1,
+            fp16: 1,
+            fp8: narrow,
+            int8: narrow,
+        }
+    }
+
+    /// The rate for `dtype` inputs.
+    pub const fn of(&self, dtype: DType) -> u32 {
+        match dtype {
+            DType::Bf16 => self.bf16,
+            DType::Fp16 => self.fp16,
+            DType::E4M3 | DType::E5M2 => self.fp8,
+            DType::I8 | DType::U8 => self.int8,
+            DType::I32 | DType::Fp32 => 1,
+        }
+    }
 }
 
 impl Default for ArrayConfig {
@@ -94,7 +128,7 @@ impl Default for ArrayConfig {
             cols: 64,
             dataflow: Dataflow::Ws,
             overlap: true,
-            narrow_rate_multiplier: 2,
+            macs_per_pe_cycle: MacRates::narrow(2),
         }
     }
 }
@@ -102,8 +136,8 @@ impl Default for ArrayConfig {
 impl ArrayConfig {
     /// The largest number of rows or columns.
     pub const MAX_DIMENSION: u32 = 256;
-    /// The largest `narrow_rate_multiplier`.
-    pub const MAX_NARROW_RATE: u32 = 4;
+    /// The largest multiply-accumulate rate of a PE.
+    pub const MAX_MACS_PER_PE_CYCLE: u32 = 4;
 
     /// Checks every field, naming the first one out of range.
     pub fn validate(&self) -> Result<(), SystolicError> {
@@ -116,23 +150,27 @@ impl ArrayConfig {
                 });
             }
         }
-        if !(1..=Self::MAX_NARROW_RATE).contains(&self.narrow_rate_multiplier) {
-            return Err(SystolicError::InvalidConfig {
-                key: "narrow_rate_multiplier",
-                value: self.narrow_rate_multiplier.into(),
-                allowed: "1 to 4",
-            });
+        let r = self.macs_per_pe_cycle;
+        for (key, value) in [
+            ("macs_per_pe_cycle.bf16", r.bf16),
+            ("macs_per_pe_cycle.fp16", r.fp16),
+            ("macs_per_pe_cycle.fp8", r.fp8),
+            ("macs_per_pe_cycle.int8", r.int8),
+        ] {
+            if !(1..=Self::MAX_MACS_PER_PE_CYCLE).contains(&value) {
+                return Err(SystolicError::InvalidConfig {
+                    key,
+                    value: value.into(),
+                    allowed: "1 to 4",
+                });
+            }
         }
         Ok(())
     }
 
     /// Multiply-accumulates one PE does per cycle on `dtype` inputs.
     pub const fn macs_per_pe_cycle(&self, dtype: DType) -> u32 {
-        if dtype.size() == 1 {
-            self.narrow_rate_multiplier
-        } else {
-            1
-        }
+        self.macs_per_pe_cycle.of(dtype)
     }
 
     /// The array's peak multiply-accumulates per cycle on `dtype` inputs.

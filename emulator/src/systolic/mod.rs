@@ -42,7 +42,7 @@ use thiserror::Error;
 pub use bench::{
     Agreement, BenchModel, BenchRequest, SystolicBenchReport, bench_systolic, models_agree,
 };
-pub use config::{ArrayConfig, Dataflow, Model};
+pub use config::{ArrayConfig, Dataflow, MacRates, Model};
 pub use fast::FastArray;
 pub use reference::reference_gemm;
 pub use register::RegisterArray;

@@ -23,7 +23,7 @@ fn config(rows: u32, cols: u32, dataflow: Dataflow, overlap: bool) -> ArrayConfi
         cols,
         dataflow,
         overlap,
-        narrow_rate_multiplier: 2,
+        macs_per_pe_cycle: MacRates::narrow(2),
     }
 }
 
@@ -60,7 +60,12 @@ impl Case {
             cols: rng.random_range(1..=max_dim),
             dataflow,
             overlap: rng.random(),
-            narrow_rate_multiplier: rng.random_range(1..=4),
+            macs_per_pe_cycle: MacRates {
+                bf16: rng.random_range(1..=4),
+                fp16: rng.random_range(1..=4),
+                fp8: rng.random_range(1..=4),
+                int8: rng.random_range(1..=4),
+            },
         };
         let dtype = INPUT_TYPES[rng.random_range(0..INPUT_TYPES.len())];
         let shape = GemmShape::new(
@@ -303,7 +308,7 @@ fn os_overlap_streams_the_next_tile_while_outputs_drain() {
 fn narrow_types_do_several_macs_per_pe_per_cycle() {
     // Q = 3 for 1-byte inputs: a WS fold covers 3R values of k, an OS step 3 values.
     let mut cfg = config(4, 4, Dataflow::Ws, false);
-    cfg.narrow_rate_multiplier = 3;
+    cfg.macs_per_pe_cycle = MacRates::narrow(3);
     let per_fold = 2 * 4 + 4 + 5 - 2;
     assert_eq!(
         register_cycles(cfg, DType::I8, GemmShape::new(5, 4, 12)),
@@ -321,6 +326,39 @@ fn narrow_types_do_several_macs_per_pe_per_cycle() {
     );
     let t = timing(&cfg, DType::E5M2, GemmShape::new(4, 4, 12)).unwrap();
     assert_eq!(t.peak_macs_per_cycle, 4 * 4 * 3);
+}
+
+#[test]
+fn each_input_type_takes_its_own_rate() {
+    // K = 24 on 4 rows, no overlap: a type at rate Q needs ceil(24 / 4Q) folds of equal length.
+    let mut cfg = config(4, 4, Dataflow::Ws, false);
+    cfg.macs_per_pe_cycle = MacRates {
+        bf16: 2,
+        fp16: 1,
+        fp8: 3,
+        int8: 4,
+    };
+    let per_fold = 2 * 4 + 4 + 5 - 2;
+    for (dtype, folds) in [
+        (DType::Bf16, 3),
+        (DType::Fp16, 6),
+        (DType::E4M3, 2),
+        (DType::E5M2, 2),
+        (DType::I8, 2),
+        (DType::Fp32, 6),
+    ] {
+        let shape = GemmShape::new(5, 4, 24);
+        assert_eq!(
+            register_cycles(cfg, dtype, shape),
+            folds * per_fold,
+            "{dtype:?}"
+        );
+        assert_eq!(
+            timing(&cfg, dtype, shape).unwrap().cycles,
+            folds * per_fold,
+            "{dtype:?}"
+        );
+    }
 }
 
 #[test]
@@ -508,11 +546,19 @@ fn bad_configs_and_operands_are_refused_with_the_key_named() {
         Err(SystolicError::InvalidConfig { key: "rows", .. })
     ));
     cfg.rows = 8;
-    cfg.narrow_rate_multiplier = 0;
+    cfg.macs_per_pe_cycle.fp16 = 0;
     assert!(matches!(
         cfg.validate(),
         Err(SystolicError::InvalidConfig {
-            key: "narrow_rate_multiplier",
+            key: "macs_per_pe_cycle.fp16",
+            ..
+        })
+    ));
+    cfg.macs_per_pe_cycle.fp16 = 5;
+    assert!(matches!(
+        cfg.validate(),
+        Err(SystolicError::InvalidConfig {
+            key: "macs_per_pe_cycle.fp16",
             ..
         })
     ));
@@ -564,11 +610,11 @@ fn the_fast_model_is_the_default_and_the_names_round_trip() {
         assert_eq!(BenchModel::from_name(b.name()), Some(b));
     }
     let cfg: ArrayConfig = serde_json::from_str(
-        r#"{"rows": 32, "cols": 16, "dataflow": "os", "overlap": false, "narrow_rate_multiplier": 2}"#,
+        r#"{"rows": 32, "cols": 16, "dataflow": "os", "overlap": false, "macs_per_pe_cycle": {"bf16": 1, "fp16": 1, "fp8": 2, "int8": 2}}"#,
     )
     .unwrap();
     assert_eq!(cfg, config(32, 16, Dataflow::Os, false));
-    assert!(serde_json::from_str::<ArrayConfig>(r#"{"rows": 32, "cols": 16, "dataflow": "os", "overlap": false, "narrow_rate_multiplier": 2, "depth": 3}"#).is_err());
+    assert!(serde_json::from_str::<ArrayConfig>(r#"{"rows": 32, "cols": 16, "dataflow": "os", "overlap": false, "macs_per_pe_cycle": {"bf16": 1, "fp16": 1, "fp8": 2, "int8": 2}, "depth": 3}"#).is_err());
 }
 
 #[test]
