@@ -237,13 +237,37 @@ fn assembler_does_not_panic_on_mutated_golden_sources() {
     }
 }
 
-#[test]
-fn elf_read_does_not_panic_on_seeded_mutations_of_a_valid_file() {
-    let image = assembler::assemble_str(
+/// A small executable with code, data, bss and an HBM section: the seed of the ELF-reader
+/// property here, and of its fuzz target (`fuzz/seeds/elf_read_does_not_panic/`).
+fn small_elf() -> Vec<u8> {
+    assembler::assemble_str(
         ".global _start\n_start: la x5, d\n halt\n.data\nd: .dword 1\n.bss\n.zero 8\n.section .hbm\n.byte 1",
     )
-    .unwrap();
-    let elf = image.to_elf();
+    .unwrap()
+    .to_elf()
+}
+
+const ELF_SEED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../fuzz/seeds/elf_read_does_not_panic/small.elf"
+);
+
+#[test]
+fn the_fuzz_targets_elf_seed_is_what_the_assembler_writes() {
+    let elf = small_elf();
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(ELF_SEED, &elf).unwrap();
+    }
+    let committed = std::fs::read(ELF_SEED).unwrap_or_default();
+    assert!(
+        committed == elf,
+        "{ELF_SEED} is stale: run BLESS=1 cargo test -p assembler --test fuzz"
+    );
+}
+
+#[test]
+fn elf_read_does_not_panic_on_seeded_mutations_of_a_valid_file() {
+    let elf = small_elf();
     let mut rng = SplitMix64(0xe1f);
     let mut read_ok = 0;
     for i in 0..200_000 {
