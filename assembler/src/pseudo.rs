@@ -99,61 +99,43 @@ impl FileAsm<'_, '_> {
             ),
             "li" | "la" => {
                 let (rd, (value, vspan)) = (ops[0].clone(), ops[1].clone());
-                match value {
-                    Opnd::Const(v) if name == "li" && i32::try_from(v).is_ok() => self
-                        .emit_instruction(
+                // The upper and lower halves `lui` and `addi` build the value from.
+                let (hi, lo) = match value {
+                    Opnd::Const(v) if name == "li" && i32::try_from(v).is_ok() => {
+                        return self.emit_instruction(
                             spec("addi"),
                             &[],
                             "",
                             &mut [rd, x0, (Opnd::Const(v), vspan)],
                             span,
-                        ),
-                    Opnd::Const(v) => {
-                        let hi = isa::abi::hi32(v as u64) as i32 as i64;
-                        let lo = v as u32 as i32 as i64;
-                        self.emit_instruction(
-                            spec("lui"),
-                            &[],
-                            "",
-                            &mut [rd.clone(), (Opnd::Const(hi), vspan)],
-                            span,
-                        )?;
-                        self.emit_instruction(
-                            spec("addi"),
-                            &[],
-                            "",
-                            &mut [rd.clone(), rd, (Opnd::Const(lo), vspan)],
-                            span,
-                        )
+                        );
                     }
-                    Opnd::Expr { expr, val, .. } => {
-                        let hi = Opnd::Expr {
+                    Opnd::Const(v) => (
+                        Opnd::Const(isa::abi::hi32(v as u64) as i32 as i64),
+                        Opnd::Const(v as u32 as i32 as i64),
+                    ),
+                    Opnd::Expr { expr, val, .. } => (
+                        Opnd::Expr {
                             expr: expr.clone(),
                             val,
                             modifier: Modifier::Hi,
-                        };
-                        let lo = Opnd::Expr {
+                        },
+                        Opnd::Expr {
                             expr,
                             val,
                             modifier: Modifier::Lo,
-                        };
-                        self.emit_instruction(
-                            spec("lui"),
-                            &[],
-                            "",
-                            &mut [rd.clone(), (hi, vspan)],
-                            span,
-                        )?;
-                        self.emit_instruction(
-                            spec("addi"),
-                            &[],
-                            "",
-                            &mut [rd.clone(), rd, (lo, vspan)],
-                            span,
-                        )
-                    }
+                        },
+                    ),
                     Opnd::Name(_) => unreachable!("wide operands are values"),
-                }
+                };
+                self.emit_instruction(spec("lui"), &[], "", &mut [rd.clone(), (hi, vspan)], span)?;
+                self.emit_instruction(
+                    spec("addi"),
+                    &[],
+                    "",
+                    &mut [rd.clone(), rd, (lo, vspan)],
+                    span,
+                )
             }
             "j" => self.emit_instruction(spec("jal"), &[], "", &mut [x0, ops[0].clone()], span),
             "call" => self.emit_instruction(spec("jal"), &[], "", &mut [ra, ops[0].clone()], span),
