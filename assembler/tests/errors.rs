@@ -5,37 +5,11 @@
 
 mod common;
 
-use common::{assemble_files, check_golden, root};
-use std::path::PathBuf;
-
-fn cases() -> Vec<(String, Vec<PathBuf>)> {
-    let dir = root().join("tests/errors");
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    let mut cases = Vec::new();
-    for p in entries {
-        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-        if p.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&p)
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .filter(|f| f.extension().is_some_and(|x| x == "s"))
-                .collect();
-            files.sort();
-            cases.push((name, files));
-        } else if p.extension().is_some_and(|x| x == "s") {
-            cases.push((name, vec![p]));
-        }
-    }
-    cases
-}
+use common::{assemble_files, cases, check_golden, root};
 
 /// The rendered messages of one case.
 fn messages(name: &str) -> String {
-    let (_, files) = cases()
+    let (_, files) = cases(&root().join("tests/errors"))
         .into_iter()
         .find(|(n, _)| n == name)
         .unwrap_or_else(|| panic!("no case {name}"));
@@ -49,7 +23,7 @@ fn messages(name: &str) -> String {
 fn every_error_source_gives_its_messages() {
     let dir = root().join("tests/errors");
     let mut failures = Vec::new();
-    let cases = cases();
+    let cases = cases(&root().join("tests/errors"));
     assert!(cases.len() >= 10);
     for (name, files) in cases {
         match assemble_files(&files) {

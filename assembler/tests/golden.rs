@@ -7,42 +7,13 @@ mod common;
 
 use assembler::disasm::{ListingOptions, listing};
 use assembler::elf::read::read;
-use common::{assemble_files, check_golden, dump, root};
-use std::path::PathBuf;
-
-/// Each golden case: its name and its source files.
-fn cases() -> Vec<(String, Vec<PathBuf>)> {
-    let dir = root().join("tests/golden");
-    let mut cases = Vec::new();
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-        if p.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&p)
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .filter(|f| f.extension().is_some_and(|x| x == "s"))
-                .collect();
-            files.sort();
-            // `main.s` first, so the order of sections is the one a reader expects.
-            files.sort_by_key(|f| f.file_name().is_none_or(|n| n != "main.s"));
-            cases.push((name, files));
-        } else if p.extension().is_some_and(|x| x == "s") {
-            cases.push((name, vec![p]));
-        }
-    }
-    cases
-}
+use common::{assemble_files, cases, check_golden, dump, root};
 
 #[test]
 fn every_golden_source_assembles_to_its_words_and_listing() {
     let dir = root().join("tests/golden");
     let mut failures = Vec::new();
-    let cases = cases();
+    let cases = cases(&root().join("tests/golden"));
     assert!(cases.len() >= 8, "the golden sources are present");
     for (name, files) in cases {
         let image = match assemble_files(&files) {

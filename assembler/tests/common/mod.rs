@@ -109,3 +109,30 @@ pub fn dump(image: &Image) -> String {
     }
     out
 }
+
+/// The cases in `dir`: each `.s` file alone, and each directory of `.s` files linked together
+/// (`main.s` first, so sections come in the order a reader expects), by name.
+pub fn cases(dir: &Path) -> Vec<(String, Vec<PathBuf>)> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    let mut cases = Vec::new();
+    for p in entries {
+        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&p)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|f| f.extension().is_some_and(|x| x == "s"))
+                .collect();
+            files.sort();
+            files.sort_by_key(|f| f.file_name().is_none_or(|n| n != "main.s"));
+            cases.push((name, files));
+        } else if p.extension().is_some_and(|x| x == "s") {
+            cases.push((name, vec![p]));
+        }
+    }
+    cases
+}
