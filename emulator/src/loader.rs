@@ -4,8 +4,12 @@
 //! Sections are placed by name (docs/isa.md, "Executables"): `.text` is decoded once into slots,
 //! `.data`/`.rodata`/`.bss` go to every tile's scratchpad, `.l2*` and `.hbm*` once per chip. A file
 //! without section headers is placed by its `PT_LOAD` segments, the memory taken from each
-//! segment's address. Section contents are not copied: images share the file's bytes, which may
-//! be a memory-mapped file ([`map_file`]).
+//! segment's address. Every piece (section or segment) must lie at the loading tile's own
+//! addresses, inside the memory its name (if any) gives, with its file bytes inside the file;
+//! code (executable pieces) exactly in instruction memory, read-only there and wholly in the file;
+//! no two pieces may share a byte; the entry point must be an instruction of an executable piece
+//! (the rules are listed in docs/emulator.md, "Loading"). Section contents are not copied: images
+//! share the file's bytes, which may be a memory-mapped file ([`map_file`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,8 +17,8 @@ use std::sync::Arc;
 
 use goblin::elf::Elf;
 use goblin::elf::header::{EI_CLASS, EI_DATA, EI_VERSION, ELFCLASS64, ELFDATA2LSB, EV_CURRENT};
-use goblin::elf::program_header::PT_LOAD;
-use goblin::elf::section_header::{SHF_ALLOC, SHT_NOBITS};
+use goblin::elf::program_header::{PF_W, PF_X, PT_LOAD};
+use goblin::elf::section_header::{SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS};
 use isa::abi::{EF_ZW_VERSION_MASK, EM_ZW, INSTRUCTION_BYTES, ISA_VERSION};
 use isa::memory_map::{Location, Memory, TileSel};
 use thiserror::Error;
@@ -90,13 +94,53 @@ pub enum LoadError {
         limit: u64,
     },
     /// An entry point that is not an instruction of the text.
-    #[error("entry point {entry:#x} is not an aligned address inside the text (0..{text_end:#x})")]
+    #[error("entry point {entry:#x} {problem}")]
     BadEntry {
         /// The entry point.
         entry: u64,
-        /// End of the loaded text.
-        text_end: u64,
+        /// What is wrong with it.
+        problem: EntryProblem,
     },
+    /// Two sections (or segments) that claim the same bytes.
+    #[error("{first} and {second} overlap at {start:#x}..{end:#x}")]
+    Overlap {
+        /// The one that starts first (of two starting together, the earlier in the file).
+        first: String,
+        /// The other.
+        second: String,
+        /// Address of the first shared byte.
+        start: u64,
+        /// Address after the last shared byte.
+        end: u64,
+    },
+    /// A section or segment whose bytes lie (partly) beyond the end of the file.
+    #[error(
+        "{segment} holds file bytes {offset:#x}..+{size:#x}, beyond the end of the file ({file_len:#x} bytes)"
+    )]
+    PastEndOfFile {
+        /// The section's name, or `segment N`.
+        segment: String,
+        /// Its offset in the file.
+        offset: u64,
+        /// Its size in the file.
+        size: u64,
+        /// The file's length.
+        file_len: u64,
+    },
+}
+
+/// Why an entry point is not an instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+pub enum EntryProblem {
+    /// Not an address in instruction memory.
+    #[error("is not in instruction memory")]
+    OutsideInstructionMemory,
+    /// Not a multiple of the instruction size.
+    #[error("is not aligned to an 8-byte instruction")]
+    Misaligned,
+    /// In instruction memory, but in no executable section (or segment) of the file.
+    #[error("is in no executable section of the file")]
+    OutsideText,
 }
 
 /// A shared sub-range of shared bytes.
@@ -169,14 +213,16 @@ pub fn load(bytes: SharedBytes, map: &MemoryMap) -> Result<Program, LoadError> {
                 continue;
             }
             let name = format!("segment {i}");
-            let file = share(&bytes, ph.p_offset as usize, ph.p_filesz as usize)
-                .ok_or_else(|| truncated(&name))?;
+            let file = file_bytes(&bytes, &name, ph.p_offset, ph.p_filesz)?;
             pieces.push(Piece {
-                name: name.clone(),
+                name,
                 addr: ph.p_vaddr,
                 size: ph.p_memsz,
+                zero_filled: ph.p_filesz < ph.p_memsz,
                 file: (ph.p_filesz > 0).then_some(file),
                 placed: None,
+                executable: ph.p_flags & PF_X != 0,
+                writable: ph.p_flags & PF_W != 0,
             });
         }
     } else {
@@ -189,10 +235,7 @@ pub fn load(bytes: SharedBytes, map: &MemoryMap) -> Result<Program, LoadError> {
             let file = if sh.sh_type == SHT_NOBITS {
                 None
             } else {
-                Some(
-                    share(&bytes, sh.sh_offset as usize, sh.sh_size as usize)
-                        .ok_or_else(|| truncated(&name))?,
-                )
+                Some(file_bytes(&bytes, &name, sh.sh_offset, sh.sh_size)?)
             };
             let placed = isa::abi::placement(&name).map(|p| p.memory);
             if placed.is_none() {
@@ -207,18 +250,29 @@ pub fn load(bytes: SharedBytes, map: &MemoryMap) -> Result<Program, LoadError> {
                 name,
                 addr: sh.sh_addr,
                 size: sh.sh_size,
+                zero_filled: sh.sh_type == SHT_NOBITS,
                 file,
                 placed,
+                executable: sh.sh_flags & u64::from(SHF_EXECINSTR) != 0,
+                writable: sh.sh_flags & u64::from(SHF_WRITE) != 0,
             });
         }
     }
 
+    let mut located = Vec::with_capacity(pieces.len());
+    for piece in &pieces {
+        let (memory, offset) = piece.locate(map)?;
+        piece.check_kind(memory, offset)?;
+        located.push((memory, offset));
+    }
+    check_overlaps(&pieces, &located)?;
+    check_entry(elf.entry, &pieces, &located)?;
+
     let mut text: Vec<u64> = Vec::new();
     let mut images = Vec::new();
-    for piece in pieces {
-        let (memory, offset) = piece.locate(map)?;
+    for (piece, (memory, offset)) in pieces.into_iter().zip(located) {
         if memory == Memory::Imem {
-            place_text(&piece, offset, &mut text)?;
+            place_text(&piece, offset, &mut text);
         } else {
             images.push(Image {
                 name: piece.name,
@@ -237,17 +291,76 @@ pub fn load(bytes: SharedBytes, map: &MemoryMap) -> Result<Program, LoadError> {
     program.images = images;
     program.entry = elf.entry;
     program.symbols = symbols(&elf);
-    if program.slot(elf.entry).is_none() {
-        return Err(LoadError::BadEntry {
-            entry: elf.entry,
-            text_end: program.text_bytes(),
-        });
-    }
     Ok(program)
 }
 
-fn truncated(name: &str) -> LoadError {
-    LoadError::Malformed(format!("{name} extends past the end of the file"))
+/// The `size` file bytes of `name` at file offset `offset`, shared.
+fn file_bytes(
+    bytes: &SharedBytes,
+    name: &str,
+    offset: u64,
+    size: u64,
+) -> Result<SharedBytes, LoadError> {
+    let fits = |v: u64| usize::try_from(v).ok();
+    fits(offset)
+        .zip(fits(size))
+        .and_then(|(start, len)| share(bytes, start, len))
+        .ok_or_else(|| LoadError::PastEndOfFile {
+            segment: name.to_string(),
+            offset,
+            size,
+            file_len: (**bytes).as_ref().len() as u64,
+        })
+}
+
+/// Refuses two located pieces that share a byte, naming the first such pair by address.
+fn check_overlaps(pieces: &[Piece], located: &[(Memory, u64)]) -> Result<(), LoadError> {
+    let mut order: Vec<usize> = (0..pieces.len()).collect();
+    order.sort_by_key(|&i| (isa::memory_map::own_base(located[i].0), located[i].1, i));
+    // The piece reaching furthest among those of the same memory seen so far.
+    let mut reach: Option<usize> = None;
+    for &i in &order {
+        let (memory, offset) = located[i];
+        if let Some(r) = reach
+            && located[r].0 == memory
+        {
+            let r_end = located[r].1 + pieces[r].size;
+            if offset < r_end {
+                let start = pieces[i].addr;
+                let end = start + (r_end.min(offset + pieces[i].size) - offset);
+                return Err(LoadError::Overlap {
+                    first: pieces[r].name.clone(),
+                    second: pieces[i].name.clone(),
+                    start,
+                    end,
+                });
+            }
+            if offset + pieces[i].size <= r_end {
+                continue;
+            }
+        }
+        reach = Some(i);
+    }
+    Ok(())
+}
+
+/// Refuses an entry point that is not an instruction of an executable piece.
+fn check_entry(entry: u64, pieces: &[Piece], located: &[(Memory, u64)]) -> Result<(), LoadError> {
+    let bad = |problem| Err(LoadError::BadEntry { entry, problem });
+    let at = match Location::decode(entry) {
+        Ok(loc) if loc.memory == Memory::Imem => loc.offset,
+        _ => return bad(EntryProblem::OutsideInstructionMemory),
+    };
+    if !at.is_multiple_of(INSTRUCTION_BYTES) {
+        return bad(EntryProblem::Misaligned);
+    }
+    let inside = pieces.iter().zip(located).any(|(p, &(memory, offset))| {
+        memory == Memory::Imem && (offset..offset + p.size).contains(&at)
+    });
+    if !inside {
+        return bad(EntryProblem::OutsideText);
+    }
+    Ok(())
 }
 
 fn check_ident(data: &[u8]) -> Result<(), LoadError> {
@@ -300,9 +413,15 @@ struct Piece {
     name: String,
     addr: u64,
     size: u64,
+    /// Some of its bytes are not in the file (`SHT_NOBITS`, or a segment's `p_filesz < p_memsz`).
+    zero_filled: bool,
     file: Option<SharedBytes>,
     /// The memory its name places it in, when placed by name.
     placed: Option<Memory>,
+    /// Marked executable (`SHF_EXECINSTR`, `PF_X`).
+    executable: bool,
+    /// Marked writable (`SHF_WRITE`, `PF_W`).
+    writable: bool,
 }
 
 impl Piece {
@@ -351,16 +470,36 @@ impl Piece {
     }
 }
 
-fn place_text(piece: &Piece, offset: u64, text: &mut Vec<u64>) -> Result<(), LoadError> {
-    if !offset.is_multiple_of(INSTRUCTION_BYTES) || !piece.size.is_multiple_of(INSTRUCTION_BYTES) {
-        return Err(LoadError::Misplaced {
-            segment: piece.name.clone(),
-            addr: piece.addr,
-            reason: format!(
-                "text must start and end on {INSTRUCTION_BYTES}-byte instruction boundaries"
-            ),
-        });
+impl Piece {
+    /// Refuses code outside instruction memory, and anything in it but read-only code held
+    /// wholly in the file.
+    fn check_kind(&self, memory: Memory, offset: u64) -> Result<(), LoadError> {
+        let reason = if self.executable && memory != Memory::Imem {
+            "marked executable, but code runs only from instruction memory"
+        } else if !self.executable && memory == Memory::Imem {
+            "in instruction memory, which holds only code, but not marked executable"
+        } else if memory == Memory::Imem && self.writable {
+            "marked writable, but instruction memory is read-only"
+        } else if memory == Memory::Imem && self.zero_filled {
+            "code must hold all its instructions in the file, not be zero-filled"
+        } else if memory == Memory::Imem
+            && !(offset.is_multiple_of(INSTRUCTION_BYTES)
+                && self.size.is_multiple_of(INSTRUCTION_BYTES))
+        {
+            "text must start and end on 8-byte instruction boundaries"
+        } else {
+            return Ok(());
+        };
+        Err(LoadError::Misplaced {
+            segment: self.name.clone(),
+            addr: self.addr,
+            reason: reason.to_string(),
+        })
     }
+}
+
+/// Decodes a checked text piece (aligned, in the file, inside instruction memory) into `text`.
+fn place_text(piece: &Piece, offset: u64, text: &mut Vec<u64>) {
     let first = (offset / INSTRUCTION_BYTES) as usize;
     let count = (piece.size / INSTRUCTION_BYTES) as usize;
     if text.len() < first + count {
@@ -375,7 +514,6 @@ fn place_text(piece: &Piece, offset: u64, text: &mut Vec<u64>) -> Result<(), Loa
         }
         *word = u64::from_le_bytes(w);
     }
-    Ok(())
 }
 
 fn symbols(elf: &Elf<'_>) -> BTreeMap<u64, String> {
