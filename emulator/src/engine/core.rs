@@ -35,12 +35,17 @@ pub(crate) enum CoreExit {
 
 /// Runs the core of tile `tile` of chip `chip` until its next instruction that reaches beyond
 /// the core would issue at or after `limit`, or any instruction at or after `horizon`.
+/// `next_core` is the time and flat index of the earliest other running core: a trap of this
+/// one at a later time, or at the same time with a higher index, waits for it to catch up,
+/// since that core may trap first (the report names the earliest trap, then the lowest chip and
+/// tile).
 pub(crate) fn run(
     m: &mut Machine,
     chip: u32,
     tile: u32,
     mut limit: u64,
     horizon: u64,
+    next_core: (u64, usize),
     trace: &mut dyn TraceSink,
 ) -> CoreExit {
     let Machine {
@@ -55,6 +60,8 @@ pub(crate) fn run(
     let slots = program.slots();
     let text_end = program.text_bytes();
     let lat = env.core;
+    let me = chip as usize * env.map.tiles as usize + tile as usize;
+    let trap_waits = |t: u64| (t, me) > next_core;
     // The pipeline's timing state lives in locals while the core runs, and goes back on exit.
     let mut next = tl.core.next;
     let mut next_reason = tl.core.next_reason;
@@ -75,6 +82,7 @@ pub(crate) fn run(
         let pc = tl.core.pc;
         let slot = match slots.get((pc >> 3) as usize) {
             Some(s) if pc & 7 == 0 => s,
+            _ if trap_waits(next) => leave!(next, CoreExit::Yield),
             _ => {
                 Trap::record(
                     trap,
@@ -175,8 +183,8 @@ pub(crate) fn run(
                 leave!(t, CoreExit::Blocked);
             }
             // A trap ahead of the other tiles waits until they have caught up: one of them may
-            // trap earlier.
-            Step::Trap { .. } if t >= limit => leave!(t, CoreExit::Yield),
+            // trap earlier, or in the same cycle with a lower index.
+            Step::Trap { .. } if t >= limit || trap_waits(t) => leave!(t, CoreExit::Yield),
             Step::Trap { cause, detail } => {
                 Trap::record(
                     trap,

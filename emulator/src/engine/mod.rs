@@ -98,18 +98,19 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
             m.end = trap.cycle.get();
             return Exit::Trapped(trap);
         }
-        // The earliest running core, and the time of the next one.
-        let (mut best, mut t_best, mut t_second) = (usize::MAX, u64::MAX, u64::MAX);
+        // The earliest running core, and the next one (by time, then flat index).
+        let (mut best, mut t_best) = (usize::MAX, u64::MAX);
+        let (mut second, mut t_second) = (usize::MAX, u64::MAX);
         let mut waiting = false;
         for (i, tile) in m.chips.iter().flat_map(|c| c.tiles.iter()).enumerate() {
             match tile.core.state {
                 State::Running => {
                     let at = tile.core.at;
                     if at < t_best {
-                        t_second = t_best;
+                        (second, t_second) = (best, t_best);
                         (best, t_best) = (i, at);
                     } else if at < t_second {
-                        t_second = at;
+                        (second, t_second) = (i, at);
                     }
                 }
                 State::Blocked { .. } => waiting = true,
@@ -153,6 +154,7 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
             (best % tiles) as u32,
             limit,
             horizon,
+            (t_second, second),
             trace,
         );
     }
