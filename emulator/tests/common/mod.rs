@@ -61,6 +61,24 @@ pub fn num(c: &Config, key: &str) -> u64 {
     }
 }
 
+/// A config value that may have a fraction (`chip.clock_ghz`, `fabric.ideal_latency_ns`), as
+/// written; [`num`] truncates such a value.
+pub fn real(c: &Config, key: &str) -> f64 {
+    let table: toml::Table = toml::from_str(&c.to_toml_string()).unwrap();
+    let mut v = toml::Value::Table(table);
+    for part in key.split('.') {
+        v = v
+            .get(part)
+            .unwrap_or_else(|| panic!("no key {key}"))
+            .clone();
+    }
+    match v {
+        toml::Value::Integer(i) => i as f64,
+        toml::Value::Float(f) => f,
+        other => panic!("{key} is {other:?}"),
+    }
+}
+
 /// The repository's root.
 pub fn root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
