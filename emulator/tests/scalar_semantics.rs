@@ -229,15 +229,30 @@ pub fn program(rows: &[Row], tail: &str) -> String {
     src
 }
 
-/// A machine running `src` with `DATA` in both memories, run to its end (which must be a halt).
-pub fn run_with_data(src: &str, config: &Config, prepare: impl FnOnce(&mut Machine)) -> Machine {
-    let mut m = machine(src, config);
-    m.write(SPAD + DATA_OFFSET, &DATA).unwrap();
-    m.write(ACC + DATA_OFFSET, &DATA).unwrap();
-    prepare(&mut m);
-    let report = m.run(Some(10_000_000));
-    assert_eq!(report.exit, Exit::Halted, "{}", report.exit);
-    m
+/// Machines running `src` with `DATA` in both memories, one by the cycle-accurate run loop and
+/// one by the reference interpreter, each run to its end (which must be a halt) and named.
+pub fn run_both(
+    src: &str,
+    config: &Config,
+    prepare: impl Fn(&mut Machine),
+) -> [(&'static str, Machine); 2] {
+    let fresh = || {
+        let mut m = machine(src, config);
+        m.write(SPAD + DATA_OFFSET, &DATA).unwrap();
+        m.write(ACC + DATA_OFFSET, &DATA).unwrap();
+        prepare(&mut m);
+        m
+    };
+    let mut timed = fresh();
+    let exit = timed.run(Some(10_000_000)).exit;
+    assert_eq!(exit, Exit::Halted, "cycle-accurate run: {exit}");
+    let mut reference = fresh();
+    let exit = reference.run_reference(10_000_000);
+    assert_eq!(exit, Exit::Halted, "reference interpreter: {exit}");
+    [
+        ("cycle-accurate run", timed),
+        ("reference interpreter", reference),
+    ]
 }
 
 /// The little-endian u64s at `addr` of tile `tile` (chip 0).
@@ -249,29 +264,27 @@ pub fn words(m: &Machine, tile: u32, addr: u64, n: usize) -> Vec<u64> {
         .collect()
 }
 
-/// Runs every row of `rows` in one program on a one-tile ZW-1 and names each row whose result
-/// differs from the table.
+/// Runs every row of `rows` in one program on a one-tile ZW-1, both by the cycle-accurate loop
+/// and by the reference interpreter, and names each row whose result differs from the table.
 pub fn check(rows: &[Row]) {
-    let m = run_with_data(&program(rows, ""), &zw1(1), |_| {});
-    let got = words(&m, 0, SPAD + RESULTS_OFFSET, rows.len());
-    let failures: Vec<String> = rows
-        .iter()
-        .zip(&got)
-        .enumerate()
-        .filter(|(_, (row, got))| row.expect != **got)
-        .map(|(i, (row, got))| {
-            format!(
-                "{}: got {got:#x}, expected {:#x}",
-                row.describe(i),
-                row.expect
-            )
-        })
-        .collect();
+    let mut failures = Vec::new();
+    for (how, m) in run_both(&program(rows, ""), &zw1(1), |_| {}) {
+        let got = words(&m, 0, SPAD + RESULTS_OFFSET, rows.len());
+        for (i, (row, got)) in rows.iter().zip(got).enumerate() {
+            if row.expect != got {
+                failures.push(format!(
+                    "{how}, {}: got {got:#x}, expected {:#x}",
+                    row.describe(i),
+                    row.expect
+                ));
+            }
+        }
+    }
     assert!(
         failures.is_empty(),
         "{} of {} vectors differ from the manual:\n{}",
         failures.len(),
-        rows.len(),
+        2 * rows.len(),
         failures.join("\n")
     );
 }

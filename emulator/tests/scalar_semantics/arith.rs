@@ -256,6 +256,7 @@ pub const X0_AND_ALIASING: &[Row] = &[
     asm("add", "li x5, 5\nadd x5, x5, x5", 10),
     asm("sub", "li x5, 5\nsub x5, x5, x5", 0),
     asm("slli", "li x5, 3\nslli x5, x5, 4", 48),
+    asm("sub", "li x6, 10\nli x5, 3\nsub x5, x6, x5", 7), // rd = rs2
     asm(
         "mulhu",
         "li x5, -1\nmulhu x5, x5, x5",

@@ -253,6 +253,16 @@ fn a_trap_stops_the_tile_with_its_code() {
 }
 
 #[test]
+fn links_are_absolute_addresses_of_the_next_instruction() {
+    // `li x31` of a 41-bit address is lui + addi at 0x0 and 0x8 (docs/isa.md,
+    // "Pseudo-instructions"), so the jal sits at 0x10 and the jalr at 0x20.
+    let (m, exit) =
+        run_body("jal x5, 1f\n1: li x6, 0x28\njalr x7, x6, 0\nsd x5, 0(x31)\nsd x7, 8(x31)\nhalt");
+    assert_eq!(exit, Exit::Halted, "{exit}");
+    assert_eq!(words(&m, 0, SPAD + RESULTS_OFFSET, 2), [0x18, 0x28]);
+}
+
+#[test]
 fn jalr_does_not_clear_the_low_bits_of_its_target() {
     // pc = x[rs1] + imm exactly: an odd target is a fetch fault, not rounded to an instruction.
     let (_, exit) = run_body("la x6, 1f\njalr x0, x6, 1\n1: halt");

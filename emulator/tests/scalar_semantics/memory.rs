@@ -2,7 +2,7 @@
 //! stores of every width, which write only their own bytes.
 
 use crate::common::zw1;
-use crate::{M1, Mem, Row, WINDOWS_OFFSET, check, load, run_with_data};
+use crate::{M1, Mem, Row, WINDOWS_OFFSET, check, load, run_both};
 use std::fmt::Write;
 
 const S: Mem = Mem::Spad;
@@ -289,19 +289,21 @@ fn a_store_writes_only_the_bytes_of_its_width() {
         .unwrap();
     }
     let src = crate::program(&[], &tail);
-    let m = run_with_data(&src, &zw1(1), |m| {
+    let machines = run_both(&src, &zw1(1), |m| {
         for (i, row) in STORES.iter().enumerate() {
             m.write(window(row.mem, i), &PATTERN).unwrap();
         }
     });
     let mut failures = Vec::new();
-    for (i, row) in STORES.iter().enumerate() {
-        let got = m.read(window(row.mem, i), 16).unwrap();
-        if got != bytes(row.expect) {
-            failures.push(format!(
-                "row {i}: {} {:#x} at {:?} window + {}: got {:02x?}, expected {}",
-                row.op, row.value, row.mem, row.offset, got, row.expect
-            ));
+    for (how, m) in &machines {
+        for (i, row) in STORES.iter().enumerate() {
+            let got = m.read(window(row.mem, i), 16).unwrap();
+            if got != bytes(row.expect) {
+                failures.push(format!(
+                    "{how}, row {i}: {} {:#x} at {:?} window + {}: got {:02x?}, expected {}",
+                    row.op, row.value, row.mem, row.offset, got, row.expect
+                ));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
