@@ -15,3 +15,9 @@ mod harness;
 
 #[path = "engine_reference/vector.rs"]
 mod vector;
+
+#[path = "engine_reference/reduce_fill.rs"]
+mod reduce_fill;
+
+#[path = "engine_reference/cvt.rs"]
+mod cvt;
