@@ -11,14 +11,15 @@
 use isa::Cause;
 
 use crate::control::{Block, State, Step, execute};
-use crate::dma::transfer;
+use crate::dma::{DmaFault, transfer};
 use crate::engine::Exit;
 use crate::engine::units::engine_trap;
 use crate::machine::Machine;
 use crate::program::{ALL_QUEUES, IssueRule};
 use crate::queue::{EngineOp, Entry, Item};
+use crate::semaphore::SemaphoreFault;
 use crate::time::Cycle;
-use crate::trap::Trap;
+use crate::trap::{Fault, Trap};
 
 /// Instructions a tile runs per turn before the next tile's turn.
 const TURN: u64 = 4096;
@@ -33,8 +34,8 @@ fn drain(m: &mut Machine, chip: usize, tile: usize) -> Result<bool, Trap> {
             let Some(Entry { item, pc }) = tl.queues[q].items.front().cloned() else {
                 continue;
             };
-            let fault = |m: &Machine, cause, detail: String| {
-                engine_trap(&m.program, &m.chips[chip].tiles[tile], pc, cause, detail, 0)
+            let fault = |m: &Machine, fault: Fault| {
+                engine_trap(&m.program, &m.chips[chip].tiles[tile], pc, fault, 0)
             };
             match item {
                 Item::Take { sem, n } => {
@@ -42,12 +43,12 @@ fn drain(m: &mut Machine, chip: usize, tile: usize) -> Result<bool, Trap> {
                         continue;
                     }
                     if let Err(e) = tl.sems.add(sem, n.wrapping_neg()) {
-                        return Err(fault(m, Cause::SemaphoreFault, e));
+                        return Err(fault(m, Fault::Semaphore(e)));
                     }
                 }
                 Item::Signal { sem, amount } => {
                     if let Err(e) = tl.sems.add(sem, amount) {
-                        return Err(fault(m, Cause::SemaphoreFault, e));
+                        return Err(fault(m, Fault::Semaphore(e)));
                     }
                 }
                 Item::Op(EngineOp::Dma(t)) => {
@@ -57,20 +58,21 @@ fn drain(m: &mut Machine, chip: usize, tile: usize) -> Result<bool, Trap> {
                             .sems
                             .add(sem, 1)
                             .map(|_| ())
+                            .map_err(DmaFault::from)
                     });
                     if let Err(e) = r {
-                        return Err(fault(m, Cause::DmaFault, e));
+                        return Err(fault(m, Fault::Dma(e)));
                     }
                 }
                 Item::Op(EngineOp::Vector(v)) => {
                     if let Err(e) = crate::vector::exec::apply(&v, &mut tl.local()) {
-                        return Err(fault(m, Cause::VectorFault, e));
+                        return Err(fault(m, Fault::Vector(e)));
                     }
                 }
                 Item::Op(EngineOp::Matrix(op)) => {
                     let (slot, mut local) = tl.split_matrix();
                     if let Err(e) = slot.apply(&op, &mut local) {
-                        return Err(fault(m, Cause::MatrixFault, e));
+                        return Err(fault(m, Fault::Matrix(e)));
                     }
                 }
             }
@@ -174,16 +176,13 @@ fn turn(m: &mut Machine, chip: usize, tile: usize, budget: u64) -> Result<(u64, 
             } => {
                 let target = &mut m.chips[c as usize].tiles[t as usize];
                 if let Err(e) = target.sems.add(sem, amount) {
-                    let detail = format!("arriving at chip {c} tile {t}: {e}");
+                    let fault = SemaphoreFault::Arriving {
+                        chip: c,
+                        tile: t,
+                        fault: Box::new(e),
+                    };
                     let sender = &m.chips[chip].tiles[tile];
-                    return Err(engine_trap(
-                        &m.program,
-                        sender,
-                        pc,
-                        Cause::SemaphoreFault,
-                        detail,
-                        0,
-                    ));
+                    return Err(engine_trap(&m.program, sender, pc, fault, 0));
                 }
             }
             Step::Halt => {

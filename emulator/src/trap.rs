@@ -4,8 +4,39 @@
 use core::fmt;
 
 use isa::Cause;
+use thiserror::Error;
 
+use crate::dma::DmaFault;
+use crate::matrix::MatrixFault;
+use crate::semaphore::SemaphoreFault;
 use crate::time::Cycle;
+use crate::vector::VectorFault;
+
+/// A fault of an engine operation or a semaphore: the unit's own error, which gives the trap its
+/// cause and (as text) its detail.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum Fault {
+    #[error(transparent)]
+    Dma(#[from] DmaFault),
+    #[error(transparent)]
+    Vector(#[from] VectorFault),
+    #[error(transparent)]
+    Matrix(#[from] MatrixFault),
+    #[error(transparent)]
+    Semaphore(#[from] SemaphoreFault),
+}
+
+impl Fault {
+    /// The trap cause the fault raises.
+    pub fn cause(&self) -> Cause {
+        match self {
+            Fault::Dma(_) => Cause::DmaFault,
+            Fault::Vector(_) => Cause::VectorFault,
+            Fault::Matrix(_) => Cause::MatrixFault,
+            Fault::Semaphore(_) => Cause::SemaphoreFault,
+        }
+    }
+}
 
 /// A trap, as reported.
 #[derive(Clone, Debug, PartialEq, Eq)]

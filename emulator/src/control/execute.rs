@@ -8,12 +8,14 @@ use isa::{Cause, Csr, Operation};
 
 use crate::dma;
 use crate::env::Env;
-use crate::matrix::{self, Post, dataflow_of};
+use crate::matrix::{self, MatrixFault, Post, dataflow_of};
 use crate::memory::Storage;
 use crate::numerics::{BinaryOp, ReduceOp, UnaryOp};
 use crate::program::{QUEUE_DMA_IN, QUEUE_DMA_OUT, QUEUE_MATRIX, QUEUE_VECTOR, Slot, queue_index};
 use crate::queue::{EngineOp, Item};
+use crate::semaphore::SemaphoreFault;
 use crate::tile::Tile;
+use crate::trap::Fault;
 use crate::vector::{self, Kind, Request, Strides};
 
 /// The outcome of executing one instruction. (`repr(u8)`: a plain tag byte, cheap to test on
@@ -63,6 +65,12 @@ fn trap(cause: Cause, detail: impl Into<String>) -> Step {
         cause,
         detail: detail.into(),
     }
+}
+
+/// The trap of a unit's fault: its cause, and its message as the detail.
+fn fault(f: impl Into<Fault>) -> Step {
+    let f = f.into();
+    trap(f.cause(), f.to_string())
 }
 
 /// The scratchpad or accumulator byte offset a scalar access of `size` bytes at `addr` reaches.
@@ -146,16 +154,7 @@ fn csr(tile: &Tile, c: Csr, env: &Env, cycle: u64) -> u64 {
 }
 
 fn sem_exists(tile: &Tile, sem: u8) -> Result<(), Step> {
-    match tile.sems.get(sem) {
-        Some(_) => Ok(()),
-        None => Err(trap(
-            Cause::SemaphoreFault,
-            format!(
-                "semaphore s{sem} does not exist ({} per tile)",
-                tile.sems.count()
-            ),
-        )),
-    }
+    tile.sems.check(sem).map_err(fault)
 }
 
 /// A vector operation with one source (`va`), in and out of type `dt`: `n` elements, `d` and `a`
@@ -177,14 +176,14 @@ fn one_source(tile: &Tile, env: &Env, kind: Kind, dt: isa::DType, n: u64, d: u64
 fn vector_op(tile: &Tile, env: &Env, r: Request) -> Step {
     match vector::capture(&r, &env.map, (tile.chip, tile.id)) {
         Ok(op) => Step::Enqueue(QUEUE_VECTOR, Item::Op(EngineOp::Vector(op))),
-        Err(e) => trap(Cause::VectorFault, e),
+        Err(e) => fault(e),
     }
 }
 
-fn matrix_op(result: Result<matrix::MatrixOp, String>) -> Step {
+fn matrix_op(result: Result<matrix::MatrixOp, MatrixFault>) -> Step {
     match result {
         Ok(op) => Step::Enqueue(QUEUE_MATRIX, Item::Op(EngineOp::Matrix(op))),
-        Err(e) => trap(Cause::MatrixFault, e),
+        Err(e) => fault(e),
     }
 }
 
@@ -205,10 +204,10 @@ fn jump(tile: &mut Tile, rd: isa::Reg, pc: u64, target: u64, text_end: u64) -> S
 
 /// `mx.out` runs on the vector engine's queue: the output stage reads the accumulator through the
 /// vector unit's port, so it overlaps the array's next multiplication (docs/isa.md).
-fn output_op(result: Result<matrix::MatrixOp, String>) -> Step {
+fn output_op(result: Result<matrix::MatrixOp, MatrixFault>) -> Step {
     match result {
         Ok(op) => Step::Enqueue(QUEUE_VECTOR, Item::Op(EngineOp::Matrix(op))),
-        Err(e) => trap(Cause::MatrixFault, e),
+        Err(e) => fault(e),
     }
 }
 
@@ -395,19 +394,18 @@ fn execute_other(tile: &mut Tile, inst: Operation, env: &Env) -> Step {
             };
             match outcome {
                 Ok(step) => step,
-                Err(e) => return trap(Cause::SemaphoreFault, e),
+                Err(e) => return fault(e),
             }
         }
         I::SemSignal(f) => {
             let (chip, t, s) = (r(f.rchip), r(f.rtile), f.sem.get());
             if chip >= u64::from(env.map.chips) || t >= u64::from(env.map.tiles) {
-                return trap(
-                    Cause::SemaphoreFault,
-                    format!(
-                        "chip {chip} tile {t} does not exist ({} chips of {} tiles)",
-                        env.map.chips, env.map.tiles
-                    ),
-                );
+                return fault(SemaphoreFault::NoSuchTile {
+                    chip,
+                    tile: t,
+                    chips: env.map.chips,
+                    tiles: env.map.tiles,
+                });
             }
             if let Err(step) = sem_exists(tile, s) {
                 return step;
@@ -466,7 +464,7 @@ fn execute_other(tile: &mut Tile, inst: Operation, env: &Env) -> Step {
                 env.semaphores,
             ) {
                 Ok(t) => Step::Enqueue(q, Item::Op(EngineOp::Dma(Box::new(t)))),
-                Err(e) => return trap(Cause::DmaFault, e),
+                Err(e) => return fault(e),
             }
         }
         I::MxCfg(f) => {

@@ -12,14 +12,46 @@ pub mod transfer;
 use isa::DType;
 use isa::memory_map::Memory;
 
+use thiserror::Error;
+
 use crate::config::Resolved;
 use crate::memory::strided::extent;
-use crate::memory::{MemoryMap, Place};
+use crate::memory::{AddressFault, MemoryMap, OutOfBounds, Place};
+use crate::numerics::NumericsError;
+use crate::semaphore::SemaphoreFault;
 use crate::time::{Bandwidth, Cycle};
 
 /// The most elements one transfer may move (256 Mi: a transfer buffers its source, so this
 /// bounds the host memory one operation needs).
 pub const MAX_ELEMENTS: u64 = 1 << 28;
+
+/// Why a transfer is refused at enqueue, or (only if the memories changed under it) fails.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum DmaFault {
+    #[error("the count of dimension {dim} is zero")]
+    ZeroCount { dim: usize },
+    #[error("{count:?} elements exceed the engine's limit of {max}", max = MAX_ELEMENTS)]
+    TooManyElements { count: [u64; 4] },
+    /// `end` is `source` or `destination`.
+    #[error("{end}: {fault}")]
+    Address {
+        end: &'static str,
+        fault: AddressFault,
+    },
+    #[error("{end}: address {addr:#x} is in imem, which DMA does not reach")]
+    Imem { end: &'static str, addr: u64 },
+    /// The semaphore to signal does not exist, or cannot take the increment.
+    #[error(transparent)]
+    Semaphore(#[from] SemaphoreFault),
+    #[error("element offset {at} is negative")]
+    NegativeOffset { at: i128 },
+    #[error("no memory at {0}")]
+    NoMemory(Place),
+    #[error(transparent)]
+    OutOfBounds(#[from] OutOfBounds),
+    #[error(transparent)]
+    Numerics(#[from] NumericsError),
+}
 
 /// The DMA descriptor `D` (set by `dma.dim` and `dma.cfg`, captured by every transfer).
 ///
@@ -114,14 +146,14 @@ impl Transfer {
 
 /// Resolves and checks one end of a transfer; `stride_of(d)` gives the byte stride per dim.
 fn endpoint(
-    which: &str,
+    which: &'static str,
     addr: u64,
     d: &Descriptor,
     stride_of: impl Fn(usize) -> i64,
     size: u64,
     map: &MemoryMap,
     issuer: (u32, u32),
-) -> Result<Place, String> {
+) -> Result<Place, DmaFault> {
     let (mut lo, mut hi) = (0i128, 0i128);
     for (dim, &count) in d.count.iter().enumerate() {
         let (l, h) = extent(count, stride_of(dim), 0);
@@ -131,11 +163,9 @@ fn endpoint(
     hi += size as i128;
     let place = map
         .resolve_span(addr, lo, hi, issuer.0, issuer.1)
-        .map_err(|e| format!("{which}: {e}"))?;
+        .map_err(|fault| DmaFault::Address { end: which, fault })?;
     if place.memory == Memory::Imem {
-        return Err(format!(
-            "{which}: address {addr:#x} is in imem, which DMA does not reach"
-        ));
+        return Err(DmaFault::Imem { end: which, addr });
     }
     Ok(place)
 }
@@ -150,16 +180,14 @@ pub fn capture(
     issuer: (u32, u32),
     map: &MemoryMap,
     semaphores: u32,
-) -> Result<Transfer, String> {
+) -> Result<Transfer, DmaFault> {
     if let Some(dim) = d.count.iter().position(|&c| c == 0) {
-        return Err(format!("the count of dimension {dim} is zero"));
+        return Err(DmaFault::ZeroCount { dim });
     }
-    let elements = d.elements().filter(|&n| n <= MAX_ELEMENTS).ok_or_else(|| {
-        format!(
-            "{:?} elements exceed the engine's limit of {MAX_ELEMENTS}",
-            d.count
-        )
-    })?;
+    let elements = d
+        .elements()
+        .filter(|&n| n <= MAX_ELEMENTS)
+        .ok_or(DmaFault::TooManyElements { count: d.count })?;
     let src = endpoint(
         "source",
         src,
@@ -179,9 +207,8 @@ pub fn capture(
         issuer,
     )?;
     if u32::from(sem) >= semaphores {
-        return Err(format!(
-            "semaphore s{sem} does not exist ({semaphores} per tile)"
-        ));
+        let count = semaphores;
+        return Err(SemaphoreFault::Missing { sem, count }.into());
     }
     let signal = match (d.signal_destination(), dst.tile) {
         (true, Some(tile)) => (dst.chip, tile, sem),

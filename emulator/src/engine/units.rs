@@ -3,19 +3,18 @@
 //! can start (an operation, a `q.signal`, a satisfied `q.take`) and wakes its core when what it
 //! waits for has come.
 
-use isa::Cause;
-
 use crate::control::{Block, Stall, State};
-use crate::dma::transfer;
+use crate::dma::{DmaFault, transfer};
 use crate::engine::event::{EventKind, EventQueue};
 use crate::env::Env;
 use crate::machine::Machine;
 use crate::program::{ALL_QUEUES, Program};
 use crate::queue::{EngineOp, Entry, Item, Running};
+use crate::semaphore::SemaphoreFault;
 use crate::tile::Tile;
 use crate::time::Cycle;
 use crate::trace::{TraceSink, Track};
-use crate::trap::Trap;
+use crate::trap::{Fault, Trap};
 use crate::vector::exec;
 
 /// The trace track names of the four queues.
@@ -26,17 +25,17 @@ pub(crate) fn engine_trap(
     program: &Program,
     tile: &Tile,
     pc: u64,
-    cause: Cause,
-    detail: String,
+    fault: impl Into<Fault>,
     t: u64,
 ) -> Trap {
+    let fault = fault.into();
     Trap {
         chip: tile.chip,
         tile: tile.id,
         pc,
         instruction: program.disassemble(pc),
-        cause,
-        detail,
+        cause: fault.cause(),
+        detail: fault.to_string(),
         cycle: Cycle(t),
     }
 }
@@ -66,9 +65,12 @@ pub(crate) fn process(m: &mut Machine, t: u64, ev: EventKind, trace: &mut dyn Tr
             let target = &mut m.chips[chip as usize].tiles[tile as usize];
             if let Err(e) = target.sems.add(sem, amount) {
                 let sender = &m.chips[from.0 as usize].tiles[from.1 as usize];
-                let detail = format!("arriving at chip {chip} tile {tile}: {e}");
-                let trap =
-                    engine_trap(&m.program, sender, from.2, Cause::SemaphoreFault, detail, t);
+                let fault = SemaphoreFault::Arriving {
+                    chip,
+                    tile,
+                    fault: Box::new(e),
+                };
+                let trap = engine_trap(&m.program, sender, from.2, fault, t);
                 Trap::record(&mut m.trap, trap);
             }
             mark(&mut m.dirty, i);
@@ -97,7 +99,7 @@ fn complete(m: &mut Machine, chip: u32, tile: u32, q: u8, t: u64, trace: &mut dy
             &[("instruction", name.as_str().into()), ("pc", pc.into())],
         );
     }
-    let (result, cause) = match &op {
+    let result: Result<(), Fault> = match &op {
         EngineOp::Dma(tr) => {
             let c = &mut tl.queues[q as usize].counters;
             c.bytes_read += tr.bytes_read();
@@ -107,11 +109,11 @@ fn complete(m: &mut Machine, chip: u32, tile: u32, q: u8, t: u64, trace: &mut dy
             let (sc, st, sem) = tr.signal;
             let r = r.and_then(|()| {
                 let target = &mut m.chips[sc as usize].tiles[st as usize];
-                target.sems.add(sem, 1).map(|_| ())
+                target.sems.add(sem, 1).map(|_| ()).map_err(DmaFault::from)
             });
             let j = m.flat(sc, st);
             mark(&mut m.dirty, j);
-            (r, Cause::DmaFault)
+            r.map_err(Fault::from)
         }
         EngineOp::Vector(v) => {
             let c = &mut tl.queues[q as usize].counters;
@@ -119,7 +121,7 @@ fn complete(m: &mut Machine, chip: u32, tile: u32, q: u8, t: u64, trace: &mut dy
             c.bytes_read += v.n * v.dt.size() * sources;
             c.bytes_written += v.n * v.out.size();
             c.work += v.n;
-            (exec::apply(v, &mut tl.local()), Cause::VectorFault)
+            exec::apply(v, &mut tl.local()).map_err(Fault::from)
         }
         EngineOp::Matrix(mop) => {
             let (read, written, work) = mop.traffic();
@@ -128,13 +130,12 @@ fn complete(m: &mut Machine, chip: u32, tile: u32, q: u8, t: u64, trace: &mut dy
             c.bytes_written += written;
             c.work += work;
             let (slot, mut local) = tl.split_matrix();
-            let r = slot.apply(mop, &mut local);
-            (r, Cause::MatrixFault)
+            slot.apply(mop, &mut local).map_err(Fault::from)
         }
     };
-    if let Err(detail) = result {
+    if let Err(fault) = result {
         let tl = &m.chips[chip as usize].tiles[tile as usize];
-        let trap = engine_trap(&m.program, tl, pc, cause, detail, t);
+        let trap = engine_trap(&m.program, tl, pc, fault, t);
         Trap::record(&mut m.trap, trap);
     }
 }
@@ -147,7 +148,7 @@ fn advance(
     t: u64,
     env: &Env,
     events: &mut EventQueue,
-) -> Result<bool, (u64, Cause, String)> {
+) -> Result<bool, (u64, SemaphoreFault)> {
     let queue = &mut tile.queues[q];
     if queue.running.is_some() {
         return Ok(false);
@@ -163,9 +164,7 @@ fn advance(
                 queue.take_since.get_or_insert(t);
                 return Ok(false);
             }
-            tile.sems
-                .add(sem, n.wrapping_neg())
-                .map_err(|e| (pc, Cause::SemaphoreFault, e))?;
+            tile.sems.add(sem, n.wrapping_neg()).map_err(|e| (pc, e))?;
             let queue = &mut tile.queues[q];
             if let Some(since) = queue.take_since.take() {
                 queue.counters.stalled_cycles += t - since;
@@ -175,9 +174,7 @@ fn advance(
         }
         Item::Signal { sem, amount } => {
             let (sem, amount) = (*sem, *amount);
-            tile.sems
-                .add(sem, amount)
-                .map_err(|e| (pc, Cause::SemaphoreFault, e))?;
+            tile.sems.add(sem, amount).map_err(|e| (pc, e))?;
             let queue = &mut tile.queues[q];
             queue.counters.semaphore_items += 1;
             queue.items.pop_front();
@@ -242,8 +239,8 @@ pub(crate) fn settle(m: &mut Machine, t: u64, trace: &mut dyn TraceSink) {
             for q in 0..4 {
                 match advance(tl, q, t, env, events) {
                     Ok(p) => progress |= p,
-                    Err((pc, cause, detail)) => {
-                        let tr = engine_trap(program, tl, pc, cause, detail, t);
+                    Err((pc, fault)) => {
+                        let tr = engine_trap(program, tl, pc, fault, t);
                         Trap::record(trap, tr);
                     }
                 }

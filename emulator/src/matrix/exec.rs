@@ -14,7 +14,7 @@ use crate::memory::Memories;
 use crate::numerics;
 use crate::systolic::{self, ArrayConfig, Dataflow, Gemm, MatrixUnit, Model};
 
-use super::{MatrixOp, Post};
+use super::{MatrixFault, MatrixOp, Post};
 
 /// Weights held by the unit after `mx.ldw`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,10 +61,10 @@ fn read(
     mem: &(impl Memories + ?Sized),
     p: &crate::memory::Place,
     len: u64,
-) -> Result<Vec<u8>, String> {
-    let s = mem.at(p).ok_or_else(|| format!("no memory at {p}"))?;
+) -> Result<Vec<u8>, MatrixFault> {
+    let s = mem.at(p).ok_or(MatrixFault::NoMemory(*p))?;
     let mut out = vec![0u8; len as usize];
-    s.read(p.offset, &mut out).map_err(|e| e.to_string())?;
+    s.read(p.offset, &mut out)?;
     Ok(out)
 }
 
@@ -72,9 +72,10 @@ fn write(
     mem: &mut (impl Memories + ?Sized),
     p: &crate::memory::Place,
     data: &[u8],
-) -> Result<(), String> {
-    let s = mem.at_mut(p).ok_or_else(|| format!("no memory at {p}"))?;
-    s.write(p.offset, data).map_err(|e| e.to_string())
+) -> Result<(), MatrixFault> {
+    let s = mem.at_mut(p).ok_or(MatrixFault::NoMemory(*p))?;
+    s.write(p.offset, data)?;
+    Ok(())
 }
 
 impl MatrixSlot {
@@ -89,16 +90,16 @@ impl MatrixSlot {
         }
     }
 
-    fn unit(&mut self, dataflow: Dataflow) -> Result<&mut Box<dyn MatrixUnit + Send>, String> {
+    fn unit(&mut self, dataflow: Dataflow) -> Result<&mut Box<dyn MatrixUnit + Send>, MatrixFault> {
         let slot = &mut self.units[dataflow_index(dataflow)];
         if slot.is_none() {
             let config = ArrayConfig {
                 dataflow,
                 ..self.array
             };
-            *slot = Some(systolic::matrix_unit(config, self.model).map_err(|e| e.to_string())?);
+            *slot = Some(systolic::matrix_unit(config, self.model)?);
         }
-        slot.as_mut().ok_or_else(|| "no matrix unit".to_string())
+        slot.as_mut().ok_or(MatrixFault::NoUnit)
     }
 
     /// Performs `op`. `Err` only if the memories differ from those `op` was checked against.
@@ -106,7 +107,7 @@ impl MatrixSlot {
         &mut self,
         op: &MatrixOp,
         mem: &mut (impl Memories + ?Sized),
-    ) -> Result<(), String> {
+    ) -> Result<(), MatrixFault> {
         match *op {
             MatrixOp::Load { src, k, n, dtype } => {
                 let bytes = read(mem, &src, u64::from(k) * u64::from(n) * dtype.size())?;
@@ -128,10 +129,7 @@ impl MatrixSlot {
                 )?;
                 let c_len = u64::from(shape.m) * u64::from(shape.n) * 4;
                 let mut c = read(mem, &acc, c_len)?;
-                let weights = self
-                    .weights
-                    .take()
-                    .ok_or_else(|| "no weights loaded".to_string())?;
+                let weights = self.weights.take().ok_or(MatrixFault::WeightsMissing)?;
                 let result = self.unit(dataflow).and_then(|unit| {
                     unit.matmul(
                         &Gemm {
@@ -143,7 +141,7 @@ impl MatrixSlot {
                         },
                         &mut c,
                     )
-                    .map_err(|e| e.to_string())
+                    .map_err(MatrixFault::from)
                 });
                 self.weights = Some(weights);
                 result?;

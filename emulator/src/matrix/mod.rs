@@ -9,12 +9,57 @@ use isa::DType;
 use isa::memory_map::Memory;
 use isa::operand::Activation;
 
+use thiserror::Error;
+
 use crate::config::{Resolved, SystolicImpl};
-use crate::memory::{MemoryMap, Place};
-use crate::systolic::{self, ArrayConfig, Dataflow, GemmShape, MacRates};
+use crate::memory::{AddressFault, MemoryMap, OutOfBounds, Place};
+use crate::systolic::{self, ArrayConfig, Dataflow, GemmShape, MacRates, SystolicError};
 use crate::time::{Bandwidth, Cycle};
 
 pub use exec::MatrixSlot;
+
+/// Why an operation is refused at enqueue, or (only if the memories changed under it) fails.
+/// `operand` names the region at fault: `A`, `B`, `accumulator`, `destination` or `bias`.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum MatrixFault {
+    /// An extent (`M`, `N` or `K`) that is zero or does not fit 32 bits.
+    #[error("{name} = {value} is not in 1..=2^32-1")]
+    Extent { name: &'static str, value: u64 },
+    #[error("{operand}: {fault}")]
+    Address {
+        operand: &'static str,
+        fault: AddressFault,
+    },
+    /// `wants` says where the operand must be.
+    #[error("{operand}: address {addr:#x} is not in {wants}")]
+    Outside {
+        operand: &'static str,
+        addr: u64,
+        wants: &'static str,
+    },
+    #[error("{operand}: address {addr:#x} is not {align}-byte aligned")]
+    Misaligned {
+        operand: &'static str,
+        addr: u64,
+        align: u64,
+    },
+    /// A multiply enqueued before any `mx.ldw`.
+    #[error("no weights loaded (mx.ldw)")]
+    NoWeights,
+    #[error("the weights were loaded as {loaded}, the multiply takes {takes}")]
+    WeightsType { loaded: DType, takes: DType },
+    /// A multiply reaching the array with no weights in it.
+    #[error("no weights loaded")]
+    WeightsMissing,
+    #[error("no matrix unit")]
+    NoUnit,
+    #[error(transparent)]
+    Systolic(#[from] SystolicError),
+    #[error("no memory at {0}")]
+    NoMemory(Place),
+    #[error(transparent)]
+    OutOfBounds(#[from] OutOfBounds),
+}
 
 /// The output stage's configuration (`mx.post`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,25 +191,28 @@ impl MatrixOp {
     }
 }
 
-fn extent(name: &str, value: u64) -> Result<u32, String> {
+fn extent(name: &'static str, value: u64) -> Result<u32, MatrixFault> {
     match u32::try_from(value) {
         Ok(v) if v > 0 => Ok(v),
-        _ => Err(format!("{name} = {value} is not in 1..=2^32-1")),
+        _ => Err(MatrixFault::Extent { name, value }),
     }
 }
 
 fn region(
-    name: &str,
+    name: &'static str,
     addr: u64,
     bytes: u64,
     align: u64,
     acc_only: bool,
     map: &MemoryMap,
     issuer: (u32, u32),
-) -> Result<Place, String> {
+) -> Result<Place, MatrixFault> {
     let p = map
         .resolve_span(addr, 0, bytes as i128, issuer.0, issuer.1)
-        .map_err(|e| format!("{name}: {e}"))?;
+        .map_err(|fault| MatrixFault::Address {
+            operand: name,
+            fault,
+        })?;
     let own = p.chip == issuer.0 && p.tile == Some(issuer.1);
     let allowed = if acc_only {
         p.memory == Memory::Acc
@@ -177,12 +225,18 @@ fn region(
         } else {
             "this tile's scratchpad or accumulator"
         };
-        return Err(format!("{name}: address {addr:#x} is not in {wants}"));
+        return Err(MatrixFault::Outside {
+            operand: name,
+            addr,
+            wants,
+        });
     }
     if !p.offset.is_multiple_of(align) {
-        return Err(format!(
-            "{name}: address {addr:#x} is not {align}-byte aligned"
-        ));
+        return Err(MatrixFault::Misaligned {
+            operand: name,
+            addr,
+            align,
+        });
     }
     Ok(p)
 }
@@ -195,7 +249,7 @@ pub fn capture_load(
     n: u64,
     map: &MemoryMap,
     issuer: (u32, u32),
-) -> Result<MatrixOp, String> {
+) -> Result<MatrixOp, MatrixFault> {
     let (k, n) = (extent("K", k)?, extent("N", n)?);
     let size = x.dtype.size();
     let bytes = u64::from(k) * u64::from(n) * size;
@@ -218,15 +272,15 @@ pub fn capture_multiply(
     accumulate: bool,
     map: &MemoryMap,
     issuer: (u32, u32),
-) -> Result<MatrixOp, String> {
+) -> Result<MatrixOp, MatrixFault> {
     let Some((k, n, wtype)) = x.weights else {
-        return Err("no weights loaded (mx.ldw)".to_string());
+        return Err(MatrixFault::NoWeights);
     };
     if wtype != x.dtype {
-        return Err(format!(
-            "the weights were loaded as {wtype}, the multiply takes {}",
-            x.dtype
-        ));
+        return Err(MatrixFault::WeightsType {
+            loaded: wtype,
+            takes: x.dtype,
+        });
     }
     let m = extent("M", m)?;
     let size = x.dtype.size();
@@ -267,7 +321,7 @@ pub fn capture_out(
     n: u64,
     map: &MemoryMap,
     issuer: (u32, u32),
-) -> Result<MatrixOp, String> {
+) -> Result<MatrixOp, MatrixFault> {
     let (m, n) = (extent("M", m)?, extent("N", n)?);
     let cells = u64::from(m) * u64::from(n);
     let acc = region("accumulator", acc, cells * 4, 4, true, map, issuer)?;

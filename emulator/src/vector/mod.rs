@@ -11,15 +11,51 @@ pub mod exec;
 use isa::DType;
 use isa::memory_map::Memory;
 
+use thiserror::Error;
+
 use crate::config::{Resolved, VectorImpl};
 use crate::memory::strided::extent;
-use crate::memory::{MemoryMap, Place};
-use crate::numerics::{BinaryOp, ReduceOp, UnaryOp};
+use crate::memory::{AddressFault, MemoryMap, OutOfBounds, Place};
+use crate::numerics::{BinaryOp, NumericsError, ReduceOp, UnaryOp};
 use crate::time::Cycle;
 
 /// The most elements one operation may touch (256 Mi: it bounds the host memory one operation
 /// needs).
 pub const MAX_ELEMENTS: u64 = 1 << 28;
+
+/// Why an operation is refused at enqueue, or (only if the memories changed under it) fails.
+/// `operand` names the operand at fault: `destination`, `source a` or `source b`.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum VectorFault {
+    #[error("{n} elements exceed the unit's limit of {max}", max = MAX_ELEMENTS)]
+    TooManyElements { n: u64 },
+    #[error("a maximum of no elements")]
+    EmptyMaximum,
+    #[error("{operand}: stride {stride} overflows")]
+    StrideOverflow { operand: &'static str, stride: i64 },
+    #[error("{operand}: {fault}")]
+    Address {
+        operand: &'static str,
+        fault: AddressFault,
+    },
+    #[error("{operand}: address {addr:#x} is not in this tile's scratchpad or accumulator")]
+    NotLocal { operand: &'static str, addr: u64 },
+    #[error("{operand}: address {addr:#x} is not aligned for {dt} ({size} bytes)")]
+    Misaligned {
+        operand: &'static str,
+        addr: u64,
+        dt: DType,
+        size: u64,
+    },
+    #[error("operand missing")]
+    OperandMissing,
+    #[error("no memory at {0}")]
+    NoMemory(Place),
+    #[error(transparent)]
+    OutOfBounds(#[from] OutOfBounds),
+    #[error(transparent)]
+    Numerics(#[from] NumericsError),
+}
 
 /// The vector strides `V` (set by `vstride`), in elements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,46 +161,53 @@ pub struct Request {
 }
 
 fn operand(
-    name: &str,
+    name: &'static str,
     addr: u64,
     count: u64,
     stride: i64,
     dt: DType,
     map: &MemoryMap,
     issuer: (u32, u32),
-) -> Result<Operand, String> {
+) -> Result<Operand, VectorFault> {
     let size = dt.size();
     let stride = stride
         .checked_mul(size as i64)
-        .ok_or_else(|| format!("{name}: stride {stride} overflows"))?;
+        .ok_or(VectorFault::StrideOverflow {
+            operand: name,
+            stride,
+        })?;
     let (lo, hi) = extent(count.max(1), stride, size);
     let place = map
         .resolve_span(addr, lo, hi, issuer.0, issuer.1)
-        .map_err(|e| format!("{name}: {e}"))?;
+        .map_err(|fault| VectorFault::Address {
+            operand: name,
+            fault,
+        })?;
     let own = place.chip == issuer.0 && place.tile == Some(issuer.1);
     if !own || !matches!(place.memory, Memory::Spad | Memory::Acc) {
-        return Err(format!(
-            "{name}: address {addr:#x} is not in this tile's scratchpad or accumulator"
-        ));
+        return Err(VectorFault::NotLocal {
+            operand: name,
+            addr,
+        });
     }
     if !place.offset.is_multiple_of(size) {
-        return Err(format!(
-            "{name}: address {addr:#x} is not aligned for {dt} ({size} bytes)"
-        ));
+        return Err(VectorFault::Misaligned {
+            operand: name,
+            addr,
+            dt,
+            size,
+        });
     }
     Ok(Operand { place, stride })
 }
 
 /// Checks and captures an operation. `Err` is the reason for a vector fault.
-pub fn capture(r: &Request, map: &MemoryMap, issuer: (u32, u32)) -> Result<VectorOp, String> {
+pub fn capture(r: &Request, map: &MemoryMap, issuer: (u32, u32)) -> Result<VectorOp, VectorFault> {
     if r.n > MAX_ELEMENTS {
-        return Err(format!(
-            "{} elements exceed the unit's limit of {MAX_ELEMENTS}",
-            r.n
-        ));
+        return Err(VectorFault::TooManyElements { n: r.n });
     }
     if matches!(r.kind, Kind::Reduce(ReduceOp::Max)) && r.n == 0 {
-        return Err("a maximum of no elements".to_string());
+        return Err(VectorFault::EmptyMaximum);
     }
     let d_count = if matches!(r.kind, Kind::Reduce(_)) {
         1
