@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use isa::memory_map::Memory;
-use isa::operand::{OperandKind, Queue};
-use isa::{Context, DecodeError, Instruction, Operation, TimingClass};
+use isa::operand::{Field, OperandKind, Queue};
+use isa::{Context, DecodeError, Instruction, Opcode, Operation, QueueId, QueueUse, TimingClass};
 
 use crate::memory::SharedBytes;
 
 /// How the control core decides when an instruction may issue, beyond its register operands
-/// (docs/timing.md, "Control core").
+/// (docs/timing.md, "Control core"). Read from the instruction table's columns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IssueRule {
     /// Only register operands and the pipeline's structural rules.
@@ -20,10 +20,8 @@ pub enum IssueRule {
     Divide,
     /// Puts an item on engine queue `0..4` (DMA-in, DMA-out, matrix, vector): waits for a slot.
     Enqueue(u8),
-    /// Waits until the queues in the mask (bit per queue) are empty and idle (fences).
+    /// Waits until the queues in the mask (bit per queue) are empty and idle (fences, `halt`).
     Drain(u8),
-    /// `halt`: drains every queue, then stops the tile.
-    Halt,
     /// `sem.wait` / `sem.take`: waits for the semaphore.
     SemWait,
 }
@@ -98,14 +96,20 @@ impl Slot {
                 n += 1;
             }
         }
-        slot.rule = issue_rule(&inst);
+        slot.rule = match spec.queues {
+            QueueUse::Enqueue(q) => IssueRule::Enqueue(q.index() as u8),
+            QueueUse::EnqueueNamed => IssueRule::Enqueue(named_queue(spec, word).index() as u8),
+            QueueUse::Drain(set) => IssueRule::Drain(set.bits()),
+            QueueUse::None if spec.class == TimingClass::Div => IssueRule::Divide,
+            QueueUse::None if matches!(inst.opcode(), Opcode::SemWait | Opcode::SemTake) => {
+                IssueRule::SemWait
+            }
+            QueueUse::None => IssueRule::Plain,
+        };
         slot.divides = matches!(slot.rule, IssueRule::Divide);
         slot.stores = slot.class == TimingClass::Store;
-        slot.waits = matches!(
-            slot.rule,
-            IssueRule::Enqueue(_) | IssueRule::Drain(_) | IssueRule::Halt
-        );
-        slot.local = is_local(&inst);
+        slot.waits = matches!(slot.rule, IssueRule::Enqueue(_) | IssueRule::Drain(_));
+        slot.local = spec.local;
         slot
     }
 
@@ -121,68 +125,16 @@ impl Slot {
     }
 }
 
-/// The index of an engine queue named by a `q.signal`/`q.take` operand.
-pub fn queue_index(q: Queue) -> u8 {
-    match q {
-        Queue::DmaIn => QUEUE_DMA_IN,
-        Queue::DmaOut => QUEUE_DMA_OUT,
-        Queue::Mx => QUEUE_MATRIX,
-        Queue::Vec => QUEUE_VECTOR,
-    }
-}
-
-fn issue_rule(inst: &Operation) -> IssueRule {
-    use Operation as I;
-    match inst {
-        I::Div(_) | I::Divu(_) | I::Rem(_) | I::Remu(_) => IssueRule::Divide,
-        I::DmaIn(_) => IssueRule::Enqueue(QUEUE_DMA_IN),
-        I::DmaOut(_) => IssueRule::Enqueue(QUEUE_DMA_OUT),
-        I::MxLdw(_) | I::MxMm(_) | I::MxMma(_) => IssueRule::Enqueue(QUEUE_MATRIX),
-        // The output stage reads the accumulator through the vector engine's port (docs/isa.md).
-        I::MxOut(_) => IssueRule::Enqueue(QUEUE_VECTOR),
-        I::Vadd(_)
-        | I::Vsub(_)
-        | I::Vmul(_)
-        | I::Vmax(_)
-        | I::Vmin(_)
-        | I::Vfma(_)
-        | I::Vexp(_)
-        | I::Vrecip(_)
-        | I::Vrsqrt(_)
-        | I::Vtanh(_)
-        | I::Vgelu(_)
-        | I::Vrelu(_)
-        | I::Vmov(_)
-        | I::Vredsum(_)
-        | I::Vredmax(_)
-        | I::Vcvt(_)
-        | I::Vfill(_) => IssueRule::Enqueue(QUEUE_VECTOR),
-        I::QSignal(f) | I::QTake(f) => IssueRule::Enqueue(queue_index(f.queue)),
-        I::Fence(_) => IssueRule::Drain(ALL_QUEUES),
-        I::FenceDma(_) => IssueRule::Drain(1 << QUEUE_DMA_IN | 1 << QUEUE_DMA_OUT),
-        I::FenceMx(_) => IssueRule::Drain(1 << QUEUE_MATRIX),
-        I::FenceVec(_) => IssueRule::Drain(1 << QUEUE_VECTOR),
-        I::Halt(_) => IssueRule::Halt,
-        I::SemWait(_) | I::SemTake(_) => IssueRule::SemWait,
-        _ => IssueRule::Plain,
-    }
-}
-
-fn is_local(inst: &Operation) -> bool {
-    use I::*;
-    use Operation as I;
-    match inst.spec().class {
-        TimingClass::Alu
-        | TimingClass::Mul
-        | TimingClass::Div
-        | TimingClass::Branch
-        | TimingClass::Jump
-        | TimingClass::Csr => true,
-        _ => matches!(
-            inst,
-            DmaDim(_) | DmaCfg(_) | MxCfg(_) | MxPost(_) | VStride(_)
-        ),
-    }
+/// The queue the `queue` operand of an accepted `word` of format `spec` names.
+fn named_queue(spec: &isa::InstrSpec, word: u64) -> QueueId {
+    let field = spec
+        .format
+        .fields
+        .iter()
+        .find(|f| f.kind == OperandKind::Queue);
+    let queue = field.and_then(|f| Queue::from_bits((word & f.mask()) >> f.lo));
+    // The decoder accepted the word, so the table's format has the field and its value is defined.
+    queue.map_or(QueueId::DmaIn, QueueId::from)
 }
 
 /// Where an image's bytes come from.

@@ -15,7 +15,7 @@ use crate::dma::{DmaFault, transfer};
 use crate::engine::Exit;
 use crate::engine::units::engine_trap;
 use crate::machine::Machine;
-use crate::program::{ALL_QUEUES, IssueRule};
+use crate::program::IssueRule;
 use crate::queue::{EngineOp, Entry, Item};
 use crate::semaphore::SemaphoreFault;
 use crate::time::Cycle;
@@ -120,7 +120,6 @@ fn turn(m: &mut Machine, chip: usize, tile: usize, budget: u64) -> Result<(u64, 
         };
         let mask = match slot.rule {
             IssueRule::Drain(mask) => Some(mask),
-            IssueRule::Halt => Some(ALL_QUEUES),
             _ => None,
         };
         if let Some(mask) = mask
@@ -134,6 +133,7 @@ fn turn(m: &mut Machine, chip: usize, tile: usize, budget: u64) -> Result<(u64, 
         }
         let cycle = tl.core.instret;
         let step = execute(tl, slot, env, cycle, text_end);
+        let rule = slot.rule;
         match step {
             Step::Blocked { sem, n } => {
                 tl.core.state = State::Blocked {
@@ -161,7 +161,10 @@ fn turn(m: &mut Machine, chip: usize, tile: usize, budget: u64) -> Result<(u64, 
         retired += 1;
         changed = true;
         match step {
-            Step::Enqueue(q, item) => {
+            Step::Enqueue(item) => {
+                let IssueRule::Enqueue(q) = rule else {
+                    unreachable!("only an instruction with a queue enqueues")
+                };
                 tl.queues[q as usize].items.push_back(Entry { item, pc });
                 drain(m, chip, tile)?;
             }

@@ -61,7 +61,7 @@ pub use csr::Csr;
 pub use dtype::DType;
 pub use instruction::Instruction;
 pub use operand::{Context, OperandError, OperandKind, Reg, Value};
-pub use spec::{DecodeError, DecodeReason, InstrSpec, TimingClass};
+pub use spec::{DecodeError, DecodeReason, InstrSpec, QueueId, QueueSet, QueueUse, TimingClass};
 pub use table::{INSTRUCTIONS, Opcode, Operation, spec_of};
 pub use text::{OperandText, disassemble, lookup};
 pub use trap::Cause;

@@ -6,7 +6,7 @@ use crate::csr::Csr;
 use crate::dtype::DType;
 use crate::memory_map::Location;
 use crate::pseudo::PSEUDO_INSTRUCTIONS;
-use crate::spec::{FormatSpec, InstrSpec, Piece, TimingClass};
+use crate::spec::{FormatSpec, InstrSpec, Piece, QueueUse, TimingClass};
 use crate::table::INSTRUCTIONS;
 use crate::trap::Cause;
 use std::fmt::Write;
@@ -275,7 +275,20 @@ fn entry(s: &InstrSpec) -> String {
     } else {
         s.traps
     };
-    let _ = writeln!(out, "Traps: {traps}. Timing class: `{}`.\n", s.class.name());
+    let queues = match s.queues {
+        QueueUse::None => String::new(),
+        QueueUse::Enqueue(q) => format!(" Queue: `{}`.", q.name()),
+        QueueUse::EnqueueNamed => " Queue: the one `queue` names.".to_string(),
+        QueueUse::Drain(set) => {
+            let names: Vec<String> = set.iter().map(|q| format!("`{}`", q.name())).collect();
+            format!(" Drains: {}.", names.join(", "))
+        }
+    };
+    let _ = writeln!(
+        out,
+        "Traps: {traps}. Timing class: `{}`.{queues}\n",
+        s.class.name()
+    );
     out
 }
 

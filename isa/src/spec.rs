@@ -1,6 +1,6 @@
 //! The shapes of the table's rows: formats, fields, instructions, timing classes, decode errors.
 
-use crate::operand::OperandKind;
+use crate::operand::{OperandKind, Queue};
 use core::fmt;
 
 /// One operand's encoding field.
@@ -244,6 +244,102 @@ impl TimingClass {
     }
 }
 
+/// One of a tile's four engine queues, each run in order by its engine.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub enum QueueId {
+    DmaIn,
+    DmaOut,
+    Matrix,
+    Vector,
+}
+
+impl QueueId {
+    /// Every queue, in index order.
+    pub const ALL: [QueueId; 4] = [
+        QueueId::DmaIn,
+        QueueId::DmaOut,
+        QueueId::Matrix,
+        QueueId::Vector,
+    ];
+
+    /// The queue's position in [`QueueId::ALL`] (and in a tile's array of queues).
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The queue's name in traces, messages and the manual (`dma-in`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            QueueId::DmaIn => "dma-in",
+            QueueId::DmaOut => "dma-out",
+            QueueId::Matrix => "matrix",
+            QueueId::Vector => "vector",
+        }
+    }
+}
+
+impl From<Queue> for QueueId {
+    fn from(q: Queue) -> QueueId {
+        match q {
+            Queue::DmaIn => QueueId::DmaIn,
+            Queue::DmaOut => QueueId::DmaOut,
+            Queue::Mx => QueueId::Matrix,
+            Queue::Vec => QueueId::Vector,
+        }
+    }
+}
+
+/// A set of engine queues.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct QueueSet(u8);
+
+impl QueueSet {
+    /// No queue.
+    pub const NONE: QueueSet = QueueSet(0);
+    /// Every queue.
+    pub const ALL: QueueSet = QueueSet(0b1111);
+    /// Both DMA queues.
+    pub const DMA: QueueSet = QueueSet::of(QueueId::DmaIn).with(QueueId::DmaOut);
+
+    /// The set of one queue.
+    pub const fn of(q: QueueId) -> QueueSet {
+        QueueSet(1 << q.index())
+    }
+
+    /// This set and `q`.
+    pub const fn with(self, q: QueueId) -> QueueSet {
+        QueueSet(self.0 | 1 << q.index())
+    }
+
+    /// True when `q` is in the set.
+    pub const fn contains(self, q: QueueId) -> bool {
+        self.0 & (1 << q.index()) != 0
+    }
+
+    /// The set as a mask, bit `q.index()` for queue `q`.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// The queues of the set, in index order.
+    pub fn iter(self) -> impl Iterator<Item = QueueId> {
+        QueueId::ALL.into_iter().filter(move |&q| self.contains(q))
+    }
+}
+
+/// How an instruction uses its tile's engine queues (docs/timing.md, "Control core").
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum QueueUse {
+    /// It does not.
+    None,
+    /// It puts an item on this queue (and waits while the queue is full).
+    Enqueue(QueueId),
+    /// It puts an item on the queue its `queue` operand names (`q.signal`, `q.take`).
+    EnqueueNamed,
+    /// It waits until these queues are empty and their engines idle (fences, `halt`).
+    Drain(QueueSet),
+}
+
 /// One row of the instruction table.
 #[derive(Debug)]
 pub struct InstrSpec {
@@ -251,6 +347,12 @@ pub struct InstrSpec {
     pub opcode: u8,
     pub format: &'static FormatSpec,
     pub class: TimingClass,
+    /// The engine queue it enqueues on, or those it drains.
+    pub queues: QueueUse,
+    /// True when it touches only its core's registers and private configuration (ALU, branches,
+    /// CSR reads, engine configuration): no memory, semaphore or queue, and it cannot trap, so
+    /// nothing another unit does can change its result.
+    pub local: bool,
     /// One line: what the instruction does.
     pub summary: &'static str,
     /// Pseudocode, one statement per line (`;`-separated).

@@ -11,7 +11,7 @@ use crate::env::Env;
 use crate::matrix::{self, MatrixFault, Post, dataflow_of};
 use crate::memory::Storage;
 use crate::numerics::{BinaryOp, ReduceOp, UnaryOp};
-use crate::program::{QUEUE_DMA_IN, QUEUE_DMA_OUT, QUEUE_MATRIX, QUEUE_VECTOR, Slot, queue_index};
+use crate::program::Slot;
 use crate::queue::{EngineOp, Item};
 use crate::semaphore::SemaphoreFault;
 use crate::tile::Tile;
@@ -29,8 +29,8 @@ pub enum Step {
     SemChanged,
     /// Retired; a branch or jump was taken (the pc is its target).
     Taken,
-    /// Retired; `item` goes on engine queue `queue`.
-    Enqueue(u8, Item),
+    /// Retired; `item` goes on the engine queue of the instruction's issue rule.
+    Enqueue(Item),
     /// Retired; `amount` is to be added to semaphore `sem` of tile `tile` of chip `chip`.
     Signal {
         /// Destination chip.
@@ -175,14 +175,14 @@ fn one_source(tile: &Tile, env: &Env, kind: Kind, dt: isa::DType, n: u64, d: u64
 
 fn vector_op(tile: &Tile, env: &Env, r: Request) -> Step {
     match vector::capture(&r, &env.map, (tile.chip, tile.id)) {
-        Ok(op) => Step::Enqueue(QUEUE_VECTOR, Item::Op(EngineOp::Vector(op))),
+        Ok(op) => Step::Enqueue(Item::Op(EngineOp::Vector(op))),
         Err(e) => fault(e),
     }
 }
 
 fn matrix_op(result: Result<matrix::MatrixOp, MatrixFault>) -> Step {
     match result {
-        Ok(op) => Step::Enqueue(QUEUE_MATRIX, Item::Op(EngineOp::Matrix(op))),
+        Ok(op) => Step::Enqueue(Item::Op(EngineOp::Matrix(op))),
         Err(e) => fault(e),
     }
 }
@@ -200,15 +200,6 @@ fn jump(tile: &mut Tile, rd: isa::Reg, pc: u64, target: u64, text_end: u64) -> S
     }
     tile.core.pc = target;
     Step::Taken
-}
-
-/// `mx.out` runs on the vector engine's queue: the output stage reads the accumulator through the
-/// vector unit's port, so it overlaps the array's next multiplication (docs/isa.md).
-fn output_op(result: Result<matrix::MatrixOp, MatrixFault>) -> Step {
-    match result {
-        Ok(op) => Step::Enqueue(QUEUE_VECTOR, Item::Op(EngineOp::Matrix(op))),
-        Err(e) => fault(e),
-    }
 }
 
 /// Executes the instruction in `slot` (at the core's pc) on `tile`. `cycle` is what the `cycle`
@@ -422,7 +413,6 @@ fn execute_other(tile: &mut Tile, inst: Operation, env: &Env) -> Step {
             if let Err(step) = sem_exists(tile, s) {
                 return step;
             }
-            let q = queue_index(f.queue);
             let item = match inst {
                 I::QSignal(_) => Item::Signal {
                     sem: s,
@@ -433,7 +423,7 @@ fn execute_other(tile: &mut Tile, inst: Operation, env: &Env) -> Step {
                     n: simm(f.imm),
                 },
             };
-            Step::Enqueue(q, item)
+            Step::Enqueue(item)
         }
         I::DmaDim(f) => {
             let d = f.dim.get() as usize;
@@ -449,11 +439,6 @@ fn execute_other(tile: &mut Tile, inst: Operation, env: &Env) -> Step {
             Step::Next
         }
         I::DmaIn(f) | I::DmaOut(f) => {
-            let q = if matches!(inst, I::DmaIn(_)) {
-                QUEUE_DMA_IN
-            } else {
-                QUEUE_DMA_OUT
-            };
             match dma::capture(
                 &tile.dma,
                 r(f.rdst),
@@ -463,7 +448,7 @@ fn execute_other(tile: &mut Tile, inst: Operation, env: &Env) -> Step {
                 &env.map,
                 env.semaphores,
             ) {
-                Ok(t) => Step::Enqueue(q, Item::Op(EngineOp::Dma(Box::new(t)))),
+                Ok(t) => Step::Enqueue(Item::Op(EngineOp::Dma(Box::new(t)))),
                 Err(e) => return fault(e),
             }
         }
@@ -498,7 +483,7 @@ fn execute_other(tile: &mut Tile, inst: Operation, env: &Env) -> Step {
             &env.map,
             issuer,
         )),
-        I::MxOut(f) => output_op(matrix::capture_out(
+        I::MxOut(f) => matrix_op(matrix::capture_out(
             &tile.mx,
             r(f.rdst),
             r(f.racc),

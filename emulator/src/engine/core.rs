@@ -14,7 +14,7 @@ use crate::control::pipeline::class_index;
 use crate::control::{Block, Stall, State, Step, execute};
 use crate::engine::event::EventKind;
 use crate::machine::Machine;
-use crate::program::{ALL_QUEUES, IssueRule};
+use crate::program::IssueRule;
 use crate::queue::Entry;
 use crate::time::Cycle;
 use crate::trace::{TraceSink, Track};
@@ -135,7 +135,6 @@ pub(crate) fn run(
                     Some(Block::QueueFull(q))
                 }
                 IssueRule::Drain(mask) if !tl.drained(mask) => Some(Block::Drain(mask)),
-                IssueRule::Halt if !tl.drained(ALL_QUEUES) => Some(Block::Drain(ALL_QUEUES)),
                 _ => None,
             };
             if let Some(on) = block {
@@ -201,8 +200,11 @@ pub(crate) fn run(
                 tl.core.state = State::Trapped;
                 leave!(t, CoreExit::Trapped);
             }
-            Step::Enqueue(q, item) => {
+            Step::Enqueue(item) => {
                 retire!();
+                let IssueRule::Enqueue(q) = slot.rule else {
+                    unreachable!("only an instruction with a queue enqueues")
+                };
                 let queue = &mut tl.queues[q as usize];
                 let was_idle = queue.is_idle();
                 queue.items.push_back(Entry { item, pc });
