@@ -55,10 +55,7 @@ impl Env {
     /// The constants of a resolved configuration.
     pub fn new(config: Resolved) -> Env {
         let dataflow = default_dataflow(&config);
-        let model = match config.config.systolic.model {
-            crate::config::SystolicModel::Fast => Model::Fast,
-            crate::config::SystolicModel::Register => Model::Register,
-        };
+        let model = config.config.systolic.model;
         Env {
             clock: config.clock,
             map: MemoryMap::of(&config),

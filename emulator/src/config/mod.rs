@@ -147,27 +147,9 @@ pub enum SystolicImpl {
     Ideal,
 }
 
-/// How the systolic array is simulated (both give the same results and cycles).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SystolicModel {
-    /// Closed-form timing and a blocked kernel with the array's accumulation order.
-    Fast,
-    /// Every processing element, every cycle.
-    Register,
-}
-
-/// Which operand stays in the processing elements.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Dataflow {
-    /// Weight-stationary.
-    Ws,
-    /// Output-stationary.
-    Os,
-    /// Input-stationary.
-    Is,
-}
+// The config names the systolic models' own types, so a value read from a file is the one the
+// array runs with.
+pub use crate::systolic::{Dataflow, Model as SystolicModel};
 
 /// `[systolic]`: the matrix unit.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -444,9 +444,5 @@ pub fn array_config(c: &Resolved, dataflow: Dataflow) -> ArrayConfig {
 
 /// The configured default dataflow.
 pub fn default_dataflow(c: &Resolved) -> Dataflow {
-    match c.config.systolic.dataflow {
-        crate::config::Dataflow::Ws => Dataflow::Ws,
-        crate::config::Dataflow::Os => Dataflow::Os,
-        crate::config::Dataflow::Is => Dataflow::Is,
-    }
+    c.config.systolic.dataflow
 }
