@@ -1,6 +1,8 @@
 //! What every unit needs to know about the machine it is part of, resolved once from the
 //! configuration: the memory map, the tile grid, the engines' timers and the core's latencies.
 
+use isa::QueueId;
+
 use crate::config::{ConfigError, Resolved};
 use crate::control::pipeline::Latencies;
 use crate::dma::DmaTimer;
@@ -83,13 +85,12 @@ impl Env {
         Ok(Env::new(config.resolve()?))
     }
 
-    /// The depth of queue `q` (0, 1: DMA; 2, 3: matrix, vector).
+    /// The depth of queue `q`.
     #[inline]
-    pub fn queue_depth(&self, q: u8) -> usize {
-        if q < 2 {
-            self.dma_queue_depth
-        } else {
-            self.engine_queue_depth
+    pub fn queue_depth(&self, q: QueueId) -> usize {
+        match q {
+            QueueId::DmaIn | QueueId::DmaOut => self.dma_queue_depth,
+            QueueId::Matrix | QueueId::Vector => self.engine_queue_depth,
         }
     }
 

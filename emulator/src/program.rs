@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use isa::memory_map::Memory;
 use isa::operand::{Field, OperandKind, Queue};
-use isa::{Context, DecodeError, Instruction, Opcode, Operation, QueueId, QueueUse, TimingClass};
+use isa::{
+    Context, DecodeError, Instruction, Opcode, Operation, QueueId, QueueSet, QueueUse, TimingClass,
+};
 
 use crate::memory::SharedBytes;
 
@@ -18,24 +20,13 @@ pub enum IssueRule {
     Plain,
     /// An unpipelined divide: waits for the divider.
     Divide,
-    /// Puts an item on engine queue `0..4` (DMA-in, DMA-out, matrix, vector): waits for a slot.
-    Enqueue(u8),
-    /// Waits until the queues in the mask (bit per queue) are empty and idle (fences, `halt`).
-    Drain(u8),
+    /// Puts an item on this engine queue: waits for a slot.
+    Enqueue(QueueId),
+    /// Waits until these queues are empty and idle (fences, `halt`).
+    Drain(QueueSet),
     /// `sem.wait` / `sem.take`: waits for the semaphore.
     SemWait,
 }
-
-/// The DMA-in queue.
-pub const QUEUE_DMA_IN: u8 = 0;
-/// The DMA-out queue.
-pub const QUEUE_DMA_OUT: u8 = 1;
-/// The matrix queue.
-pub const QUEUE_MATRIX: u8 = 2;
-/// The vector queue.
-pub const QUEUE_VECTOR: u8 = 3;
-/// Every queue, as a drain mask.
-pub const ALL_QUEUES: u8 = 0b1111;
 
 /// One pre-decoded instruction word.
 #[derive(Clone, Copy, Debug)]
@@ -97,9 +88,9 @@ impl Slot {
             }
         }
         slot.rule = match spec.queues {
-            QueueUse::Enqueue(q) => IssueRule::Enqueue(q.index() as u8),
-            QueueUse::EnqueueNamed => IssueRule::Enqueue(named_queue(spec, word).index() as u8),
-            QueueUse::Drain(set) => IssueRule::Drain(set.bits()),
+            QueueUse::Enqueue(q) => IssueRule::Enqueue(q),
+            QueueUse::EnqueueNamed => IssueRule::Enqueue(named_queue(spec, word)),
+            QueueUse::Drain(set) => IssueRule::Drain(set),
             QueueUse::None if spec.class == TimingClass::Div => IssueRule::Divide,
             QueueUse::None if matches!(inst.opcode(), Opcode::SemWait | Opcode::SemTake) => {
                 IssueRule::SemWait

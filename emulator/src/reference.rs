@@ -8,7 +8,7 @@
 //! "Ordering model"), registers, semaphores and memories end equal to a cycle-accurate run's;
 //! tests check that. The `cycle` CSR reads the tile's retired-instruction count here.
 
-use isa::Cause;
+use isa::{Cause, QueueId};
 
 use crate::control::{Block, State, Step, execute};
 use crate::dma::{DmaFault, transfer};
@@ -29,7 +29,7 @@ fn drain(m: &mut Machine, chip: usize, tile: usize) -> Result<bool, Trap> {
     let mut any = false;
     loop {
         let mut progress = false;
-        for q in 0..4 {
+        for q in QueueId::ALL.map(QueueId::index) {
             let tl = &mut m.chips[chip].tiles[tile];
             let Some(Entry { item, pc }) = tl.queues[q].items.front().cloned() else {
                 continue;
@@ -119,14 +119,14 @@ fn turn(m: &mut Machine, chip: usize, tile: usize, budget: u64) -> Result<(u64, 
             });
         };
         let mask = match slot.rule {
-            IssueRule::Drain(mask) => Some(mask),
+            IssueRule::Drain(set) => Some(set),
             _ => None,
         };
-        if let Some(mask) = mask
-            && !tl.drained(mask)
+        if let Some(set) = mask
+            && !tl.drained(set)
         {
             tl.core.state = State::Blocked {
-                on: Block::Drain(mask),
+                on: Block::Drain(set),
                 since: 0,
             };
             break;
@@ -165,7 +165,7 @@ fn turn(m: &mut Machine, chip: usize, tile: usize, budget: u64) -> Result<(u64, 
                 let IssueRule::Enqueue(q) = rule else {
                     unreachable!("only an instruction with a queue enqueues")
                 };
-                tl.queues[q as usize].items.push_back(Entry { item, pc });
+                tl.queues[q.index()].items.push_back(Entry { item, pc });
                 drain(m, chip, tile)?;
             }
             Step::SemChanged => {

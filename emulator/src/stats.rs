@@ -7,6 +7,7 @@
 //! it runs an operation, stalled while it waits in a `q.take` for its semaphore, idle
 //! otherwise. Stats hold simulated quantities only, so a run's stats are identical on every host.
 
+use isa::QueueId;
 use serde::{Deserialize, Serialize};
 
 use crate::control::pipeline::class_index;
@@ -274,10 +275,10 @@ pub fn collect(m: &Machine, exit: &Exit) -> MachineStats {
                     .map(|t| TileStats {
                         tile: t.id,
                         control: control(t, total),
-                        dma_in: engine(&t.queues[0], total),
-                        dma_out: engine(&t.queues[1], total),
-                        matrix: engine(&t.queues[2], total),
-                        vector: engine(&t.queues[3], total),
+                        dma_in: engine(&t.queues[QueueId::DmaIn.index()], total),
+                        dma_out: engine(&t.queues[QueueId::DmaOut.index()], total),
+                        matrix: engine(&t.queues[QueueId::Matrix.index()], total),
+                        vector: engine(&t.queues[QueueId::Vector.index()], total),
                     })
                     .collect(),
             })

@@ -2,6 +2,7 @@
 //! matrix slot, the scratchpad and accumulator, the semaphores, and the architectural engine
 //! state that instructions configure (`D`, `V`, `X`).
 
+use isa::QueueSet;
 use isa::memory_map::Memory;
 
 use crate::control::Core;
@@ -33,7 +34,7 @@ pub struct Tile {
     pub strides: Strides,
     /// The matrix state `X`.
     pub mx: MatrixState,
-    /// The engine queues, indexed by [`crate::program::QUEUE_DMA_IN`] and friends.
+    /// The engine queues, indexed by [`isa::QueueId::index`].
     pub queues: [Queue; 4],
     /// The matrix unit.
     pub matrix: MatrixSlot,
@@ -74,8 +75,8 @@ impl Tile {
 
     /// True when every queue in `mask` is empty and its engine idle.
     #[inline]
-    pub fn drained(&self, mask: u8) -> bool {
-        (0..4).all(|q| mask & (1 << q) == 0 || self.queues[q].is_idle())
+    pub fn drained(&self, set: QueueSet) -> bool {
+        set.iter().all(|q| self.queues[q.index()].is_idle())
     }
 
     /// Splits the tile into its matrix slot and a view of its own memories.

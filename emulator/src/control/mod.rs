@@ -6,6 +6,8 @@
 pub mod execute;
 pub mod pipeline;
 
+use isa::{QueueId, QueueSet};
+
 pub use execute::{Step, execute};
 pub use pipeline::{Latencies, Stall};
 
@@ -20,9 +22,9 @@ pub enum Block {
         n: i64,
     },
     /// An instruction for engine queue `q`, which is full.
-    QueueFull(u8),
-    /// A fence (or `halt`): until the queues in the mask are empty and idle.
-    Drain(u8),
+    QueueFull(QueueId),
+    /// A fence (or `halt`): until these queues are empty and idle.
+    Drain(QueueSet),
 }
 
 /// Whether the core runs.

@@ -131,10 +131,10 @@ pub(crate) fn run(
         // Waits on the machine, whose state is final for cycle t.
         if slot.waits {
             let block = match slot.rule {
-                IssueRule::Enqueue(q) if tl.queues[q as usize].waiting() >= env.queue_depth(q) => {
+                IssueRule::Enqueue(q) if tl.queues[q.index()].waiting() >= env.queue_depth(q) => {
                     Some(Block::QueueFull(q))
                 }
-                IssueRule::Drain(mask) if !tl.drained(mask) => Some(Block::Drain(mask)),
+                IssueRule::Drain(set) if !tl.drained(set) => Some(Block::Drain(set)),
                 _ => None,
             };
             if let Some(on) = block {
@@ -205,7 +205,7 @@ pub(crate) fn run(
                 let IssueRule::Enqueue(q) = slot.rule else {
                     unreachable!("only an instruction with a queue enqueues")
                 };
-                let queue = &mut tl.queues[q as usize];
+                let queue = &mut tl.queues[q.index()];
                 let was_idle = queue.is_idle();
                 queue.items.push_back(Entry { item, pc });
                 if was_idle {

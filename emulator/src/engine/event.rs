@@ -5,6 +5,8 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use isa::QueueId;
+
 /// What happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventKind {
@@ -14,8 +16,8 @@ pub enum EventKind {
         chip: u32,
         /// Tile.
         tile: u32,
-        /// Queue index.
-        queue: u8,
+        /// The queue.
+        queue: QueueId,
     },
     /// The tile's queues may start work (after an enqueue or a semaphore change by its core).
     Kick {

@@ -17,6 +17,8 @@ pub(crate) mod units;
 
 use std::fmt;
 
+use isa::QueueId;
+
 use crate::control::{Block, State};
 use crate::machine::Machine;
 use crate::trace::TraceSink;
@@ -187,15 +189,15 @@ pub(crate) fn deadlock_waiters(m: &Machine) -> Vec<Waiter> {
         let mut what = match on {
             Block::Semaphore { sem, n } => sem_text(sem, n),
             Block::QueueFull(q) => {
-                format!("a slot in the {} queue", units::QUEUE_UNITS[q as usize])
+                format!("a slot in the {} queue", q.name())
             }
             Block::Drain(_) => "its engine queues to drain".to_string(),
         };
-        for (q, queue) in tile.queues.iter().enumerate() {
-            if let Some((s, n)) = queue.blocked_on() {
+        for q in QueueId::ALL {
+            if let Some((s, n)) = tile.queues[q.index()].blocked_on() {
                 what.push_str(&format!(
                     "; its {} queue waits for {}",
-                    units::QUEUE_UNITS[q],
+                    q.name(),
                     sem_text(s, n)
                 ));
             }

@@ -3,12 +3,14 @@
 //! can start (an operation, a `q.signal`, a satisfied `q.take`) and wakes its core when what it
 //! waits for has come.
 
+use isa::{QueueId, QueueSet};
+
 use crate::control::{Block, Stall, State};
 use crate::dma::{DmaFault, transfer};
 use crate::engine::event::{EventKind, EventQueue};
 use crate::env::Env;
 use crate::machine::Machine;
-use crate::program::{ALL_QUEUES, Program};
+use crate::program::Program;
 use crate::queue::{EngineOp, Entry, Item, Running};
 use crate::semaphore::SemaphoreFault;
 use crate::tile::Tile;
@@ -16,9 +18,6 @@ use crate::time::Cycle;
 use crate::trace::{TraceSink, Track};
 use crate::trap::{Fault, Trap};
 use crate::vector::exec;
-
-/// The trace track names of the four queues.
-pub const QUEUE_UNITS: [&str; 4] = ["dma-in", "dma-out", "matrix", "vector"];
 
 /// A trap raised by an engine on behalf of the instruction at `pc`.
 pub(crate) fn engine_trap(
@@ -78,11 +77,11 @@ pub(crate) fn process(m: &mut Machine, t: u64, ev: EventKind, trace: &mut dyn Tr
     }
 }
 
-fn complete(m: &mut Machine, chip: u32, tile: u32, q: u8, t: u64, trace: &mut dyn TraceSink) {
+fn complete(m: &mut Machine, chip: u32, tile: u32, q: QueueId, t: u64, trace: &mut dyn TraceSink) {
     let i = m.flat(chip, tile);
     mark(&mut m.dirty, i);
     let tl = &mut m.chips[chip as usize].tiles[tile as usize];
-    let queue = &mut tl.queues[q as usize];
+    let queue = &mut tl.queues[q.index()];
     let Some(Running { op, pc, start, end }) = queue.running.take() else {
         return;
     };
@@ -92,7 +91,7 @@ fn complete(m: &mut Machine, chip: u32, tile: u32, q: u8, t: u64, trace: &mut dy
         let name = m.program.disassemble(pc);
         let mnemonic = name.split(' ').next().unwrap_or("op").to_string();
         trace.busy(
-            Track::tile(chip, tile, QUEUE_UNITS[q as usize]),
+            Track::tile(chip, tile, q.name()),
             &mnemonic,
             Cycle(start),
             Cycle(end),
@@ -101,7 +100,7 @@ fn complete(m: &mut Machine, chip: u32, tile: u32, q: u8, t: u64, trace: &mut dy
     }
     let result: Result<(), Fault> = match &op {
         EngineOp::Dma(tr) => {
-            let c = &mut tl.queues[q as usize].counters;
+            let c = &mut tl.queues[q.index()].counters;
             c.bytes_read += tr.bytes_read();
             c.bytes_written += tr.bytes_written();
             c.work += tr.elements;
@@ -116,7 +115,7 @@ fn complete(m: &mut Machine, chip: u32, tile: u32, q: u8, t: u64, trace: &mut dy
             r.map_err(Fault::from)
         }
         EngineOp::Vector(v) => {
-            let c = &mut tl.queues[q as usize].counters;
+            let c = &mut tl.queues[q.index()].counters;
             let sources = u64::from(v.a.is_some()) + u64::from(v.b.is_some());
             c.bytes_read += v.n * v.dt.size() * sources;
             c.bytes_written += v.n * v.out.size();
@@ -125,7 +124,7 @@ fn complete(m: &mut Machine, chip: u32, tile: u32, q: u8, t: u64, trace: &mut dy
         }
         EngineOp::Matrix(mop) => {
             let (read, written, work) = mop.traffic();
-            let c = &mut tl.queues[q as usize].counters;
+            let c = &mut tl.queues[q.index()].counters;
             c.bytes_read += read;
             c.bytes_written += written;
             c.work += work;
@@ -144,12 +143,12 @@ fn complete(m: &mut Machine, chip: u32, tile: u32, q: u8, t: u64, trace: &mut dy
 /// queue.
 fn advance(
     tile: &mut Tile,
-    q: usize,
+    q: QueueId,
     t: u64,
     env: &Env,
     events: &mut EventQueue,
 ) -> Result<bool, (u64, SemaphoreFault)> {
-    let queue = &mut tile.queues[q];
+    let queue = &mut tile.queues[q.index()];
     if queue.running.is_some() {
         return Ok(false);
     }
@@ -165,7 +164,7 @@ fn advance(
                 return Ok(false);
             }
             tile.sems.add(sem, n.wrapping_neg()).map_err(|e| (pc, e))?;
-            let queue = &mut tile.queues[q];
+            let queue = &mut tile.queues[q.index()];
             if let Some(since) = queue.take_since.take() {
                 queue.counters.stalled_cycles += t - since;
             }
@@ -175,7 +174,7 @@ fn advance(
         Item::Signal { sem, amount } => {
             let (sem, amount) = (*sem, *amount);
             tile.sems.add(sem, amount).map_err(|e| (pc, e))?;
-            let queue = &mut tile.queues[q];
+            let queue = &mut tile.queues[q.index()];
             queue.counters.semaphore_items += 1;
             queue.items.pop_front();
         }
@@ -203,7 +202,7 @@ fn advance(
                 EventKind::Done {
                     chip: tile.chip,
                     tile: tile.id,
-                    queue: q as u8,
+                    queue: q,
                 },
             );
         }
@@ -215,7 +214,7 @@ fn block_stall(on: Block) -> (Stall, &'static str) {
     match on {
         Block::Semaphore { .. } => (Stall::Semaphore, "sem wait"),
         Block::QueueFull(_) => (Stall::QueueFull, "queue full"),
-        Block::Drain(ALL_QUEUES) => (Stall::Fence, "drain"),
+        Block::Drain(QueueSet::ALL) => (Stall::Fence, "drain"),
         Block::Drain(_) => (Stall::Fence, "fence"),
     }
 }
@@ -236,7 +235,7 @@ pub(crate) fn settle(m: &mut Machine, t: u64, trace: &mut dyn TraceSink) {
         let tl = &mut chips[chip].tiles[tile];
         loop {
             let mut progress = false;
-            for q in 0..4 {
+            for q in QueueId::ALL {
                 match advance(tl, q, t, env, events) {
                     Ok(p) => progress |= p,
                     Err((pc, fault)) => {
@@ -260,8 +259,8 @@ fn wake(tile: &mut Tile, t: u64, env: &Env, trace: &mut dyn TraceSink) {
     };
     let ready = match on {
         Block::Semaphore { sem, n } => tile.sems.reaches(sem, n),
-        Block::QueueFull(q) => tile.queues[q as usize].waiting() < env.queue_depth(q),
-        Block::Drain(mask) => tile.drained(mask),
+        Block::QueueFull(q) => tile.queues[q.index()].waiting() < env.queue_depth(q),
+        Block::Drain(set) => tile.drained(set),
     };
     if !ready {
         return;
