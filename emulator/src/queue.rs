@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 
 use crate::dma::Transfer;
 use crate::matrix::MatrixOp;
+use crate::time::Cycle;
 use crate::vector::VectorOp;
 
 /// An engine operation, captured and checked at enqueue.
@@ -59,9 +60,9 @@ pub struct Running {
     /// The enqueuing instruction's address.
     pub pc: u64,
     /// First busy cycle.
-    pub start: u64,
+    pub start: Cycle,
     /// First cycle after it (its effects are visible from here).
-    pub end: u64,
+    pub end: Cycle,
 }
 
 /// How an engine spent its time, in cycles, plus what it did.
@@ -91,7 +92,7 @@ pub struct Queue {
     /// The operation running, if any.
     pub running: Option<Running>,
     /// Since when the head `q.take` has waited, if it is waiting.
-    pub take_since: Option<u64>,
+    pub take_since: Option<Cycle>,
     /// Counters.
     pub counters: EngineCounters,
 }

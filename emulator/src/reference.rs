@@ -35,7 +35,13 @@ fn drain(m: &mut Machine, chip: usize, tile: usize) -> Result<bool, Trap> {
                 continue;
             };
             let fault = |m: &Machine, fault: Fault| {
-                engine_trap(&m.program, &m.chips[chip].tiles[tile], pc, fault, 0)
+                engine_trap(
+                    &m.program,
+                    &m.chips[chip].tiles[tile],
+                    pc,
+                    fault,
+                    Cycle::ZERO,
+                )
             };
             match item {
                 Item::Take { sem, n } => {
@@ -185,7 +191,7 @@ fn turn(m: &mut Machine, chip: usize, tile: usize, budget: u64) -> Result<(u64, 
                         fault: Box::new(e),
                     };
                     let sender = &m.chips[chip].tiles[tile];
-                    return Err(engine_trap(&m.program, sender, pc, fault, 0));
+                    return Err(engine_trap(&m.program, sender, pc, fault, Cycle::ZERO));
                 }
             }
             Step::Halt => {

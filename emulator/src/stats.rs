@@ -163,11 +163,11 @@ fn engine(q: &Queue, total: u64) -> EngineStats {
     let c = &q.counters;
     let mut busy = c.busy_cycles;
     if let Some(r) = &q.running {
-        busy += total.min(r.end).saturating_sub(r.start);
+        busy += total.min(r.end.get()).saturating_sub(r.start.get());
     }
     let mut stalled = c.stalled_cycles;
     if let Some(since) = q.take_since {
-        stalled += total.saturating_sub(since);
+        stalled += total.saturating_sub(since.get());
     }
     let busy = busy.min(total);
     let stalled = stalled.min(total - busy);

@@ -43,9 +43,9 @@ pub(crate) fn run(
     m: &mut Machine,
     chip: u32,
     tile: u32,
-    mut limit: u64,
-    horizon: u64,
-    next_core: (u64, usize),
+    mut limit: Cycle,
+    horizon: Cycle,
+    next_core: (Cycle, usize),
     trace: &mut dyn TraceSink,
 ) -> CoreExit {
     let Machine {
@@ -61,20 +61,22 @@ pub(crate) fn run(
     let text_end = program.text_bytes();
     let lat = env.core;
     let me = chip as usize * env.map.tiles as usize + tile as usize;
-    let trap_waits = |t: u64| (t, me) > next_core;
-    // The pipeline's timing state lives in locals while the core runs, and goes back on exit.
-    let mut next = tl.core.next;
+    let trap_waits = |t: Cycle| (t, me) > next_core;
+    // The pipeline's timing state lives in locals while the core runs, and goes back on exit
+    // (`control::Core` keeps its times as plain counts).
+    let mut next = Cycle(tl.core.next);
     let mut next_reason = tl.core.next_reason;
-    let mut last_end = tl.core.last_end;
-    let mut div_free = tl.core.div_free;
+    let mut last_end = Cycle(tl.core.last_end);
+    let mut div_free = Cycle(tl.core.div_free);
     macro_rules! leave {
         ($at:expr, $exit:expr) => {{
+            let at: Cycle = $at;
             let core = &mut tl.core;
-            core.next = next;
+            core.next = next.get();
             core.next_reason = next_reason;
-            core.last_end = last_end;
-            core.div_free = div_free;
-            core.at = $at;
+            core.last_end = last_end.get();
+            core.div_free = div_free.get();
+            core.at = at.get();
             return $exit;
         }};
     }
@@ -93,7 +95,7 @@ pub(crate) fn run(
                         instruction: "(no instruction)".to_string(),
                         cause: Cause::FetchFault,
                         detail: format!("pc {pc:#x} is outside the text (0..{text_end:#x})"),
-                        cycle: Cycle(next),
+                        cycle: next,
                     },
                 );
                 tl.core.state = State::Trapped;
@@ -104,10 +106,12 @@ pub(crate) fn run(
         // Issue cycle: structural rules, scoreboard, divider.
         let ready = &tl.core.ready;
         let s = slot.srcs;
-        let dep = ready[s[0] as usize & 31]
-            .max(ready[s[1] as usize & 31])
-            .max(ready[s[2] as usize & 31])
-            .max(ready[s[3] as usize & 31]);
+        let dep = Cycle(
+            ready[s[0] as usize & 31]
+                .max(ready[s[1] as usize & 31])
+                .max(ready[s[2] as usize & 31])
+                .max(ready[s[3] as usize & 31]),
+        );
         let mut t = next;
         let mut reason = next_reason;
         if dep > t {
@@ -124,7 +128,7 @@ pub(crate) fn run(
 
         // Cycles until t are stalls, for the reason that bound t.
         if t > last_end {
-            tl.core.stalled[reason.index()] += t - last_end;
+            tl.core.stalled[reason.index()] += t.since(last_end).get();
             last_end = t;
         }
 
@@ -138,7 +142,7 @@ pub(crate) fn run(
                 _ => None,
             };
             if let Some(on) = block {
-                tl.core.state = State::Blocked { on, since: t };
+                tl.core.state = State::Blocked { on, since: t.get() };
                 leave!(t, CoreExit::Blocked);
             }
         }
@@ -155,7 +159,7 @@ pub(crate) fn run(
                 next = t + lat.interval;
                 next_reason = Stall::Structural;
                 if slot.dst != 0 {
-                    core.ready[slot.dst as usize & 31] = t + lat.result[class];
+                    core.ready[slot.dst as usize & 31] = (t + lat.result[class]).get();
                 }
                 if slot.divides {
                     div_free = t + lat.divide;
@@ -164,7 +168,7 @@ pub(crate) fn run(
                 }
             }};
         }
-        match execute(tl, slot, env, t, text_end) {
+        match execute(tl, slot, env, t.get(), text_end) {
             Step::Next => retire!(),
             Step::Taken => {
                 retire!();
@@ -177,7 +181,7 @@ pub(crate) fn run(
             Step::Blocked { sem, n } => {
                 tl.core.state = State::Blocked {
                     on: Block::Semaphore { sem, n },
-                    since: t,
+                    since: t.get(),
                 };
                 leave!(t, CoreExit::Blocked);
             }
@@ -194,7 +198,7 @@ pub(crate) fn run(
                         instruction: program.disassemble(pc),
                         cause,
                         detail,
-                        cycle: Cycle(t),
+                        cycle: t,
                     },
                 );
                 tl.core.state = State::Trapped;
@@ -242,9 +246,9 @@ pub(crate) fn run(
             }
             Step::Halt => {
                 retire!();
-                tl.core.state = State::Halted { at: t + 1 };
+                tl.core.state = State::Halted { at: (t + 1).get() };
                 if trace.enabled() {
-                    trace.instant(Track::tile(chip, tile, "control"), "halt", Cycle(t), &[]);
+                    trace.instant(Track::tile(chip, tile, "control"), "halt", t, &[]);
                 }
                 leave!(t + 1, CoreExit::Halted);
             }

@@ -7,6 +7,8 @@ use std::collections::BinaryHeap;
 
 use isa::QueueId;
 
+use crate::time::Cycle;
+
 /// What happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventKind {
@@ -43,7 +45,7 @@ pub enum EventKind {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Event {
-    time: u64,
+    time: Cycle,
     seq: u64,
     kind: EventKind,
 }
@@ -69,7 +71,7 @@ pub struct EventQueue {
 
 impl EventQueue {
     /// Schedules `kind` at cycle `time`.
-    pub fn push(&mut self, time: u64, kind: EventKind) {
+    pub fn push(&mut self, time: Cycle, kind: EventKind) {
         self.seq += 1;
         self.heap.push(Reverse(Event {
             time,
@@ -80,12 +82,12 @@ impl EventQueue {
 
     /// The cycle of the earliest event, if any.
     #[inline]
-    pub fn next_time(&self) -> Option<u64> {
+    pub fn next_time(&self) -> Option<Cycle> {
         self.heap.peek().map(|e| e.0.time)
     }
 
     /// Removes and returns the earliest event if it happens at or before `time`.
-    pub fn pop_until(&mut self, time: u64) -> Option<(u64, EventKind)> {
+    pub fn pop_until(&mut self, time: Cycle) -> Option<(Cycle, EventKind)> {
         if self.next_time()? <= time {
             self.heap.pop().map(|e| (e.0.time, e.0.kind))
         } else {
@@ -112,14 +114,14 @@ mod tests {
     fn events_come_out_in_time_then_scheduling_order() {
         let mut q = EventQueue::default();
         let kick = |tile| EventKind::Kick { chip: 0, tile };
-        q.push(5, kick(1));
-        q.push(3, kick(2));
-        q.push(5, kick(3));
-        assert_eq!(q.next_time(), Some(3));
-        assert_eq!(q.pop_until(2), None);
-        assert_eq!(q.pop_until(10), Some((3, kick(2))));
-        assert_eq!(q.pop_until(10), Some((5, kick(1))));
-        assert_eq!(q.pop_until(10), Some((5, kick(3))));
+        q.push(Cycle(5), kick(1));
+        q.push(Cycle(3), kick(2));
+        q.push(Cycle(5), kick(3));
+        assert_eq!(q.next_time(), Some(Cycle(3)));
+        assert_eq!(q.pop_until(Cycle(2)), None);
+        assert_eq!(q.pop_until(Cycle(10)), Some((Cycle(3), kick(2))));
+        assert_eq!(q.pop_until(Cycle(10)), Some((Cycle(5), kick(1))));
+        assert_eq!(q.pop_until(Cycle(10)), Some((Cycle(5), kick(3))));
         assert!(q.is_empty());
     }
 }

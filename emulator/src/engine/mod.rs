@@ -21,6 +21,7 @@ use isa::QueueId;
 
 use crate::control::{Block, State};
 use crate::machine::Machine;
+use crate::time::Cycle;
 use crate::trace::TraceSink;
 use crate::trap::Trap;
 
@@ -83,16 +84,18 @@ impl fmt::Display for Exit {
 
 /// Runs `m` until every tile halts, one traps, it deadlocks, or cycle `max_cycles` is reached.
 pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -> Exit {
+    let max_cycles = Cycle(max_cycles);
     let lookahead = match m.schedule.lookahead {
         Some(cap) => cap.clamp(1, m.env.lookahead()),
         None => m.env.lookahead(),
     };
-    let run_ahead = m.schedule.run_ahead;
+    let run_ahead = Cycle(m.schedule.run_ahead);
+    let lookahead = Cycle(lookahead);
     let tiles = m.env.map.tiles as usize;
     let count = m.chips.len() * tiles;
     // Wake every tile once: a blocked core may be ready (a rerun after changes by the host).
     m.dirty.extend(0..count);
-    units::settle(m, 0, trace);
+    units::settle(m, Cycle::ZERO, trace);
     loop {
         if let Some(trap) = m.trap.take() {
             // The run ends at the trap; tiles that had run ahead through register-only
@@ -101,13 +104,13 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
             return Exit::Trapped(trap);
         }
         // The earliest running core, and the next one (by time, then flat index).
-        let (mut best, mut t_best) = (usize::MAX, u64::MAX);
-        let (mut second, mut t_second) = (usize::MAX, u64::MAX);
+        let (mut best, mut t_best) = (usize::MAX, Cycle::MAX);
+        let (mut second, mut t_second) = (usize::MAX, Cycle::MAX);
         let mut waiting = false;
         for (i, tile) in m.chips.iter().flat_map(|c| c.tiles.iter()).enumerate() {
             match tile.core.state {
                 State::Running => {
-                    let at = tile.core.at;
+                    let at = Cycle(tile.core.at);
                     if at < t_best {
                         (second, t_second) = (best, t_best);
                         (best, t_best) = (i, at);
@@ -125,7 +128,7 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
             && (te <= t_best || all_done)
         {
             if te >= max_cycles && !all_done {
-                m.end = max_cycles;
+                m.end = max_cycles.get();
                 return Exit::MaxCycles;
             }
             while let Some((t, ev)) = m.events.pop_until(te) {
@@ -142,11 +145,11 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
             return Exit::Deadlock(deadlock_waiters(m));
         }
         if t_best >= max_cycles {
-            m.end = max_cycles;
+            m.end = max_cycles.get();
             return Exit::MaxCycles;
         }
         let limit = t_event
-            .unwrap_or(u64::MAX)
+            .unwrap_or(Cycle::MAX)
             .min(t_second.saturating_add(lookahead))
             .min(max_cycles);
         let horizon = limit.saturating_add(run_ahead).min(max_cycles);

@@ -25,7 +25,7 @@ pub(crate) fn engine_trap(
     tile: &Tile,
     pc: u64,
     fault: impl Into<Fault>,
-    t: u64,
+    t: Cycle,
 ) -> Trap {
     let fault = fault.into();
     Trap {
@@ -35,7 +35,7 @@ pub(crate) fn engine_trap(
         instruction: program.disassemble(pc),
         cause: fault.cause(),
         detail: fault.to_string(),
-        cycle: Cycle(t),
+        cycle: t,
     }
 }
 
@@ -46,7 +46,7 @@ fn mark(dirty: &mut Vec<usize>, i: usize) {
 }
 
 /// Processes one event at cycle `t`.
-pub(crate) fn process(m: &mut Machine, t: u64, ev: EventKind, trace: &mut dyn TraceSink) {
+pub(crate) fn process(m: &mut Machine, t: Cycle, ev: EventKind, trace: &mut dyn TraceSink) {
     match ev {
         EventKind::Done { chip, tile, queue } => complete(m, chip, tile, queue, t, trace),
         EventKind::Kick { chip, tile } => {
@@ -77,7 +77,14 @@ pub(crate) fn process(m: &mut Machine, t: u64, ev: EventKind, trace: &mut dyn Tr
     }
 }
 
-fn complete(m: &mut Machine, chip: u32, tile: u32, q: QueueId, t: u64, trace: &mut dyn TraceSink) {
+fn complete(
+    m: &mut Machine,
+    chip: u32,
+    tile: u32,
+    q: QueueId,
+    t: Cycle,
+    trace: &mut dyn TraceSink,
+) {
     let i = m.flat(chip, tile);
     mark(&mut m.dirty, i);
     let tl = &mut m.chips[chip as usize].tiles[tile as usize];
@@ -85,7 +92,7 @@ fn complete(m: &mut Machine, chip: u32, tile: u32, q: QueueId, t: u64, trace: &m
     let Some(Running { op, pc, start, end }) = queue.running.take() else {
         return;
     };
-    queue.counters.busy_cycles += end - start;
+    queue.counters.busy_cycles += end.since(start).get();
     queue.counters.operations += 1;
     if trace.enabled() {
         let name = m.program.disassemble(pc);
@@ -93,8 +100,8 @@ fn complete(m: &mut Machine, chip: u32, tile: u32, q: QueueId, t: u64, trace: &m
         trace.busy(
             Track::tile(chip, tile, q.name()),
             &mnemonic,
-            Cycle(start),
-            Cycle(end),
+            start,
+            end,
             &[("instruction", name.as_str().into()), ("pc", pc.into())],
         );
     }
@@ -144,7 +151,7 @@ fn complete(m: &mut Machine, chip: u32, tile: u32, q: QueueId, t: u64, trace: &m
 fn advance(
     tile: &mut Tile,
     q: QueueId,
-    t: u64,
+    t: Cycle,
     env: &Env,
     events: &mut EventQueue,
 ) -> Result<bool, (u64, SemaphoreFault)> {
@@ -166,7 +173,7 @@ fn advance(
             tile.sems.add(sem, n.wrapping_neg()).map_err(|e| (pc, e))?;
             let queue = &mut tile.queues[q.index()];
             if let Some(since) = queue.take_since.take() {
-                queue.counters.stalled_cycles += t - since;
+                queue.counters.stalled_cycles += t.since(since).get();
             }
             queue.counters.semaphore_items += 1;
             queue.items.pop_front();
@@ -190,7 +197,7 @@ fn advance(
                 EngineOp::Vector(v) => env.vector.duration(v),
                 EngineOp::Matrix(mop) => env.matrix.duration(mop),
             };
-            let end = t + d.get().max(1);
+            let end = t + d.max(Cycle(1));
             queue.running = Some(Running {
                 op,
                 pc,
@@ -220,7 +227,7 @@ fn block_stall(on: Block) -> (Stall, &'static str) {
 }
 
 /// Starts queued work and wakes the core of every tile marked dirty, at cycle `t`.
-pub(crate) fn settle(m: &mut Machine, t: u64, trace: &mut dyn TraceSink) {
+pub(crate) fn settle(m: &mut Machine, t: Cycle, trace: &mut dyn TraceSink) {
     while let Some(i) = m.dirty.pop() {
         let tiles = m.env.map.tiles as usize;
         let (chip, tile) = (i / tiles, i % tiles);
@@ -253,7 +260,7 @@ pub(crate) fn settle(m: &mut Machine, t: u64, trace: &mut dyn TraceSink) {
 }
 
 /// Wakes the core of `tile` if what it waits for holds at cycle `t`.
-fn wake(tile: &mut Tile, t: u64, env: &Env, trace: &mut dyn TraceSink) {
+fn wake(tile: &mut Tile, t: Cycle, env: &Env, trace: &mut dyn TraceSink) {
     let State::Blocked { on, since } = tile.core.state else {
         return;
     };
@@ -267,16 +274,17 @@ fn wake(tile: &mut Tile, t: u64, env: &Env, trace: &mut dyn TraceSink) {
     }
     let (reason, label) = block_stall(on);
     let core = &mut tile.core;
-    core.stall_until(t, reason);
+    // The core's pipeline keeps its times as plain counts (control::Core).
+    core.stall_until(t.get(), reason);
     core.state = State::Running;
-    core.next = core.next.max(t);
+    core.next = core.next.max(t.get());
     core.at = core.next;
-    if trace.enabled() && t > since {
+    if trace.enabled() && t > Cycle(since) {
         trace.busy(
             Track::tile(tile.chip, tile.id, "control"),
             label,
             Cycle(since),
-            Cycle(t),
+            t,
             &[],
         );
     }
