@@ -316,11 +316,6 @@ impl QueueSet {
         self.0 & (1 << q.index()) != 0
     }
 
-    /// The set as a mask, bit `q.index()` for queue `q`.
-    pub const fn bits(self) -> u8 {
-        self.0
-    }
-
     /// The queues of the set, in index order.
     pub fn iter(self) -> impl Iterator<Item = QueueId> {
         QueueId::ALL.into_iter().filter(move |&q| self.contains(q))

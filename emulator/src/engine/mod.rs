@@ -138,7 +138,7 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
             continue;
         }
         if best == usize::MAX {
-            m.end = last_end(m);
+            m.end = last_end(m).get();
             if !waiting {
                 return Exit::Halted;
             }
@@ -166,14 +166,14 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
 }
 
 /// The latest cycle any core has accounted for (halted tiles: the cycle after `halt`).
-fn last_end(m: &Machine) -> u64 {
+fn last_end(m: &Machine) -> Cycle {
     m.tiles()
         .map(|t| match t.core.state {
-            State::Halted { at } => at,
-            _ => t.core.last_end,
+            State::Halted { at } => Cycle(at),
+            _ => Cycle(t.core.last_end),
         })
         .max()
-        .unwrap_or(0)
+        .unwrap_or(Cycle::ZERO)
 }
 
 /// What every tile that has not halted waits for.
