@@ -417,3 +417,33 @@ fn gemm_counts_m_n_k_macs_and_moves_each_matrix_the_blocking_implies() {
         assert_eq!(traffic(e), IDLE);
     }
 }
+
+#[test]
+fn fma_reads_its_destination_and_a_reduction_writes_one_element() {
+    // vfma: d[i] = a[i]·b[i] + d[i] reads three operands of 64 fp32 and writes one; vredsum and
+    // vredmax read 30 bf16 and write the one element d[0] (docs/isa.md).
+    let src = "
+        .bss
+        .balign 64
+    a:  .space 1024
+    b:  .space 1024
+    d:  .space 1024
+        .text
+        .global _start
+    _start:
+        la      x20, a
+        la      x21, b
+        la      x22, d
+        li      x5, 64
+        li      x6, 30
+        vfma.fp32 x22, x20, x21, x5
+        vredsum.bf16 x22, x20, x6
+        vredmax.bf16 x22, x20, x6
+        halt
+    ";
+    let s = stats_of(src, 1);
+    let t = &s.chips[0].tiles[0];
+    let read = 3 * 64 * 4 + 2 * 30 * 2;
+    let written = 64 * 4 + 2 * 2;
+    assert_eq!(traffic(&t.vector), (3, 0, read, written, 64 + 30 + 30));
+}
