@@ -27,3 +27,6 @@ mod matrix;
 
 #[path = "engine_reference/output_stage.rs"]
 mod output_stage;
+
+#[path = "engine_reference/dma.rs"]
+mod dma;

@@ -8,9 +8,9 @@ use emulator::config::Config;
 use isa::memory_map::ACC_BASE;
 
 use crate::common::{num, with, zw1};
-use crate::harness::{A, B, D, E, assert_bits, input, read, run_on};
-use crate::host::{self, Rng, Ty, Want, from_f64, load_f32, store_f32};
-use crate::host::{Bf16, E4m3, E5m2, Fp16, Fp32, I8, I32};
+use crate::harness::{A, B, E, assert_bits, input, read, run_on};
+use crate::host::{Bf16, E4m3, E5m2, Fp16, Fp32, I8};
+use crate::host::{Rng, Ty, from_f64, load_f32, store_f32};
 
 const DATAFLOWS: [&str; 3] = ["ws", "os", "is"];
 const MODELS: [&str; 2] = ["fast", "register"];
@@ -109,6 +109,7 @@ fn operand(ty: Ty, rng: &mut Rng, len: usize) -> Vec<u32> {
 
 /// Runs `mx.cfg dataflow, ty; mx.ldw; mx.mm` (then `mx.mma` with a second A) and returns C after
 /// each.
+#[allow(clippy::too_many_arguments)]
 fn multiply(
     config: &Config,
     dataflow: &str,

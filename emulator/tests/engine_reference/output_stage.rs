@@ -143,7 +143,7 @@ fn the_output_stage_matches_the_reference_for_fp32_accumulators() {
         f32::MAX.to_bits(),
     ]);
     let mut rng = Rng(77);
-    while acc.len() % n != 0 || acc.len() < 64 {
+    while !acc.len().is_multiple_of(n) || acc.len() < 64 {
         // Random values of moderate size (exponent field 100..150).
         let bits = rng.bits(Fp32);
         if (100..150).contains(&((bits >> 23) & 0xFF)) {
