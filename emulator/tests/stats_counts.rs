@@ -236,13 +236,15 @@ fn a_dma_moves_count_times_element_size_bytes_at_each_end() {
 
 #[test]
 fn a_matrix_multiply_counts_m_n_k_macs_and_its_operand_bytes() {
-    // C (8×16) = A (8×32) · B (32×16) in bf16, twice (mx.mm then mx.mma), read out as bf16.
+    // C (8×16) = A (8×32) · B (32×16) in bf16, twice (mx.mm then mx.mma), read out as bf16,
+    // then again with a bias of N fp32 values.
     let src = "
         .bss
         .balign 64
     a:  .space 8*32*2
     w:  .space 32*16*2
     c:  .space 8*16*2
+    bias: .space 16*4
         .text
         .global _start
     _start:
@@ -262,6 +264,9 @@ fn a_matrix_multiply_counts_m_n_k_macs_and_its_operand_bytes() {
         q.signal mx, s1, 1
         q.take  vec, s1, 1
         mx.out  x22, x23, x5, x6
+        la      x25, bias
+        mx.post none, bf16, x24, x25
+        mx.out  x22, x23, x5, x6
         halt
     ";
     let s = stats_of(src, 1);
@@ -275,13 +280,17 @@ fn a_matrix_multiply_counts_m_n_k_macs_and_its_operand_bytes() {
         (3, 1, read, 2 * m * n * 4, 2 * m * n * k)
     );
     assert_eq!(2 * m * n * k, 8192);
-    // mx.out, on the vector queue: reads M·N fp32 accumulators, writes M·N bf16.
-    assert_eq!(traffic(&t.vector), (1, 1, m * n * 4, m * n * 2, m * n));
+    // mx.out, on the vector queue: reads M·N fp32 accumulators (and N fp32 biases), writes
+    // M·N bf16.
+    assert_eq!(
+        traffic(&t.vector),
+        (2, 1, 2 * m * n * 4 + n * 4, 2 * m * n * 2, 2 * m * n)
+    );
     let classes = Classes {
-        alu: 4 + 3 * 2 + 2, // 4 one-instruction li, 3 la, li of a 64-bit value
-        matrix: 5,
+        alu: 4 + 4 * 2 + 2, // 4 one-instruction li, 4 la, li of a 64-bit value
+        matrix: 6,
         sem: 2,
-        vector: 1,
+        vector: 2,
         system: 1,
         ..Classes::default()
     };
@@ -446,4 +455,43 @@ fn fma_reads_its_destination_and_a_reduction_writes_one_element() {
     let read = 3 * 64 * 4 + 2 * 30 * 2;
     let written = 64 * 4 + 2 * 2;
     assert_eq!(traffic(&t.vector), (3, 0, read, written, 64 + 30 + 30));
+}
+
+#[test]
+fn a_four_dimensional_dma_moves_the_product_of_its_counts() {
+    // 4 × 3 × 2 × 2 = 48 u8 elements from HBM, widened to fp16 in the scratchpad (packed: byte
+    // strides 1, 4, 12, 24 at the source and 2, 8, 24, 48 at the destination).
+    let src = "
+        .section .hbm
+        .balign 64
+    src:  .space 48
+        .bss
+        .balign 64
+    dst:  .space 96
+        .text
+        .global _start
+    _start:
+        li      x5, 4
+        li      x6, 3
+        li      x7, 2
+        li      x10, 1
+        li      x11, 12
+        li      x12, 24
+        li      x13, 48
+        li      x14, 8
+        dma.cfg u8, fp16, 0
+        dma.dim 0, x5, x10, x7
+        dma.dim 1, x6, x5, x14
+        dma.dim 2, x7, x11, x13
+        dma.dim 3, x7, x12, x13
+        la      x20, src
+        la      x21, dst
+        dma.in  x21, x20, s0
+        sem.take s0, x0, 1
+        halt
+    ";
+    let s = stats_of(src, 1);
+    let t = &s.chips[0].tiles[0];
+    assert_eq!(traffic(&t.dma_in), (1, 0, 48, 48 * 2, 48));
+    assert_eq!(traffic(&t.dma_out), IDLE);
 }
