@@ -170,11 +170,14 @@ fn generate(rng: &mut SplitMix64, len: usize) -> Vec<Operation> {
 /// small (below 2 in magnitude).
 fn data(rng: &mut SplitMix64, len: u64) -> Vec<u8> {
     let mask = if rng.next_u64().is_multiple_of(2) {
-        0xff
+        u64::MAX
     } else {
-        0xbf
+        0xbfbf_bfbf_bfbf_bfbf
     };
-    (0..len).map(|_| rng.next_u64() as u8 & mask).collect()
+    (0..len.div_ceil(8))
+        .flat_map(|_| (rng.next_u64() & mask).to_le_bytes())
+        .take(len as usize)
+        .collect()
 }
 
 /// A random program of about `len` instructions from `rng`, with random data in the buffers it
@@ -211,11 +214,18 @@ pub fn reference_matches_cycle_accurate(bytes: &[u8]) -> Result<(), String> {
     let len = 40 + 2 * bytes.get(8).map_or(0, |b| usize::from(*b));
     let tiles = 1 + bytes.get(9).map_or(0, |b| u32::from(*b % 3));
     let program = random_program(&mut SplitMix64(seed), len, tiles);
+    // ZW-1 with its memories at their smallest allowed sizes, which hold every buffer the
+    // program uses: building and comparing larger ones would take most of the time.
     let mut config = Config::zw1();
-    config
-        .set("chip.tiles_x", &tiles.to_string())
-        .and_then(|()| config.set("chip.tiles_y", "1"))
-        .map_err(|e| e.to_string())?;
+    for (key, value) in [
+        ("chip.tiles_x", tiles.to_string().as_str()),
+        ("chip.tiles_y", "1"),
+        ("scratchpad.size_kib", "1024"),
+        ("accumulator.size_kib", "128"),
+        ("l2.size_kib", "256"),
+    ] {
+        config.set(key, value).map_err(|e| e.to_string())?;
+    }
     let mut timed = Machine::new(&config, program.clone()).map_err(|e| e.to_string())?;
     let mut reference = Machine::new(&config, program).map_err(|e| e.to_string())?;
     let exit = timed.run(Some(50_000_000)).exit;
