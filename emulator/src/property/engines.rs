@@ -136,13 +136,14 @@ fn extent(count: [u64; 4], stride_of: impl Fn(usize) -> i64, size: u64) -> u64 {
         + size
 }
 
-/// Sets up a transfer of random shape, types and flags (and `extra_flags`) from `src` into
-/// `room` bytes at `dst_at` (a callback that loads the destination address, given its offset).
+/// Sets up a transfer of random shape, types and flags from `src` into `room` bytes at `dst_at`
+/// (a callback that loads the destination address, given its offset). `signal_destination`
+/// sets or clears flag 4; `None` draws it.
 fn transfer(
     g: &mut Gen,
     src: Res,
     room: u64,
-    extra_flags: u8,
+    signal_destination: Option<bool>,
     dst_at: &mut dyn FnMut(&mut Gen, u64),
 ) {
     let st = g.pick(&DType::ALL);
@@ -151,7 +152,8 @@ fn transfer(
     } else {
         g.pick(&DType::ALL)
     };
-    let flags = extra_flags | g.pick(&[0, 0, 1, 2, 3]) | if g.chance(1, 4) { 4 } else { 0 };
+    let signal = signal_destination.unwrap_or_else(|| g.chance(1, 4));
+    let flags = g.pick(&[0, 0, 1, 2, 3]) | if signal { 4 } else { 0 };
     let mut count = [1 + g.below(16), 1, 1, 1];
     if g.chance(2, 3) {
         count[1] = 1 + g.below(4);
@@ -187,7 +189,9 @@ fn transfer(
 pub(super) fn dma(g: &mut Gen) {
     let q = g.pick(&[DMA_IN, DMA_OUT]);
     let (src, dst) = (dma_buffer(g), dma_buffer(g));
-    transfer(g, src, BUF, 0, &mut |g, off| address(g, TEMP + 3, dst, off));
+    transfer(g, src, BUF, None, &mut |g, off| {
+        address(g, TEMP + 3, dst, off)
+    });
     let s = DMA_SEM0 + g.below(u64::from(DMA_SEMS)) as u8;
     let x = DmaXfer {
         rdst: r(TEMP + 3),
@@ -497,7 +501,10 @@ pub(super) fn cross_tile(g: &mut Gen) {
     }
     let src = local_buffer(g);
     let q = g.pick(&[DMA_IN, DMA_OUT]);
-    transfer(g, src, INBOX_BYTES, 4, &mut |g, off| {
+    // The transfer signals the next tile itself (flag 4), or this tile, which then publishes
+    // the data with `sem.signal` once the transfer has completed.
+    let by_flag = g.chance(1, 2);
+    transfer(g, src, INBOX_BYTES, Some(by_flag), &mut |g, off| {
         // The next tile's scratchpad (space 5), at its inbox.
         g.emit(Operation::Slli(Shift {
             rd: r(R_ADDR),
@@ -515,18 +522,31 @@ pub(super) fn cross_tile(g: &mut Gen) {
             rs2: r(R_ADDR),
         }));
     });
+    let local = DMA_SEM0 + g.below(u64::from(DMA_SEMS)) as u8;
     let x = DmaXfer {
         rdst: r(TEMP + 3),
         rsrc: r(TEMP + 4),
-        sem: sem(INBOX_FULL),
+        sem: sem(if by_flag { INBOX_FULL } else { local }),
     };
     let op = if q == DMA_IN {
         Operation::DmaIn(x)
     } else {
         Operation::DmaOut(x)
     };
-    // The completion signal goes to the other tile: nothing here to wait for.
-    g.engine_op(q, vec![src], vec![], None, &[op]);
+    if by_flag {
+        // The completion signal goes to the other tile: nothing here to wait for.
+        g.engine_op(q, vec![src], vec![], None, &[op]);
+    } else {
+        g.engine_op(q, vec![src], vec![], Some(local), &[op]);
+        let take = g.chance(1, 2);
+        g.await_dma(local, take);
+        g.emit(Operation::SemSignal(SemSignal {
+            rchip: Reg::ZERO,
+            rtile: r(R_NEXT),
+            sem: sem(INBOX_FULL),
+            imm: imm(1),
+        }));
+    }
     g.sends += 1;
     g.sem_op(Operation::SemTake, INBOX_FULL, 0, 1);
     consume_inbox(g);
@@ -585,7 +605,7 @@ fn consume_inbox(g: &mut Gen) {
         }
         _ => {
             let dst = dma_buffer(g);
-            transfer(g, Res::Inbox, BUF, 0, &mut |g, off| {
+            transfer(g, Res::Inbox, BUF, None, &mut |g, off| {
                 address(g, TEMP + 3, dst, off)
             });
             let s = DMA_SEM0 + g.below(u64::from(DMA_SEMS)) as u8;

@@ -203,6 +203,34 @@ pub fn random_program(rng: &mut SplitMix64, len: usize, tiles: u32) -> Program {
     program
 }
 
+/// Timings the property runs under, each as overrides of ZW-1: none change what a
+/// well-synchronized program computes, only when.
+const TIMINGS: [&[(&str, &str)]; 5] = [
+    &[],
+    // Queues of one: the core stalls on every second engine instruction.
+    &[("core.engine_queue_depth", "1"), ("dma.queue_depth", "1")],
+    &[
+        ("core.impl", "ideal"),
+        ("systolic.impl", "ideal"),
+        ("vector.impl", "ideal"),
+        ("l2.impl", "ideal"),
+        ("hbm.impl", "ideal"),
+        ("noc.impl", "ideal"),
+        ("dma.impl", "ideal"),
+    ],
+    &[
+        ("systolic.model", "register"),
+        ("systolic.dataflow", "os"),
+        ("systolic.overlap", "false"),
+    ],
+    &[
+        ("core.div_latency_cycles", "64"),
+        ("core.branch_penalty_cycles", "7"),
+        ("dma.bytes_per_cycle", "8"),
+        ("noc.router_latency_cycles", "9"),
+    ],
+];
+
 /// The property: for the program `bytes` seed, the reference interpreter and the cycle-accurate
 /// run end in the same state with the same kind of exit, the one the program was built to end
 /// with (every tile halts, or traps at its final `trap`). `Err` describes a difference.
@@ -226,11 +254,15 @@ pub fn reference_matches_cycle_accurate(bytes: &[u8]) -> Result<(), String> {
     ] {
         config.set(key, value).map_err(|e| e.to_string())?;
     }
+    let timing = bytes.get(10).map_or(0, |b| usize::from(*b) % TIMINGS.len());
+    for (key, value) in TIMINGS[timing] {
+        config.set(key, value).map_err(|e| e.to_string())?;
+    }
     let mut timed = Machine::new(&config, program.clone()).map_err(|e| e.to_string())?;
     let mut reference = Machine::new(&config, program).map_err(|e| e.to_string())?;
     let exit = timed.run(Some(50_000_000)).exit;
     let ref_exit = reference.run_reference(10_000_000);
-    let context = || format!("seed {seed:#x}, {len} instructions, {tiles} tiles");
+    let context = || format!("seed {seed:#x}, {len} instructions, {tiles} tiles, timing {timing}");
     let expected = |e: &Exit| match e {
         Exit::Halted => true,
         Exit::Trapped(t) => t.cause == isa::Cause::SoftwareTrap,
