@@ -21,3 +21,12 @@ mod reduce_fill;
 
 #[path = "engine_reference/cvt.rs"]
 mod cvt;
+
+#[path = "engine_reference/matrix.rs"]
+mod matrix;
+
+#[path = "engine_reference/output_stage.rs"]
+mod output_stage;
+
+#[path = "engine_reference/dma.rs"]
+mod dma;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{machine, machine_of, num, reg, run, with, zw1};
+use common::{machine, machine_of, num, real, reg, run, with, zw1};
 use emulator::engine::Exit;
 use emulator::trace::{Track, VecSink};
 use isa::memory_map::{ChipSel, Location, Memory, SPAD_BASE, TileSel};
@@ -148,9 +148,8 @@ _start:
     assert_eq!(r.exit, Exit::Halted);
     let sent = m.tile(0, 0).unwrap().core.x[8] + 1;
     let seen = m.tile(1, 0).unwrap().core.x[9] - 1;
-    let fabric_cycles = (num(&config, "fabric.ideal_latency_ns") as f64
-        * num(&config, "chip.clock_ghz") as f64)
-        .ceil() as u64;
+    let fabric_cycles =
+        (real(&config, "fabric.ideal_latency_ns") * real(&config, "chip.clock_ghz")).ceil() as u64;
     assert_eq!(
         seen - sent,
         num(&config, "noc.ideal_latency_cycles") + fabric_cycles
@@ -298,9 +297,8 @@ _start:
         m.read(remote, 8).unwrap(),
         0x0102_0304_0506_0708u64.to_le_bytes()
     );
-    let fabric = (num(&config, "fabric.ideal_latency_ns") as f64
-        * num(&config, "chip.clock_ghz") as f64)
-        .ceil() as u64;
+    let fabric =
+        (real(&config, "fabric.ideal_latency_ns") * real(&config, "chip.clock_ghz")).ceil() as u64;
     let duration = num(&config, "dma.setup_latency_cycles")
         + num(&config, "scratchpad.latency_cycles")
         + num(&config, "hbm.ideal_latency_cycles")

@@ -73,3 +73,41 @@ fn two_tiles_trapping_in_one_cycle_report_the_lowest_tile_whatever_the_visit_ord
         }
     }
 }
+
+#[test]
+fn with_several_tiles_the_timed_run_reports_the_earliest_trap_and_the_reference_its_first_turns() {
+    // Tile 1 traps at once, tile 0 ten instructions later, at another pc with another code.
+    let src = "
+        .global _start
+_start:
+        csrr x5, tile_id
+        bne x5, x0, 1f
+        .rept 10
+        sem.get x6, s0
+        .endr
+        trap 2
+1:      trap 1
+        halt
+";
+    let config = zw1(2);
+    let mut timed = machine(src, &config);
+    let Exit::Trapped(first) = timed.run(Some(100_000)).exit else {
+        panic!("the timed run did not trap");
+    };
+    let mut reference = machine(src, &config);
+    let Exit::Trapped(turns) = reference.run_reference(100_000) else {
+        panic!("the reference run did not trap");
+    };
+    // pc of `trap 1`: csrr, bne, 10 × sem.get, trap 2 come first: 13 × 8 = 104.
+    assert_eq!(
+        (first.tile, first.pc, first.detail.as_str()),
+        (1, 104, "code 1")
+    );
+    // The interpreter has no time: tile 0 takes the first turn and runs until it traps.
+    assert_eq!(
+        (turns.tile, turns.pc, turns.detail.as_str()),
+        (0, 96, "code 2")
+    );
+    // So a property comparing the two runs with several tiles can only compare the cause.
+    assert_eq!(first.cause, turns.cause);
+}

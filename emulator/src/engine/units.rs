@@ -123,9 +123,15 @@ fn complete(
         }
         EngineOp::Vector(v) => {
             let c = &mut tl.queues[q.index()].counters;
-            let sources = u64::from(v.a.is_some()) + u64::from(v.b.is_some());
+            // An fma also reads its destination; a reduction writes one element.
+            let fma = matches!(v.kind, crate::vector::Kind::Fma);
+            let sources = u64::from(v.a.is_some()) + u64::from(v.b.is_some()) + u64::from(fma);
+            let outputs = match v.kind {
+                crate::vector::Kind::Reduce(_) => 1,
+                _ => v.n,
+            };
             c.bytes_read += v.n * v.dt.size() * sources;
-            c.bytes_written += v.n * v.out.size();
+            c.bytes_written += outputs * v.out.size();
             c.work += v.n;
             exec::apply(v, &mut tl.local()).map_err(Fault::from)
         }

@@ -43,27 +43,8 @@ pub fn reg(m: &Machine, tile: u32, r: usize) -> u64 {
     m.tile(0, tile).unwrap().core.x[r]
 }
 
-/// A config value as a number (`core.alu_latency_cycles`).
-pub fn num(c: &Config, key: &str) -> u64 {
-    let text = c.to_toml_string();
-    let table: toml::Table = toml::from_str(&text).unwrap();
-    let mut v = toml::Value::Table(table);
-    for part in key.split('.') {
-        v = v
-            .get(part)
-            .unwrap_or_else(|| panic!("no key {key}"))
-            .clone();
-    }
-    match v {
-        toml::Value::Integer(i) => i as u64,
-        toml::Value::Float(f) => f as u64,
-        other => panic!("{key} is {other:?}"),
-    }
-}
-
-/// A config value that may have a fraction (`chip.clock_ghz`, `fabric.ideal_latency_ns`), as
-/// written; [`num`] truncates such a value.
-pub fn real(c: &Config, key: &str) -> f64 {
+/// A config value as TOML (`core.alu_latency_cycles`).
+fn value(c: &Config, key: &str) -> toml::Value {
     let table: toml::Table = toml::from_str(&c.to_toml_string()).unwrap();
     let mut v = toml::Value::Table(table);
     for part in key.split('.') {
@@ -72,7 +53,18 @@ pub fn real(c: &Config, key: &str) -> f64 {
             .unwrap_or_else(|| panic!("no key {key}"))
             .clone();
     }
-    match v {
+    v
+}
+
+/// A whole config value as a number (`core.alu_latency_cycles`); a fraction is truncated.
+pub fn num(c: &Config, key: &str) -> u64 {
+    real(c, key) as u64
+}
+
+/// A config value that may have a fraction (`chip.clock_ghz`, `fabric.ideal_latency_ns`), as
+/// written.
+pub fn real(c: &Config, key: &str) -> f64 {
+    match value(c, key) {
         toml::Value::Integer(i) => i as f64,
         toml::Value::Float(f) => f,
         other => panic!("{key} is {other:?}"),

@@ -94,6 +94,21 @@ pub fn edges(ty: Ty) -> Vec<u32> {
     }
 }
 
+/// Edge values of any element type: those of the vector types, and for the others their
+/// extremes, zeros, NaNs and rounding neighbours.
+pub fn edges_any(ty: Ty) -> Vec<u32> {
+    match ty {
+        Ty::U8 => vec![0, 1, 2, 127, 128, 200, 254, 255],
+        Ty::E4m3 => vec![
+            0x00, 0x80, 0x01, 0x08, 0x38, 0xB8, 0x7E, 0xFE, 0x7F, 0xFF, 0x3C, 0x3D,
+        ],
+        Ty::E5m2 => vec![
+            0x00, 0x80, 0x01, 0x04, 0x3C, 0xBC, 0x7B, 0xFB, 0x7C, 0xFC, 0x7D, 0x7E,
+        ],
+        _ => edges(ty),
+    }
+}
+
 /// Every ordered pair of edge values, then random bit patterns.
 fn pairs(ty: Ty, seed: u64) -> (Vec<u32>, Vec<u32>) {
     let e = edges(ty);

@@ -102,7 +102,7 @@ fn queued_signals_and_takes_hold_a_queue_slot_until_they_reach_the_head() {
 }
 
 #[test]
-fn each_of_the_four_queues_runs_beside_the_others() {
+fn the_four_queues_run_side_by_side_and_each_fence_waits_for_the_ones_it_names() {
     for c in at_each_clock(1, &[]) {
         let n = 4096u64;
         let dma = num(&c, "dma.setup_latency_cycles")
@@ -111,19 +111,30 @@ fn each_of_the_four_queues_runs_beside_the_others() {
         let ldw = num(&c, "scratchpad.latency_cycles")
             + (64 * 64 * 2u64)
                 .div_ceil(num(&c, "scratchpad.banks") * num(&c, "scratchpad.bank_bytes_per_cycle"));
-        let d = measure(
-            &c,
-            &format!(
-                "li x10, 1\nli x11, 1000\nli x12, {n}\nli x13, 64\nmx.cfg ws, bf16\n\
-                 dma.dim 0, x12, x10, x10\naddi x23, x21, 8192\naddi x24, x21, 16384"
-            ),
-            &format!(
-                "dma.in x23, x20, s0\ndma.out x24, x20, s0\nmx.ldw x20, x13, x13\n{VADD}\nfence"
-            ),
-        );
-        // Enqueued at +1 .. +4, each starts the cycle after; the fence waits for the last end.
-        let ends = [2 + dma, 3 + dma, 4 + ldw, 5 + vadd_1000(&c)];
-        assert_eq!(d, ends.iter().max().unwrap() + 1);
+        let vadd = vadd_1000(&c);
+        // Enqueued at +1 (DMA-in), +2 (DMA-out), +3 (matrix), +4 (vector): each ends at its
+        // enqueue cycle + 1 + duration.
+        let (dma_in, dma_out, mx, vec) = (2 + dma, 3 + dma, 4 + ldw, 5 + vadd);
+        for (fence, ends) in [
+            ("fence.dma", vec![dma_in, dma_out]),
+            ("fence.mx", vec![mx]),
+            ("fence.vec", vec![vec]),
+            ("fence", vec![dma_in, dma_out, mx, vec]),
+        ] {
+            let d = measure(
+                &c,
+                &format!(
+                    "li x10, 1\nli x11, 1000\nli x12, {n}\nli x13, 64\nmx.cfg ws, bf16\n\
+                     dma.dim 0, x12, x10, x10\naddi x23, x21, 8192\naddi x24, x21, 16384"
+                ),
+                &format!(
+                    "dma.in x23, x20, s0\ndma.out x24, x20, s0\nmx.ldw x20, x13, x13\n{VADD}\n{fence}"
+                ),
+            );
+            // The fence issues at +5 at the earliest, or when the last named queue drains.
+            let at = ends.into_iter().max().unwrap().max(5);
+            assert_eq!(d, at + 1, "{fence}");
+        }
     }
 }
 
@@ -171,7 +182,8 @@ fn a_vector_operation_takes_its_latency_plus_one_interval_per_further_vector() {
     for c in at_each_clock(1, &[]) {
         let add = num(&c, "vector.add_latency_cycles");
         for (dt, bytes) in [("fp32", 4), ("bf16", 2), ("i8", 1)] {
-            for n in [1u64, 64, 65, 1000] {
+            // No elements still take one vector's latency.
+            for n in [0u64, 1, 64, 65, 1000] {
                 let d = measure(
                     &c,
                     &format!("li x11, {n}"),
@@ -324,7 +336,10 @@ fn matrix_multiply(c: &Config, dtype: DType, (m, k, n): (u32, u32, u32)) -> u64 
 
 #[test]
 fn a_matrix_multiply_takes_the_systolic_models_cycles() {
-    for c in at_each_clock(1, &[]) {
+    // Both systolic models, which must give the same count.
+    let mut configs = at_each_clock(1, &[]);
+    configs.extend(at_each_clock(1, &[("systolic.model", "register")]));
+    for c in configs {
         for (m, k, n) in [(100u32, 48u32, 40u32), (1, 64, 64), (130, 200, 70)] {
             let d = matrix_multiply(&c, DType::Bf16, (m, k, n));
             let t = systolic::timing(&array(&c), DType::Bf16, GemmShape::new(m, n, k)).unwrap();

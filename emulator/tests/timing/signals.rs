@@ -126,21 +126,21 @@ fn a_dma_completion_signal_is_seen_the_cycle_it_completes() {
     }
 }
 
-#[test]
-fn a_dma_with_flag_4_increments_the_destination_tiles_semaphore_at_its_completion() {
-    for c in at_each_clock(2, &[("noc.ideal_latency_cycles", "5")]) {
-        let n = 1000u64;
-        let theirs = address(None, Some(1), Memory::Spad, 0x10_0000);
-        let src = format!(
-            "
+/// Tile 0 of chip 0 moves `n` bytes to `dst` with flag 4 on s2 while the one other tile waits
+/// on its s2: the cycle before tile 0 enqueues, and the cycle the other tile's wait issues.
+fn flag_4_transfer(c: &Config, n: u64, dst: u64, other: (u32, u32)) -> (u64, u64) {
+    let src = format!(
+        "
         .bss
 buf:    .space 4096
         .text
         .global _start
 _start: csrr x5, tile_id
+        csrr x6, chip_id
+        or x5, x5, x6
         bne x5, x0, 1f
         la x20, buf
-        li x21, {theirs:#x}
+        li x21, {dst:#x}
         li x10, 1
         li x11, {n}
         dma.dim 0, x11, x10, x10
@@ -152,13 +152,36 @@ _start: csrr x5, tile_id
         csrr x9, cycle
         halt
 "
-        );
-        let m = halted(&src, &c);
-        // Enqueued at x8 + 1, it runs from x8 + 2; tile 1's wait issues at its completion.
-        let complete = x(&m, 0, 1, 9) - 1;
+    );
+    let m = halted(&src, c);
+    assert_eq!(
+        m.tile(0, 0).unwrap().sems.get(2),
+        Some(0),
+        "not the issuer's"
+    );
+    (x(&m, 0, 0, 8), x(&m, other.0, other.1, 9) - 1)
+}
+
+#[test]
+fn a_dma_with_flag_4_increments_the_destination_tiles_semaphore_at_its_completion() {
+    let n = 1000u64;
+    for c in at_each_clock(2, &[("noc.ideal_latency_cycles", "5")]) {
+        let theirs = address(None, Some(1), Memory::Spad, 0x10_0000);
+        let (before, seen) = flag_4_transfer(&c, n, theirs, (0, 1));
+        // Enqueued at before + 1, it runs from before + 2; tile 1's wait issues at its end.
         let d = spad_transfer(&c, n, num(&c, "noc.ideal_latency_cycles"));
-        assert_eq!(complete, x(&m, 0, 0, 8) + 2 + d);
-        assert_eq!(m.tile(0, 0).unwrap().sems.get(2), Some(0));
+        assert_eq!(seen, before + 2 + d);
+    }
+    for ns in ["500", "333.3"] {
+        let sets = [("fabric.ideal_latency_ns", ns)];
+        for c in two_chips_at_each_clock(1, &sets) {
+            let theirs = address(Some(1), Some(0), Memory::Spad, 0x10_0000);
+            let (before, seen) = flag_4_transfer(&c, n, theirs, (1, 0));
+            // On another chip too, at the completion, whose time includes the fabric.
+            let far =
+                num(&c, "noc.ideal_latency_cycles") + ns_in_cycles(&c, "fabric.ideal_latency_ns");
+            assert_eq!(seen, before + 2 + spad_transfer(&c, n, far), "{ns} ns");
+        }
     }
 }
 
@@ -198,6 +221,88 @@ fn a_queued_signal_happens_when_the_work_before_it_completes() {
         );
         let add = num(&c, "vector.add_latency_cycles");
         assert_eq!(d, 3 + crate::engines::vector_duration(&c, add, n, 4));
+        // Into an idle queue at +1, it signals at +2, when the wait after it issues anyway.
+        let d = measure(&c, "", "q.signal dmain, s2, 1\nsem.wait s2, x0, 1");
+        assert_eq!(d, 3);
+    }
+}
+
+#[test]
+fn a_semaphore_wait_issues_the_first_cycle_its_condition_holds_and_a_take_subtracts() {
+    for c in at_each_clock(1, &[]) {
+        let src = "
+        .global _start
+_start: li x5, 2
+        sem.set s1, x0, 3
+        csrr x4, cycle
+        sem.wait s1, x5, 1
+        sem.take s1, x5, 0
+        sem.take s1, x0, 1
+        sem.get x6, s1
+        csrr x9, cycle
+        halt
+";
+        let (m, r) = run(src, &c);
+        assert_eq!(r.exit, Exit::Halted);
+        // S = 3 satisfies every wait at once: 3 >= 2 + 1, take 2, then 1 >= 1, take 1.
+        assert_eq!(reg(&m, 0, 6), 0);
+        assert_eq!(reg(&m, 0, 9) - reg(&m, 0, 4), 5);
+    }
+}
+
+/// The program `enqueue` (which writes 0x5a5a5a5a at `out`) followed by `k` independent
+/// instructions and a load of `out`: the value that load sees.
+fn loaded_after(c: &Config, prologue: &str, enqueue: &str, k: usize) -> u64 {
+    let src = format!(
+        "
+        .data
+        .balign 64
+in:     .space 64, 0x5a
+out:    .space 64
+        .text
+        .global _start
+_start: la x20, in
+        la x21, out
+        li x10, 1
+        li x12, 0x5a5a5a5a
+{prologue}
+        {enqueue}
+{}
+        lw x7, 0(x21)
+        fence
+        halt
+",
+        "addi x8, x0, 0\n".repeat(k)
+    );
+    let m = halted(&src, c);
+    reg(&m, 0, 7)
+}
+
+#[test]
+fn an_operations_writes_are_seen_by_instructions_issuing_at_its_completion_or_later() {
+    for c in at_each_clock(1, &[]) {
+        // Enqueued at t, an operation of d cycles completes at t + 1 + d; a load after k
+        // instructions issues at t + 1 + k.
+        let dma = num(&c, "dma.setup_latency_cycles")
+            + 2 * num(&c, "scratchpad.latency_cycles")
+            + 4u64.div_ceil(num(&c, "dma.bytes_per_cycle"));
+        let vfill = num(&c, "vector.add_latency_cycles");
+        for (prologue, enqueue, d) in [
+            (
+                "li x11, 4\ndma.dim 0, x11, x10, x10",
+                "dma.in x21, x20, s0",
+                dma,
+            ),
+            ("li x11, 1", "vfill.i32 x21, x12, x11", vfill),
+        ] {
+            let d = d as usize;
+            assert_eq!(loaded_after(&c, prologue, enqueue, d - 1), 0, "{enqueue}");
+            assert_eq!(
+                loaded_after(&c, prologue, enqueue, d),
+                0x5a5a5a5a,
+                "{enqueue}"
+            );
+        }
     }
 }
 
@@ -231,8 +336,10 @@ _start:
         let duration = crate::engines::vector_duration(&c, add, n, 4);
         // sem.add at +1; the queue sees it at +2 and starts the vadd; the fence issues at its end.
         assert_eq!(reg(&m, 0, 9) - reg(&m, 0, 8), 3 + duration);
+        // The q.take, enqueued four cycles before the sem.add, reached the head the cycle after
+        // and waited until the cycle after the add: five cycles.
         let stats = m.stats(&r.exit);
-        assert!(stats.chips[0].tiles[0].vector.stalled_cycles > 0);
+        assert_eq!(stats.chips[0].tiles[0].vector.stalled_cycles, 5);
     }
 }
 
