@@ -3,10 +3,12 @@
 
 mod common;
 
-use common::{machine, zw1};
+use common::{machine, num, zw1};
+use emulator::config::Config;
 use emulator::engine::Exit;
 use emulator::trap::Trap;
 use isa::Cause;
+use isa::memory_map::{ACC_BASE, SPAD_BASE, TILE_SHIFT};
 
 const PRELUDE: &str = "
         .bss
@@ -19,14 +21,17 @@ _start:
 ";
 
 fn trap_of(body: &str) -> (Trap, Trap) {
+    trap_on(&zw1(1), body)
+}
+
+fn trap_on(config: &Config, body: &str) -> (Trap, Trap) {
     let src = format!("{PRELUDE}{body}\n        halt\n");
-    let config = zw1(1);
-    let mut timed = machine(&src, &config);
+    let mut timed = machine(&src, config);
     let exit = timed.run(Some(1_000_000)).exit;
     let Exit::Trapped(trap) = exit else {
         panic!("expected a trap from `{body}`, got {exit:?}");
     };
-    let mut reference = machine(&src, &config);
+    let mut reference = machine(&src, config);
     let Exit::Trapped(ref_trap) = reference.run_reference(1_000_000) else {
         panic!("the reference did not trap on `{body}`");
     };
@@ -34,7 +39,11 @@ fn trap_of(body: &str) -> (Trap, Trap) {
 }
 
 fn check(body: &str, cause: Cause, instruction: &str, detail: &str) {
-    let (t, r) = trap_of(body);
+    check_on(&zw1(1), body, cause, instruction, detail);
+}
+
+fn check_on(config: &Config, body: &str, cause: Cause, instruction: &str, detail: &str) {
+    let (t, r) = trap_on(config, body);
     assert_eq!(t.cause, cause, "{t}");
     assert_eq!((t.chip, t.tile), (0, 0));
     assert!(t.instruction.starts_with(instruction), "{t}");
@@ -174,4 +183,80 @@ fn a_trap_stops_every_tile() {
         r.exit
     );
     assert!(r.cycles.get() < 100);
+}
+
+/// The first byte past this tile's scratchpad and accumulator on `zw1(1)`.
+fn ends() -> (u64, u64) {
+    let c = zw1(1);
+    (
+        SPAD_BASE + num(&c, "scratchpad.size_kib") * 1024,
+        ACC_BASE + num(&c, "accumulator.size_kib") * 1024,
+    )
+}
+
+/// Runs `body` on one tile and requires it to halt.
+fn accepts(body: &str) {
+    let src = format!("{PRELUDE}{body}\n        halt\n");
+    let exit = machine(&src, &zw1(1)).run(Some(1_000_000)).exit;
+    assert_eq!(exit, Exit::Halted, "`{body}`");
+}
+
+#[test]
+fn matrix_operands_may_end_at_their_memorys_end_and_not_one_element_past_it() {
+    let (spad_end, acc_end) = ends();
+    // K = N = M = 4, bf16 inputs (2 bytes), fp32 accumulators (4 bytes), fp32 output.
+    // mx.ldw reads K·N·2 = 32 bytes, mx.mm reads M·K·2 = 32 bytes and writes M·N·4 = 64,
+    // mx.out reads M·N·4 = 64 and writes M·N·4 = 64.
+    let ldw = |b: u64| format!("li x5, 4\nli x7, {b}\nmx.ldw x7, x5, x5");
+    accepts(&ldw(spad_end - 32));
+    check(&ldw(spad_end - 30), Cause::MatrixFault, "mx.ldw", "B:");
+    let mm = |a: u64, acc: u64| {
+        format!("li x5, 4\nmx.ldw x6, x5, x5\nli x7, {a}\nli x8, {acc}\nmx.mm x8, x7, x5")
+    };
+    accepts(&mm(spad_end - 32, acc_end - 64));
+    check(
+        &mm(spad_end - 30, ACC_BASE),
+        Cause::MatrixFault,
+        "mx.mm",
+        "A:",
+    );
+    check(
+        &mm(SPAD_BASE, acc_end - 60),
+        Cause::MatrixFault,
+        "mx.mm",
+        "accumulator:",
+    );
+    // mx.out writes fp32 at reset.
+    let out =
+        |dst: u64| format!("li x5, 4\nli x7, {dst}\nli x8, {ACC_BASE}\nmx.out x7, x8, x5, x5");
+    accepts(&out(spad_end - 64));
+    check(
+        &out(spad_end - 60),
+        Cause::MatrixFault,
+        "mx.out",
+        "destination:",
+    );
+}
+
+#[test]
+fn a_vector_operand_in_another_tiles_scratchpad_is_a_vector_fault() {
+    // Tile 1's scratchpad, named by its global address (space 5: a named tile's scratchpad).
+    let other = (5u64 << 40) | (1 << TILE_SHIFT);
+    for body in [
+        format!("li x5, 4\nli x7, {other}\nvadd.fp32 x7, x6, x6, x5"),
+        format!("li x5, 4\nli x7, {other}\nvadd.fp32 x6, x7, x6, x5"),
+        format!("li x5, 4\nli x7, {other}\nvexp.bf16 x6, x7, x5"),
+    ] {
+        check_on(&zw1(2), &body, Cause::VectorFault, "v", "not in this tile");
+    }
+}
+
+#[test]
+fn a_vector_operation_of_more_than_2_pow_28_elements_is_refused_by_its_size() {
+    check(
+        "li x5, 0x10000001\nvadd.bf16 x6, x6, x6, x5",
+        Cause::VectorFault,
+        "vadd.bf16",
+        "exceed the unit's limit of 268435456",
+    );
 }

@@ -319,3 +319,19 @@ impl DmaTimer {
         d.max(Cycle(1))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_slower_of_two_bandwidths_compares_their_rates_not_their_parts() {
+        let bw = |bytes, cycles| Bandwidth::new(bytes, cycles).unwrap();
+        // 3/2 = 1.5 > 4/3 ≈ 1.33 bytes per cycle, whichever comes first.
+        assert_eq!(slower(bw(3, 2), bw(4, 3)), bw(4, 3));
+        assert_eq!(slower(bw(4, 3), bw(3, 2)), bw(4, 3));
+        // 7/4 < 2/1 although 7 > 2.
+        assert_eq!(slower(bw(7, 4), bw(2, 1)), bw(7, 4));
+        assert_eq!(slower(bw(2, 1), bw(7, 4)), bw(7, 4));
+    }
+}
