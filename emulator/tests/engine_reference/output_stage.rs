@@ -180,7 +180,8 @@ fn the_output_stage_matches_the_reference_for_i32_accumulators() {
     .map(|x| x as u32)
     .to_vec();
     // Dyadic scale and biases: c × scale + bias is exact in f64 (at most 36 significant bits).
-    let bias = [0.0, 0.5, -3.25, 0.75];
+    // A bias of -0 with a negative scale gives 0 × scale + bias = -0, which relu makes +0.
+    let bias = [-0.0, 0.5, -3.25, 0.75];
     check_stage(I8, &acc, n, 1.0, &bias);
     check_stage(I8, &acc, n, 0.75, &bias);
     check_stage(I8, &acc, n, -0.5, &bias);
