@@ -1,0 +1,34 @@
+//! `[numerics]`: rounding: its keys and their rows.
+
+use serde::{Deserialize, Serialize};
+
+use super::validate::{Allowed, KeySpec, int, other};
+
+/// How arithmetic results are rounded to narrower types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rounding {
+    /// Round to nearest, ties to even.
+    Rne,
+    /// Stochastic rounding from a seeded generator.
+    Stochastic,
+}
+
+/// `[numerics]`: rounding.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumericsConfig {
+    /// Rounding of results to narrower types: `"rne"` or `"stochastic"`.
+    pub rounding: Rounding,
+    /// Seed of the stochastic rounding generator (runs are reproducible for one seed).
+    pub stochastic_seed: u32,
+}
+
+/// The rows of this table's keys, in docs order.
+#[rustfmt::skip]
+pub(super) const KEYS: &[KeySpec] = &[
+    other!("numerics.rounding", Allowed::Choice(&["rne", "stochastic"]),
+        "CHIP.md: round-to-nearest-even, optional stochastic rounding"),
+    int!("numerics.stochastic_seed", "", 0, u32::MAX as u64, |c| c.numerics.stochastic_seed,
+        "any seed; runs are reproducible for one seed"),
+];
