@@ -4,7 +4,7 @@ use isa::DType;
 use serde::{Deserialize, Serialize};
 
 use super::resolve::time_error;
-use super::validate::{KeySpec, float};
+use super::validate::{KeySpec, float, unread};
 use super::{Config, ConfigError};
 
 /// `[energy]`: energy per action, picojoules, and the power envelope.
@@ -37,31 +37,34 @@ pub struct EnergyConfig {
 
 const PJ_MAX: f64 = 10_000.0;
 
+/// Why nothing reads the energy keys.
+const NO_ENERGY: &str = "no energy is computed yet";
+
 /// The rows of this table's keys, in docs order.
 #[rustfmt::skip]
 pub(super) const KEYS: &[KeySpec] = &[
-    float!("energy.power_envelope_w", "W", 1.0, 2000.0, |c| c.energy.power_envelope_w,
-        "CHIP.md: 400 W envelope (Zhenwu 810E)"),
-    float!("energy.mac_bf16_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.mac_bf16_pj,
-        "Horowitz, ISSCC 2014 (45 nm): fp16 mult 1.1 + fp32 add 0.9"),
-    float!("energy.mac_fp16_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.mac_fp16_pj,
-        "Horowitz, ISSCC 2014: fp16 mult 1.1 + fp32 add 0.9"),
-    float!("energy.mac_fp8_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.mac_fp8_pj,
-        "estimate from Horowitz, ISSCC 2014: 8b mult 0.2 + fp32 add 0.9"),
-    float!("energy.mac_int8_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.mac_int8_pj,
-        "Horowitz, ISSCC 2014: 8b mult 0.2 + 32b add 0.1"),
-    float!("energy.vector_lane_op_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.vector_lane_op_pj,
-        "Horowitz, ISSCC 2014: fp32 mult 3.7"),
-    float!("energy.sram_byte_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.sram_byte_pj,
-        "Horowitz, ISSCC 2014: 8 KB SRAM, 64-bit access 10 pJ"),
-    float!("energy.l2_byte_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.l2_byte_pj,
-        "Horowitz, ISSCC 2014: 1 MB SRAM, 64-bit access 100 pJ"),
-    float!("energy.hbm_byte_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.hbm_byte_pj,
-        "O'Connor et al., MICRO 2017: HBM2 3.9 pJ/bit"),
-    float!("energy.noc_hop_byte_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.noc_hop_byte_pj,
-        "estimate: ~1 mm of on-chip wire plus a router per hop"),
-    float!("energy.fabric_byte_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.fabric_byte_pj,
-        "estimate: ~5 pJ/bit for a chip-to-chip SerDes link"),
+    unread(float!("energy.power_envelope_w", "W", 1.0, 2000.0, |c| c.energy.power_envelope_w,
+        "CHIP.md: 400 W envelope (Zhenwu 810E)"), NO_ENERGY),
+    unread(float!("energy.mac_bf16_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.mac_bf16_pj,
+        "Horowitz, ISSCC 2014 (45 nm): fp16 mult 1.1 + fp32 add 0.9"), NO_ENERGY),
+    unread(float!("energy.mac_fp16_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.mac_fp16_pj,
+        "Horowitz, ISSCC 2014: fp16 mult 1.1 + fp32 add 0.9"), NO_ENERGY),
+    unread(float!("energy.mac_fp8_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.mac_fp8_pj,
+        "estimate from Horowitz, ISSCC 2014: 8b mult 0.2 + fp32 add 0.9"), NO_ENERGY),
+    unread(float!("energy.mac_int8_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.mac_int8_pj,
+        "Horowitz, ISSCC 2014: 8b mult 0.2 + 32b add 0.1"), NO_ENERGY),
+    unread(float!("energy.vector_lane_op_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.vector_lane_op_pj,
+        "Horowitz, ISSCC 2014: fp32 mult 3.7"), NO_ENERGY),
+    unread(float!("energy.sram_byte_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.sram_byte_pj,
+        "Horowitz, ISSCC 2014: 8 KB SRAM, 64-bit access 10 pJ"), NO_ENERGY),
+    unread(float!("energy.l2_byte_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.l2_byte_pj,
+        "Horowitz, ISSCC 2014: 1 MB SRAM, 64-bit access 100 pJ"), NO_ENERGY),
+    unread(float!("energy.hbm_byte_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.hbm_byte_pj,
+        "O'Connor et al., MICRO 2017: HBM2 3.9 pJ/bit"), NO_ENERGY),
+    unread(float!("energy.noc_hop_byte_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.noc_hop_byte_pj,
+        "estimate: ~1 mm of on-chip wire plus a router per hop"), NO_ENERGY),
+    unread(float!("energy.fabric_byte_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.fabric_byte_pj,
+        "estimate: ~5 pJ/bit for a chip-to-chip SerDes link"), NO_ENERGY),
 ];
 
 /// Energy per action in whole femtojoules (pJ × 1000, rounded to the nearest), so that energy

@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::resolve::Units;
-use super::validate::{Allowed, KeySpec, float, inconsistent, int, other};
-use super::{Config, ConfigError};
+use super::validate::{Allowed, KeySpec, float, inconsistent, int, model_except, other, unbuilt};
+use super::{Config, ConfigError, Unmodelled};
 use crate::time::{Bandwidth, Cycle};
 
 /// Which fabric implementation runs.
@@ -76,36 +76,42 @@ pub struct TopologyConfig {
     pub edges: Vec<[u32; 2]>,
 }
 
+/// What reads the link and topology keys once it is built.
+const LINK: &str = "the link fabric model";
+
+/// The `impl` values that are not modelled.
+const IMPL_NOTE: &str = "\"link\" is not built: it runs as \"ideal\", with a warning";
+
 /// The rows of this table's keys, in docs order.
 #[rustfmt::skip]
 pub(super) const KEYS: &[KeySpec] = &[
-    other!("fabric.impl", Allowed::Choice(&["link", "ideal"]),
-        "ARCHITECTURE.md: an ideal implementation per unit kind"),
-    int!("fabric.links", "links", 1, 16, |c| c.fabric.links,
-        "CHIP.md: 7 links per chip (Zhenwu's 7 ICN links), 1–16"),
-    float!("fabric.link_gb_per_s", "GB/s", 25.0, 200.0, |c| c.fabric.link_gb_per_s,
-        "CHIP.md: 50 GB/s each way (700 GB/s in all), 25–200"),
-    float!("fabric.link_latency_ns", "ns", 1.0, 1_000_000.0, |c| c.fabric.link_latency_ns,
-        "CHIP.md: 500 ns per link"),
-    float!("fabric.switch_hop_ns", "ns", 0.0, 1_000_000.0, |c| c.fabric.switch_hop_ns,
-        "CHIP.md: optional switch hop 150 ns"),
+    model_except(other!("fabric.impl", Allowed::Choice(&["link", "ideal"]),
+        "ARCHITECTURE.md: an ideal implementation per unit kind"), IMPL_NOTE),
+    unbuilt(int!("fabric.links", "links", 1, 16, |c| c.fabric.links,
+        "CHIP.md: 7 links per chip (Zhenwu's 7 ICN links), 1–16"), LINK),
+    unbuilt(float!("fabric.link_gb_per_s", "GB/s", 25.0, 200.0, |c| c.fabric.link_gb_per_s,
+        "CHIP.md: 50 GB/s each way (700 GB/s in all), 25–200"), LINK),
+    unbuilt(float!("fabric.link_latency_ns", "ns", 1.0, 1_000_000.0, |c| c.fabric.link_latency_ns,
+        "CHIP.md: 500 ns per link"), LINK),
+    unbuilt(float!("fabric.switch_hop_ns", "ns", 0.0, 1_000_000.0, |c| c.fabric.switch_hop_ns,
+        "CHIP.md: optional switch hop 150 ns"), LINK),
     float!("fabric.ideal_latency_ns", "ns", 1.0, 1_000_000.0, |c| c.fabric.ideal_latency_ns,
         "ideal implementation: one link's latency"),
     // [topology]
-    other!("topology.kind", Allowed::Choice(&["server", "all-to-all", "ring", "torus", "switch", "graph"]),
-        "CHIP.md: 8-chip all-to-all groups, 16 per server; ring, 2D/3D torus, switch, graph"),
+    unbuilt(other!("topology.kind", Allowed::Choice(&["server", "all-to-all", "ring", "torus", "switch", "graph"]),
+        "CHIP.md: 8-chip all-to-all groups, 16 per server; ring, 2D/3D torus, switch, graph"), LINK),
     int!("topology.chips", "chips", 1, 16384, |c| c.topology.chips,
         "one chip by default; the global address names up to 16,384 chips"),
-    int!("topology.group_size", "chips", 1, 17, |c| c.topology.group_size,
-        "CHIP.md: 7 links is exactly an 8-clique; at most fabric.links + 1"),
-    int!("topology.chips_per_server", "chips", 1, 64, |c| c.topology.chips_per_server,
-        "CHIP.md: 16 per server (16,384 cards in 1,024 servers); a multiple of topology.group_size"),
-    float!("topology.scale_out_gbit_per_s", "Gb/s", 1.0, 3200.0, |c| c.topology.scale_out_gbit_per_s,
-        "CHIP.md: groups bridged by a 400 Gb/s scale-out NIC"),
-    other!("topology.dims", Allowed::List("2 or 3 sizes ≥ 2 whose product is topology.chips"),
-        "CHIP.md: 2D/3D torus (TPU v4)"),
-    other!("topology.edges", Allowed::List("pairs of chip numbers < topology.chips"),
-        "CHIP.md: arbitrary graph"),
+    unbuilt(int!("topology.group_size", "chips", 1, 17, |c| c.topology.group_size,
+        "CHIP.md: 7 links is exactly an 8-clique; at most fabric.links + 1"), LINK),
+    unbuilt(int!("topology.chips_per_server", "chips", 1, 64, |c| c.topology.chips_per_server,
+        "CHIP.md: 16 per server (16,384 cards in 1,024 servers); a multiple of topology.group_size"), LINK),
+    unbuilt(float!("topology.scale_out_gbit_per_s", "Gb/s", 1.0, 3200.0, |c| c.topology.scale_out_gbit_per_s,
+        "CHIP.md: groups bridged by a 400 Gb/s scale-out NIC"), LINK),
+    unbuilt(other!("topology.dims", Allowed::List("2 or 3 sizes ≥ 2 whose product is topology.chips"),
+        "CHIP.md: 2D/3D torus (TPU v4)"), LINK),
+    unbuilt(other!("topology.edges", Allowed::List("pairs of chip numbers < topology.chips"),
+        "CHIP.md: arbitrary graph"), LINK),
 ];
 
 /// The topology fits the links.
@@ -247,4 +253,21 @@ pub(super) fn resolve(c: &Config, u: &Units) -> Result<FabricTiming, ConfigError
             "topology.scale_out_gbit_per_s",
         )?,
     })
+}
+
+impl FabricConfig {
+    /// `impl`, if it names a model not built yet.
+    pub(super) fn unmodelled(&self) -> Option<Unmodelled> {
+        let value = match self.implementation {
+            FabricImpl::Link => "link",
+            FabricImpl::Ideal => return None,
+        };
+        Some(Unmodelled {
+            key: "fabric.impl",
+            value,
+            substitute: "ideal",
+            runs_instead: "the ideal fabric",
+            keys: &["fabric.ideal_latency_ns"],
+        })
+    }
 }

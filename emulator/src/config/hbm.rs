@@ -3,8 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::resolve::{Units, cycles, time_error};
-use super::validate::{Allowed, KeySpec, Step, float, inconsistent, int, other};
-use super::{Config, ConfigError};
+use super::validate::{
+    Allowed, KeySpec, Step, float, inconsistent, int, model_except, other, unbuilt,
+};
+use super::{Config, ConfigError, Unmodelled};
 use crate::time::{Bandwidth, Cycle};
 
 /// Which HBM implementation runs.
@@ -88,67 +90,74 @@ pub struct HbmConfig {
     pub ideal_bytes_per_cycle: u32,
 }
 
+/// What reads the JEDEC keys once it is built.
+const HBM: &str = "the hbm2e/hbm3 model";
+
+/// The `impl` values that are not modelled.
+const IMPL_NOTE: &str =
+    "\"hbm2e\" and \"hbm3\" are not built: they run as \"ideal\", with a warning";
+
 /// The rows of this table's keys, in docs order.
 #[rustfmt::skip]
 pub(super) const KEYS: &[KeySpec] = &[
-    other!("hbm.impl", Allowed::Choice(&["hbm2e", "hbm3", "ideal"]),
-        "CHIP.md: HBM2E; HBM3 preset (M890-like)"),
+    model_except(other!("hbm.impl", Allowed::Choice(&["hbm2e", "hbm3", "ideal"]),
+        "CHIP.md: HBM2E; HBM3 preset (M890-like)"), IMPL_NOTE),
     int!("hbm.stacks", "stacks", 4, 8, |c| c.hbm.stacks,
         "CHIP.md: 6 stacks × 16 GB = 96 GB (Zhenwu 96 GB HBM2e), 4–8 stacks"),
     int!("hbm.stack_capacity_gib", "GiB", 1, 64, |c| c.hbm.stack_capacity_gib,
         "CHIP.md: 16 GB per stack (8-high of 16 Gb dies)"),
-    float!("hbm.pin_gbit_per_s", "Gb/s", 1.0, 16.0, |c| c.hbm.pin_gbit_per_s,
-        "CHIP.md: 3.2 Gb/s/pin → 409.6 GB/s per stack, 2.46 TB/s total"),
-    int!("hbm.bus_bits_per_stack", "bits", 512, 2048, Step::PowerOfTwo, |c| c.hbm.bus_bits_per_stack,
-        "JESD235: 1024 data pins per stack"),
-    int!("hbm.channels_per_stack", "channels", 1, 32, Step::PowerOfTwo, |c| c.hbm.channels_per_stack,
-        "CHIP.md: 8 channels (16 pseudo-channels) per stack"),
-    int!("hbm.pseudo_channels_per_channel", "pseudo-channels", 1, 2, |c| c.hbm.pseudo_channels_per_channel,
-        "CHIP.md: 16 pseudo-channels per stack (JESD235 pseudo-channel mode)"),
-    int!("hbm.bank_groups", "bank groups", 1, 8, Step::PowerOfTwo, |c| c.hbm.bank_groups,
-        "JESD235: 4 bank groups per pseudo-channel"),
-    int!("hbm.banks_per_group", "banks", 1, 16, Step::PowerOfTwo, |c| c.hbm.banks_per_group,
-        "JESD235: 4 banks per bank group (16 per pseudo-channel)"),
-    int!("hbm.row_bytes", "B", 256, 8192, Step::PowerOfTwo, |c| c.hbm.row_bytes,
-        "JESD235: 1 KB page per pseudo-channel"),
-    int!("hbm.burst_length", "beats", 2, 16, Step::PowerOfTwo, |c| c.hbm.burst_length,
-        "JESD235: BL4 in pseudo-channel mode (32 B per access); HBM3 BL8"),
-    float!("hbm.t_rcd_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_rcd_ns,
-        "JESD235 tRCD; HBM2E datasheet class"),
-    float!("hbm.t_rp_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_rp_ns,
-        "JESD235 tRP"),
-    float!("hbm.t_ras_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_ras_ns,
-        "JESD235 tRAS"),
-    float!("hbm.t_rc_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_rc_ns,
-        "JESD235 tRC; at least t_ras_ns + t_rp_ns"),
-    float!("hbm.t_cl_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_cl_ns,
-        "JESD235 RL (tCL)"),
-    float!("hbm.t_cwl_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_cwl_ns,
-        "JESD235 WL (tCWL)"),
-    float!("hbm.t_wr_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_wr_ns,
-        "JESD235 tWR"),
-    float!("hbm.t_rtp_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_rtp_ns,
-        "JESD235 tRTP"),
-    float!("hbm.t_rrd_s_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_rrd_s_ns,
-        "JESD235 tRRD_S"),
-    float!("hbm.t_rrd_l_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_rrd_l_ns,
-        "JESD235 tRRD_L; at least t_rrd_s_ns"),
-    float!("hbm.t_faw_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_faw_ns,
-        "JESD235 tFAW"),
-    float!("hbm.t_ccd_s_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_ccd_s_ns,
-        "JESD235 tCCD_S: 2 tCK at 1.6 GHz"),
-    float!("hbm.t_ccd_l_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_ccd_l_ns,
-        "JESD235 tCCD_L: 4 tCK at 1.6 GHz; at least t_ccd_s_ns"),
-    float!("hbm.t_wtr_s_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_wtr_s_ns,
-        "JESD235 tWTR_S"),
-    float!("hbm.t_wtr_l_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_wtr_l_ns,
-        "JESD235 tWTR_L; at least t_wtr_s_ns"),
-    float!("hbm.t_refi_ns", "ns", 100.0, 100_000.0, |c| c.hbm.t_refi_ns,
-        "JESD235 tREFI: 3.9 µs"),
-    float!("hbm.t_rfc_ns", "ns", 0.0, 10_000.0, |c| c.hbm.t_rfc_ns,
-        "JESD235 tRFC; less than t_refi_ns"),
-    int!("hbm.controller_latency_cycles", "cycles", 1, 1000, |c| c.hbm.controller_latency_cycles,
-        "memory controller queue and PHY, each way"),
+    unbuilt(float!("hbm.pin_gbit_per_s", "Gb/s", 1.0, 16.0, |c| c.hbm.pin_gbit_per_s,
+        "CHIP.md: 3.2 Gb/s/pin → 409.6 GB/s per stack, 2.46 TB/s total"), HBM),
+    unbuilt(int!("hbm.bus_bits_per_stack", "bits", 512, 2048, Step::PowerOfTwo, |c| c.hbm.bus_bits_per_stack,
+        "JESD235: 1024 data pins per stack"), HBM),
+    unbuilt(int!("hbm.channels_per_stack", "channels", 1, 32, Step::PowerOfTwo, |c| c.hbm.channels_per_stack,
+        "CHIP.md: 8 channels (16 pseudo-channels) per stack"), HBM),
+    unbuilt(int!("hbm.pseudo_channels_per_channel", "pseudo-channels", 1, 2, |c| c.hbm.pseudo_channels_per_channel,
+        "CHIP.md: 16 pseudo-channels per stack (JESD235 pseudo-channel mode)"), HBM),
+    unbuilt(int!("hbm.bank_groups", "bank groups", 1, 8, Step::PowerOfTwo, |c| c.hbm.bank_groups,
+        "JESD235: 4 bank groups per pseudo-channel"), HBM),
+    unbuilt(int!("hbm.banks_per_group", "banks", 1, 16, Step::PowerOfTwo, |c| c.hbm.banks_per_group,
+        "JESD235: 4 banks per bank group (16 per pseudo-channel)"), HBM),
+    unbuilt(int!("hbm.row_bytes", "B", 256, 8192, Step::PowerOfTwo, |c| c.hbm.row_bytes,
+        "JESD235: 1 KB page per pseudo-channel"), HBM),
+    unbuilt(int!("hbm.burst_length", "beats", 2, 16, Step::PowerOfTwo, |c| c.hbm.burst_length,
+        "JESD235: BL4 in pseudo-channel mode (32 B per access); HBM3 BL8"), HBM),
+    unbuilt(float!("hbm.t_rcd_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_rcd_ns,
+        "JESD235 tRCD; HBM2E datasheet class"), HBM),
+    unbuilt(float!("hbm.t_rp_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_rp_ns,
+        "JESD235 tRP"), HBM),
+    unbuilt(float!("hbm.t_ras_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_ras_ns,
+        "JESD235 tRAS"), HBM),
+    unbuilt(float!("hbm.t_rc_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_rc_ns,
+        "JESD235 tRC; at least t_ras_ns + t_rp_ns"), HBM),
+    unbuilt(float!("hbm.t_cl_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_cl_ns,
+        "JESD235 RL (tCL)"), HBM),
+    unbuilt(float!("hbm.t_cwl_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_cwl_ns,
+        "JESD235 WL (tCWL)"), HBM),
+    unbuilt(float!("hbm.t_wr_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_wr_ns,
+        "JESD235 tWR"), HBM),
+    unbuilt(float!("hbm.t_rtp_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_rtp_ns,
+        "JESD235 tRTP"), HBM),
+    unbuilt(float!("hbm.t_rrd_s_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_rrd_s_ns,
+        "JESD235 tRRD_S"), HBM),
+    unbuilt(float!("hbm.t_rrd_l_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_rrd_l_ns,
+        "JESD235 tRRD_L; at least t_rrd_s_ns"), HBM),
+    unbuilt(float!("hbm.t_faw_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_faw_ns,
+        "JESD235 tFAW"), HBM),
+    unbuilt(float!("hbm.t_ccd_s_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_ccd_s_ns,
+        "JESD235 tCCD_S: 2 tCK at 1.6 GHz"), HBM),
+    unbuilt(float!("hbm.t_ccd_l_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_ccd_l_ns,
+        "JESD235 tCCD_L: 4 tCK at 1.6 GHz; at least t_ccd_s_ns"), HBM),
+    unbuilt(float!("hbm.t_wtr_s_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_wtr_s_ns,
+        "JESD235 tWTR_S"), HBM),
+    unbuilt(float!("hbm.t_wtr_l_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_wtr_l_ns,
+        "JESD235 tWTR_L; at least t_wtr_s_ns"), HBM),
+    unbuilt(float!("hbm.t_refi_ns", "ns", 100.0, 100_000.0, |c| c.hbm.t_refi_ns,
+        "JESD235 tREFI: 3.9 µs"), HBM),
+    unbuilt(float!("hbm.t_rfc_ns", "ns", 0.0, 10_000.0, |c| c.hbm.t_rfc_ns,
+        "JESD235 tRFC; less than t_refi_ns"), HBM),
+    unbuilt(int!("hbm.controller_latency_cycles", "cycles", 1, 1000, |c| c.hbm.controller_latency_cycles,
+        "memory controller queue and PHY, each way"), HBM),
     int!("hbm.ideal_latency_cycles", "cycles", 1, 100_000, |c| c.hbm.ideal_latency_cycles,
         "ideal implementation: about an unloaded HBM access"),
     int!("hbm.ideal_bytes_per_cycle", "B/cycle", 0, 1_000_000, |c| c.hbm.ideal_bytes_per_cycle,
@@ -337,4 +346,22 @@ pub(super) fn resolve(c: &Config, u: &Units) -> Result<HbmTiming, ConfigError> {
         ideal_latency: cycles(h.ideal_latency_cycles),
         ideal_bandwidth: Bandwidth::per_cycle(u64::from(h.ideal_bytes_per_cycle)),
     })
+}
+
+impl HbmConfig {
+    /// `impl`, if it names a model not built yet.
+    pub(super) fn unmodelled(&self) -> Option<Unmodelled> {
+        let value = match self.implementation {
+            HbmImpl::Hbm2e => "hbm2e",
+            HbmImpl::Hbm3 => "hbm3",
+            HbmImpl::Ideal => return None,
+        };
+        Some(Unmodelled {
+            key: "hbm.impl",
+            value,
+            substitute: "ideal",
+            runs_instead: "the ideal HBM",
+            keys: &["hbm.ideal_latency_cycles", "hbm.ideal_bytes_per_cycle"],
+        })
+    }
 }

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::resolve::{bytes_per_cycle, cycles};
-use super::validate::{Allowed, KeySpec, inconsistent, int, other};
-use super::{Config, ConfigError};
+use super::validate::{Allowed, KeySpec, inconsistent, int, model_except, other, unbuilt};
+use super::{Config, ConfigError, Unmodelled};
 use crate::time::{Bandwidth, Cycle};
 
 /// Which L2 implementation runs.
@@ -36,19 +36,25 @@ pub struct L2Config {
     pub ideal_latency_cycles: u32,
 }
 
+/// What reads the slice keys once it is built.
+const SLICED: &str = "the sliced L2 model";
+
+/// The `impl` values that are not modelled.
+const IMPL_NOTE: &str = "\"sliced\" is not built: it runs as \"ideal\", with a warning";
+
 /// The rows of this table's keys, in docs order.
 #[rustfmt::skip]
 pub(super) const KEYS: &[KeySpec] = &[
-    other!("l2.impl", Allowed::Choice(&["sliced", "ideal"]),
-        "ARCHITECTURE.md: an ideal implementation per unit kind"),
+    model_except(other!("l2.impl", Allowed::Choice(&["sliced", "ideal"]),
+        "ARCHITECTURE.md: an ideal implementation per unit kind"), IMPL_NOTE),
     int!("l2.size_kib", "KiB", 0, 128 * 1024, |c| c.l2.size_kib,
         "CHIP.md: 32 MiB, 0–128 MiB (TPU v4 CMEM, Ascend L2)"),
-    int!("l2.slices", "slices", 1, 64, |c| c.l2.slices,
-        "CHIP.md: 8 slices on the NoC; must divide l2.size_kib"),
-    int!("l2.slice_bytes_per_cycle", "B/cycle", 16, 1024, |c| c.l2.slice_bytes_per_cycle,
-        "one NoC link per slice"),
-    int!("l2.latency_cycles", "cycles", 1, 1024, |c| c.l2.latency_cycles,
-        "large SRAM array access, excluding the NoC"),
+    unbuilt(int!("l2.slices", "slices", 1, 64, |c| c.l2.slices,
+        "CHIP.md: 8 slices on the NoC; must divide l2.size_kib"), SLICED),
+    unbuilt(int!("l2.slice_bytes_per_cycle", "B/cycle", 16, 1024, |c| c.l2.slice_bytes_per_cycle,
+        "one NoC link per slice"), SLICED),
+    unbuilt(int!("l2.latency_cycles", "cycles", 1, 1024, |c| c.l2.latency_cycles,
+        "large SRAM array access, excluding the NoC"), SLICED),
     int!("l2.ideal_latency_cycles", "cycles", 1, 100_000, |c| c.l2.ideal_latency_cycles,
         "ideal implementation"),
 ];
@@ -94,4 +100,21 @@ pub(super) fn resolve(c: &Config) -> Result<L2Timing, ConfigError> {
         latency: cycles(l.latency_cycles),
         ideal_latency: cycles(l.ideal_latency_cycles),
     })
+}
+
+impl L2Config {
+    /// `impl`, if it names a model not built yet.
+    pub(super) fn unmodelled(&self) -> Option<Unmodelled> {
+        let value = match self.implementation {
+            L2Impl::Sliced => "sliced",
+            L2Impl::Ideal => return None,
+        };
+        Some(Unmodelled {
+            key: "l2.impl",
+            value,
+            substitute: "ideal",
+            runs_instead: "the ideal L2",
+            keys: &["l2.ideal_latency_cycles"],
+        })
+    }
 }

@@ -11,6 +11,8 @@
 //! cross-checks and its resolved timing: `chip`, `core`, `systolic`, `vector`, `sram`
 //! (scratchpad and accumulator), `l2`, `hbm`, `noc`, `dma`, `semaphore`, `fabric` (with the
 //! topology), `host`, `energy`, `numerics`.
+//! `modelled` says what the emulator does not model: implementations not built yet (they run as
+//! `"ideal"`, with a warning), keys only those read, and keys nothing reads (refused).
 //!
 //! A file either names a preset and overrides some of its keys, or is complete:
 //!
@@ -30,6 +32,7 @@ mod fabric;
 mod hbm;
 mod host;
 mod l2;
+mod modelled;
 mod noc;
 mod numerics;
 mod overlay;
@@ -56,13 +59,14 @@ pub use fabric::{FabricConfig, FabricImpl, FabricTiming, TopologyConfig, Topolog
 pub use hbm::{HbmConfig, HbmImpl, HbmTiming};
 pub use host::{HostConfig, HostTiming};
 pub use l2::{L2Config, L2Impl, L2Timing};
+pub use modelled::Unmodelled;
 pub use noc::{NocConfig, NocImpl, NocTiming, Routing};
 pub use numerics::{NumericsConfig, Rounding};
 pub use resolve::Resolved;
 pub use semaphore::SemaphoreConfig;
 pub use sram::{AccumulatorConfig, ScratchpadConfig, SramTiming};
 pub use systolic::{Dataflow, SystolicConfig, SystolicImpl, SystolicModel};
-pub use validate::{Allowed, KEYS, KeySpec, Step, key_specs};
+pub use validate::{Allowed, KEYS, KeySpec, Reader, Step, key_specs};
 pub use vector::{VectorConfig, VectorImpl, VectorTiming};
 
 /// The names of the built-in presets, default first.

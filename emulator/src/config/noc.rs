@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::resolve::{bytes_per_cycle, cycles};
-use super::validate::{Allowed, KeySpec, int, other};
-use super::{Config, ConfigError};
+use super::validate::{Allowed, KeySpec, int, model_except, other, unbuilt};
+use super::{Config, ConfigError, Unmodelled};
 use crate::time::{Bandwidth, Cycle};
 
 /// Which on-chip network implementation runs.
@@ -55,27 +55,33 @@ pub struct NocConfig {
     pub ideal_latency_cycles: u32,
 }
 
+/// What reads the mesh keys once it is built.
+const MESH: &str = "the mesh NoC model";
+
+/// The `impl` values that are not modelled.
+const IMPL_NOTE: &str = "\"mesh\" is not built: it runs as \"ideal\", with a warning";
+
 /// The rows of this table's keys, in docs order.
 #[rustfmt::skip]
 pub(super) const KEYS: &[KeySpec] = &[
-    other!("noc.impl", Allowed::Choice(&["mesh", "ideal"]),
-        "ARCHITECTURE.md: an ideal implementation per unit kind"),
-    int!("noc.cols", "routers", 4, 10, |c| c.noc.cols,
-        "CHIP.md: 6x6 2D mesh, 4x4–10x10; tiles inside, HBM, L2 and fabric ports on the rim"),
-    int!("noc.rows", "routers", 4, 10, |c| c.noc.rows,
-        "CHIP.md: as noc.cols"),
-    int!("noc.link_bytes_per_cycle", "B/cycle", 32, 256, |c| c.noc.link_bytes_per_cycle,
-        "CHIP.md: 128 B/cycle each way, 32–256; one 64-wide bf16 row per cycle"),
-    int!("noc.router_latency_cycles", "cycles", 1, 16, |c| c.noc.router_latency_cycles,
-        "CHIP.md: 2-cycle router"),
-    int!("noc.link_latency_cycles", "cycles", 1, 16, |c| c.noc.link_latency_cycles,
-        "CHIP.md: 1-cycle link; at least 1 (latched links, booksim2 channel)"),
-    int!("noc.virtual_networks", "networks", 2, 4, |c| c.noc.virtual_networks,
-        "CHIP.md: request/response virtual networks (no protocol deadlock)"),
-    int!("noc.credits_per_vnet", "flits", 1, 64, |c| c.noc.credits_per_vnet,
-        "CHIP.md: credit flow control; 8 covers the 2 × (router + link) credit round trip"),
-    other!("noc.routing", Allowed::Choice(&["xy", "yx"]),
-        "CHIP.md: XY routing"),
+    model_except(other!("noc.impl", Allowed::Choice(&["mesh", "ideal"]),
+        "ARCHITECTURE.md: an ideal implementation per unit kind"), IMPL_NOTE),
+    unbuilt(int!("noc.cols", "routers", 4, 10, |c| c.noc.cols,
+        "CHIP.md: 6x6 2D mesh, 4x4–10x10; tiles inside, HBM, L2 and fabric ports on the rim"), MESH),
+    unbuilt(int!("noc.rows", "routers", 4, 10, |c| c.noc.rows,
+        "CHIP.md: as noc.cols"), MESH),
+    unbuilt(int!("noc.link_bytes_per_cycle", "B/cycle", 32, 256, |c| c.noc.link_bytes_per_cycle,
+        "CHIP.md: 128 B/cycle each way, 32–256; one 64-wide bf16 row per cycle"), MESH),
+    unbuilt(int!("noc.router_latency_cycles", "cycles", 1, 16, |c| c.noc.router_latency_cycles,
+        "CHIP.md: 2-cycle router"), MESH),
+    unbuilt(int!("noc.link_latency_cycles", "cycles", 1, 16, |c| c.noc.link_latency_cycles,
+        "CHIP.md: 1-cycle link; at least 1 (latched links, booksim2 channel)"), MESH),
+    unbuilt(int!("noc.virtual_networks", "networks", 2, 4, |c| c.noc.virtual_networks,
+        "CHIP.md: request/response virtual networks (no protocol deadlock)"), MESH),
+    unbuilt(int!("noc.credits_per_vnet", "flits", 1, 64, |c| c.noc.credits_per_vnet,
+        "CHIP.md: credit flow control; 8 covers the 2 × (router + link) credit round trip"), MESH),
+    unbuilt(other!("noc.routing", Allowed::Choice(&["xy", "yx"]),
+        "CHIP.md: XY routing"), MESH),
     int!("noc.ideal_latency_cycles", "cycles", 1, 1000, |c| c.noc.ideal_latency_cycles,
         "ideal implementation"),
 ];
@@ -108,4 +114,21 @@ pub(super) fn resolve(c: &Config) -> Result<NocTiming, ConfigError> {
         link_bandwidth: bytes_per_cycle(n.link_bytes_per_cycle, "noc.link_bytes_per_cycle")?,
         ideal_latency: cycles(n.ideal_latency_cycles),
     })
+}
+
+impl NocConfig {
+    /// `impl`, if it names a model not built yet.
+    pub(super) fn unmodelled(&self) -> Option<Unmodelled> {
+        let value = match self.implementation {
+            NocImpl::Mesh => "mesh",
+            NocImpl::Ideal => return None,
+        };
+        Some(Unmodelled {
+            key: "noc.impl",
+            value,
+            substitute: "ideal",
+            runs_instead: "the ideal NoC",
+            keys: &["noc.ideal_latency_cycles"],
+        })
+    }
 }

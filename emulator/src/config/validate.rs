@@ -75,6 +75,31 @@ impl fmt::Display for Allowed {
     }
 }
 
+/// What reads a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reader {
+    /// The emulator: the key changes what a run does.
+    Model,
+    /// The emulator, but some values are not modelled (why, in words).
+    ModelExcept(&'static str),
+    /// Only a model not built yet (named, e.g. "the hbm2e/hbm3 model"): the key is kept and
+    /// marked, so that the model's author finds it.
+    Unbuilt(&'static str),
+    /// Nothing (why, in words): any value but ZW-1's is refused.
+    Nothing(&'static str),
+}
+
+impl fmt::Display for Reader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Reader::Model => f.write_str("the emulator"),
+            Reader::ModelExcept(note) => write!(f, "the emulator; {note}"),
+            Reader::Unbuilt(model) => write!(f, "{model} (not built yet)"),
+            Reader::Nothing(why) => write!(f, "nothing: {why}; only the zw1 value is accepted"),
+        }
+    }
+}
+
 /// One key: its unit, allowed values and where its default comes from.
 #[derive(Clone, Copy)]
 pub struct KeySpec {
@@ -86,11 +111,31 @@ pub struct KeySpec {
     pub allowed: Allowed,
     /// Where the default and the range come from.
     pub source: &'static str,
+    /// What reads it.
+    pub reader: Reader,
+}
+
+/// `spec`, read only by `model`, which is not built yet.
+pub(super) const fn unbuilt(mut spec: KeySpec, model: &'static str) -> KeySpec {
+    spec.reader = Reader::Unbuilt(model);
+    spec
+}
+
+/// `spec`, read by nothing (`why`).
+pub(super) const fn unread(mut spec: KeySpec, why: &'static str) -> KeySpec {
+    spec.reader = Reader::Nothing(why);
+    spec
+}
+
+/// `spec`, read by the emulator except for the values `note` names.
+pub(super) const fn model_except(mut spec: KeySpec, note: &'static str) -> KeySpec {
+    spec.reader = Reader::ModelExcept(note);
+    spec
 }
 
 impl KeySpec {
     /// The range error for this key's value in `config`, if it is out of range.
-    fn check(&self, config: &Config) -> Option<ConfigError> {
+    pub(super) fn check(&self, config: &Config) -> Option<ConfigError> {
         let (ok, value) = match self.allowed {
             Allowed::Int {
                 get,
@@ -143,6 +188,7 @@ macro_rules! int {
                 step: $step,
             },
             source: $src,
+            reader: $crate::config::Reader::Model,
         }
     };
 }
@@ -158,6 +204,7 @@ macro_rules! float {
                 max: $max,
             },
             source: $src,
+            reader: $crate::config::Reader::Model,
         }
     };
 }
@@ -169,6 +216,7 @@ macro_rules! other {
             unit: "",
             allowed: $allowed,
             source: $src,
+            reader: $crate::config::Reader::Model,
         }
     };
 }
@@ -236,6 +284,8 @@ pub(crate) fn problems(config: &Config) -> Vec<ConfigError> {
     super::l2::check(config, &mut out);
     super::hbm::check(config, &mut out);
     super::fabric::check(config, &mut out);
+    super::numerics::check(config, &mut out);
+    super::modelled::check_unread(config, &mut out);
     out
 }
 
