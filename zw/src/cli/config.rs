@@ -58,6 +58,9 @@ pub fn run(args: Args) -> u8 {
             };
             let problems = config.problems();
             if problems.is_empty() {
+                for u in config.unmodelled() {
+                    eprintln!("warning: {}: {u}", file.display());
+                }
                 println!("{}: valid", file.display());
                 return EXIT_OK;
             }
