@@ -168,7 +168,13 @@ fn config_show_prints_the_effective_config_and_check_names_bad_keys() {
     let parsed = emulator::config::Config::from_toml_str(&shown).unwrap();
     assert_eq!(parsed.systolic.rows, 128);
     write(d, "good.toml", "preset = \"zw1\"\n[systolic]\nrows = 32\n");
-    assert_eq!(code(&zw(&["config", "check", "good.toml"], d)), 0);
+    let o = zw(&["config", "check", "good.toml"], d);
+    assert_eq!(code(&o), 0);
+    assert!(
+        text(&o.stderr).contains("warning: good.toml: hbm.impl = \"hbm2e\" is not modelled yet"),
+        "{}",
+        text(&o.stderr)
+    );
     write(
         d,
         "bad.toml",
@@ -240,4 +246,101 @@ fn bench_systolic_takes_the_array_flags_and_compares_both_models_by_default() {
     let o = zw(&["bench", "systolic", "--rows", "7"], dir.path());
     assert_eq!(code(&o), 2);
     assert!(text(&o.stderr).contains("systolic.rows = 7 is out of range"));
+}
+
+/// The warnings `zw run` gives for the zw1 preset: its L2, HBM, NoC and fabric are not built.
+const ZW1_WARNINGS: [&str; 4] = [
+    "warning: l2.impl = \"sliced\" is not modelled yet; the ideal L2 runs instead \
+     (l2.ideal_latency_cycles)",
+    "warning: hbm.impl = \"hbm2e\" is not modelled yet; the ideal HBM runs instead \
+     (hbm.ideal_latency_cycles, hbm.ideal_bytes_per_cycle)",
+    "warning: noc.impl = \"mesh\" is not modelled yet; the ideal NoC runs instead \
+     (noc.ideal_latency_cycles)",
+    "warning: fabric.impl = \"link\" is not modelled yet; the ideal fabric runs instead \
+     (fabric.ideal_latency_ns)",
+];
+
+const ALL_IDEAL: [&str; 8] = [
+    "--set",
+    "l2.impl=ideal",
+    "--set",
+    "hbm.impl=ideal",
+    "--set",
+    "noc.impl=ideal",
+    "--set",
+    "fabric.impl=ideal",
+];
+
+#[test]
+fn run_warns_once_per_unbuilt_model_and_not_for_ideal_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "ok.s", ".global _start\n_start: halt\n");
+    let o = run(d, "ok.s", &[]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let warnings: Vec<String> = text(&o.stderr)
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .map(String::from)
+        .collect();
+    assert_eq!(warnings, ZW1_WARNINGS, "{}", text(&o.stderr));
+
+    let o = run(d, "ok.s", &["--set", "hbm.impl=hbm3"]);
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("warning: hbm.impl = \"hbm3\" is not modelled yet"),
+        "{err}"
+    );
+
+    let o = run(d, "ok.s", &ALL_IDEAL);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains("warning"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn config_show_marks_what_is_not_modelled_and_run_refuses_what_nothing_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = zw(&["config", "show"], d);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let shown = text(&o.stdout);
+    for line in [
+        "impl = \"sliced\"  # not modelled yet: runs as \"ideal\"",
+        "impl = \"hbm2e\"  # not modelled yet: runs as \"ideal\"",
+        "impl = \"mesh\"  # not modelled yet: runs as \"ideal\"",
+        "impl = \"link\"  # not modelled yet: runs as \"ideal\"",
+        "t_rcd_ns = 14.0  # read by the hbm2e/hbm3 model (not built yet)",
+        "hbm_byte_pj = 31.2  # read by nothing yet: only this value is accepted",
+    ] {
+        assert!(
+            shown.lines().any(|l| l == line),
+            "`{line}` missing from:\n{shown}"
+        );
+    }
+    let parsed = emulator::config::Config::from_toml_str(&shown).unwrap();
+    assert_eq!(parsed, emulator::config::Config::zw1());
+
+    let mut args = vec!["config", "show"];
+    args.extend_from_slice(&ALL_IDEAL);
+    let shown = text(&zw(&args, d).stdout);
+    assert!(!shown.contains("not modelled yet"), "{shown}");
+
+    write(d, "ok.s", ".global _start\n_start: halt\n");
+    let o = run(d, "ok.s", &["--set", "numerics.rounding=stochastic"]);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("numerics.rounding = \"stochastic\" is not modelled"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = run(d, "ok.s", &["--set", "energy.hbm_byte_pj=10"]);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains(
+            "energy.hbm_byte_pj = 10.0 is not modelled: no energy is computed yet, so only the \
+             zw1 value 31.2 is accepted"
+        ),
+        "{}",
+        text(&o.stderr)
+    );
 }

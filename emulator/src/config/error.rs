@@ -27,6 +27,16 @@ pub enum ConfigError {
         /// What it must satisfy, naming the other keys involved.
         reason: String,
     },
+    /// A value the emulator does not model (it would run as something else, or change nothing).
+    #[error("{key} = {value} is not modelled: {reason}")]
+    NotModelled {
+        /// Dotted key.
+        key: String,
+        /// The value given, as written in TOML.
+        value: String,
+        /// What is modelled instead, naming the keys involved.
+        reason: String,
+    },
     /// A key that no table has.
     #[error("unknown key `{key}`{}", did_you_mean(suggestion))]
     UnknownKey {
@@ -107,6 +117,7 @@ impl ConfigError {
         match self {
             ConfigError::OutOfRange { key, .. }
             | ConfigError::Inconsistent { key, .. }
+            | ConfigError::NotModelled { key, .. }
             | ConfigError::UnknownKey { key, .. }
             | ConfigError::MissingKey { key }
             | ConfigError::WrongType { key, .. } => Some(key),

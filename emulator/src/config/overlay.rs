@@ -65,7 +65,7 @@ fn join(prefix: &str, key: &str) -> String {
     }
 }
 
-fn to_table(config: &Config) -> Result<Table, ConfigError> {
+pub(crate) fn to_table(config: &Config) -> Result<Table, ConfigError> {
     Table::try_from(config).map_err(|e| ConfigError::BadValue {
         message: e.to_string(),
     })

@@ -16,7 +16,7 @@ Examples:
   zw config show --config mychip.toml         a file's effective configuration
   zw config check mychip.toml                 is the file valid? (exit 1 if not)
 
-docs/config.md lists every key with its unit, range and source.")]
+docs/config.md lists every key with its unit, range, source and what reads it.")]
 pub struct Args {
     #[command(subcommand)]
     command: Command,
@@ -24,7 +24,8 @@ pub struct Args {
 
 #[derive(clap::Subcommand)]
 enum Command {
-    /// Print the effective configuration as TOML (it parses back to the same configuration).
+    /// Print the effective configuration as TOML (it parses back to the same configuration);
+    /// a comment marks each key the emulator does not model as given.
     Show(ConfigArgs),
     /// Check a configuration file: print every problem, each naming its key.
     Check {
@@ -38,7 +39,8 @@ pub fn run(args: Args) -> u8 {
     match args.command {
         Command::Show(c) => match c.load() {
             Ok(config) => {
-                print!("{}", config.to_toml_string());
+                // Lines the emulator does not model as given carry a comment saying so.
+                print!("{}", config.to_marked_toml_string());
                 EXIT_OK
             }
             Err(e) => {
@@ -56,6 +58,9 @@ pub fn run(args: Args) -> u8 {
             };
             let problems = config.problems();
             if problems.is_empty() {
+                for u in config.unmodelled() {
+                    eprintln!("warning: {}: {u}", file.display());
+                }
                 println!("{}: valid", file.display());
                 return EXIT_OK;
             }

@@ -275,6 +275,10 @@ pub fn run(args: Args) -> u8 {
             return EXIT_USAGE;
         }
     };
+    // A documented implementation that is not built runs as its substitute: say so.
+    for u in config.unmodelled() {
+        eprintln!("warning: {u}");
+    }
     let env = match Env::from_config(&config) {
         Ok(e) => e,
         Err(e) => {

@@ -1,3 +1,5 @@
+mod modelled;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -7,11 +9,11 @@ use super::validate::{Allowed, KEYS};
 use super::*;
 use crate::time::{Bandwidth, Cycle};
 
-fn zw1() -> Config {
+pub(super) fn zw1() -> Config {
     Config::preset("zw1").expect("zw1 parses")
 }
 
-fn with(pairs: &[(&str, &str)]) -> Config {
+pub(super) fn with(pairs: &[(&str, &str)]) -> Config {
     let mut c = zw1();
     for (k, v) in pairs {
         c.set(k, v).unwrap_or_else(|e| panic!("set {k} = {v}: {e}"));
@@ -19,7 +21,7 @@ fn with(pairs: &[(&str, &str)]) -> Config {
     c
 }
 
-fn messages(c: &Config) -> Vec<String> {
+pub(super) fn messages(c: &Config) -> Vec<String> {
     c.problems().iter().map(ToString::to_string).collect()
 }
 
@@ -131,7 +133,7 @@ fn toml_output_parses_back_to_an_identical_config() {
     for a in [
         "chip.clock_ghz=0.95",
         "hbm.pin_gbit_per_s=3.6",
-        "energy.noc_hop_byte_pj=0.1",
+        "fabric.link_latency_ns=250.5",
         "topology.kind=torus",
         "topology.chips=16",
         "topology.dims=[4, 4]",
@@ -672,7 +674,7 @@ fn key_tables() -> String {
                 format!("`[{table}]`")
             };
             out.push_str(&format!(
-                "\n### {title}\n\n| key | unit | zw1 | allowed | source |\n|---|---|---|---|---|\n"
+                "\n### {title}\n\n| key | unit | zw1 | allowed | read by | source |\n|---|---|---|---|---|---|\n"
             ));
         }
         let value = if table.is_empty() {
@@ -682,11 +684,12 @@ fn key_tables() -> String {
         };
         let default = value.map(ToString::to_string).unwrap_or_default();
         out.push_str(&format!(
-            "| `{}` | {} | `{}` | {} | {} |\n",
+            "| `{}` | {} | `{}` | {} | {} | {} |\n",
             spec.key,
             cell(spec.unit),
             cell(&default),
             cell(&spec.allowed.to_string()),
+            cell(&spec.reader.to_string()),
             cell(spec.source),
         ));
     }

@@ -1,0 +1,273 @@
+//! `[fabric]` and `[topology]`: the chip-to-chip links and how chips are connected: their
+//! keys, rows, the checks that the topology fits the links, and timing.
+
+use serde::{Deserialize, Serialize};
+
+use super::resolve::Units;
+use super::validate::{Allowed, KeySpec, float, inconsistent, int, model_except, other, unbuilt};
+use super::{Config, ConfigError, Unmodelled};
+use crate::time::{Bandwidth, Cycle};
+
+/// Which fabric implementation runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FabricImpl {
+    /// Point-to-point links with latency and bandwidth.
+    Link,
+    /// Fixed latency between any two chips, unlimited bandwidth.
+    Ideal,
+}
+
+/// `[fabric]`: each chip's chip-to-chip links.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FabricConfig {
+    /// Implementation: `"link"` or `"ideal"`.
+    #[serde(rename = "impl")]
+    pub implementation: FabricImpl,
+    /// Links per chip.
+    pub links: u32,
+    /// Bandwidth of one link, each way, GB/s.
+    pub link_gb_per_s: f64,
+    /// Latency of one link, ns.
+    pub link_latency_ns: f64,
+    /// Extra latency per switch traversal (`topology.kind = "switch"`), ns.
+    pub switch_hop_ns: f64,
+    /// Latency between any two chips when `impl = "ideal"`, ns.
+    pub ideal_latency_ns: f64,
+}
+
+/// The shape of the chip-to-chip network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TopologyKind {
+    /// All-to-all groups of `group_size`, `chips_per_server` chips per server, servers joined by
+    /// a scale-out NIC of `scale_out_gbit_per_s`.
+    Server,
+    /// Every chip linked to every other.
+    AllToAll,
+    /// A ring.
+    Ring,
+    /// A torus of `dims` (2 or 3 dimensions).
+    Torus,
+    /// Every chip linked to one switch.
+    Switch,
+    /// The undirected links in `edges`.
+    Graph,
+}
+
+/// `[topology]`: how the simulated chips are connected.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopologyConfig {
+    /// Shape: `"server"`, `"all-to-all"`, `"ring"`, `"torus"`, `"switch"` or `"graph"`.
+    pub kind: TopologyKind,
+    /// Chips simulated.
+    pub chips: u32,
+    /// Chips per all-to-all group (`kind = "server"`).
+    pub group_size: u32,
+    /// Chips per server (`kind = "server"`).
+    pub chips_per_server: u32,
+    /// Scale-out NIC bandwidth between servers, each way, Gb/s (`kind = "server"`).
+    pub scale_out_gbit_per_s: f64,
+    /// Torus dimensions, their product equal to `chips` (`kind = "torus"`).
+    pub dims: Vec<u32>,
+    /// Undirected links as pairs of chip numbers (`kind = "graph"`).
+    pub edges: Vec<[u32; 2]>,
+}
+
+/// What reads the link and topology keys once it is built.
+const LINK: &str = "the link fabric model";
+
+/// The `impl` values that are not modelled.
+const IMPL_NOTE: &str = "\"link\" is not built: it runs as \"ideal\", with a warning";
+
+/// The rows of this table's keys, in docs order.
+#[rustfmt::skip]
+pub(super) const KEYS: &[KeySpec] = &[
+    model_except(other!("fabric.impl", Allowed::Choice(&["link", "ideal"]),
+        "ARCHITECTURE.md: an ideal implementation per unit kind"), IMPL_NOTE),
+    unbuilt(int!("fabric.links", "links", 1, 16, |c| c.fabric.links,
+        "CHIP.md: 7 links per chip (Zhenwu's 7 ICN links), 1–16"), LINK),
+    unbuilt(float!("fabric.link_gb_per_s", "GB/s", 25.0, 200.0, |c| c.fabric.link_gb_per_s,
+        "CHIP.md: 50 GB/s each way (700 GB/s in all), 25–200"), LINK),
+    unbuilt(float!("fabric.link_latency_ns", "ns", 1.0, 1_000_000.0, |c| c.fabric.link_latency_ns,
+        "CHIP.md: 500 ns per link"), LINK),
+    unbuilt(float!("fabric.switch_hop_ns", "ns", 0.0, 1_000_000.0, |c| c.fabric.switch_hop_ns,
+        "CHIP.md: optional switch hop 150 ns"), LINK),
+    float!("fabric.ideal_latency_ns", "ns", 1.0, 1_000_000.0, |c| c.fabric.ideal_latency_ns,
+        "ideal implementation: one link's latency"),
+    // [topology]
+    unbuilt(other!("topology.kind", Allowed::Choice(&["server", "all-to-all", "ring", "torus", "switch", "graph"]),
+        "CHIP.md: 8-chip all-to-all groups, 16 per server; ring, 2D/3D torus, switch, graph"), LINK),
+    int!("topology.chips", "chips", 1, 16384, |c| c.topology.chips,
+        "one chip by default; the global address names up to 16,384 chips"),
+    unbuilt(int!("topology.group_size", "chips", 1, 17, |c| c.topology.group_size,
+        "CHIP.md: 7 links is exactly an 8-clique; at most fabric.links + 1"), LINK),
+    unbuilt(int!("topology.chips_per_server", "chips", 1, 64, |c| c.topology.chips_per_server,
+        "CHIP.md: 16 per server (16,384 cards in 1,024 servers); a multiple of topology.group_size"), LINK),
+    unbuilt(float!("topology.scale_out_gbit_per_s", "Gb/s", 1.0, 3200.0, |c| c.topology.scale_out_gbit_per_s,
+        "CHIP.md: groups bridged by a 400 Gb/s scale-out NIC"), LINK),
+    unbuilt(other!("topology.dims", Allowed::List("2 or 3 sizes ≥ 2 whose product is topology.chips"),
+        "CHIP.md: 2D/3D torus (TPU v4)"), LINK),
+    unbuilt(other!("topology.edges", Allowed::List("pairs of chip numbers < topology.chips"),
+        "CHIP.md: arbitrary graph"), LINK),
+];
+
+/// The topology fits the links.
+pub(super) fn check(c: &Config, out: &mut Vec<ConfigError>) {
+    let t = &c.topology;
+    let links = c.fabric.links;
+    match t.kind {
+        TopologyKind::Server => {
+            if t.group_size > links + 1 {
+                inconsistent(
+                    out,
+                    "topology.group_size",
+                    t.group_size,
+                    format!(
+                        "an all-to-all group of n chips needs n - 1 links, and fabric.links = {links}"
+                    ),
+                );
+            }
+            if t.group_size > 0 && !t.chips_per_server.is_multiple_of(t.group_size) {
+                inconsistent(
+                    out,
+                    "topology.chips_per_server",
+                    t.chips_per_server,
+                    format!(
+                        "must be a multiple of topology.group_size = {}",
+                        t.group_size
+                    ),
+                );
+            }
+        }
+        TopologyKind::AllToAll => {
+            if t.chips > links + 1 {
+                inconsistent(
+                    out,
+                    "topology.chips",
+                    t.chips,
+                    format!(
+                        "all-to-all needs chips - 1 links per chip, and fabric.links = {links}"
+                    ),
+                );
+            }
+        }
+        TopologyKind::Ring => {
+            let need = if t.chips >= 3 { 2 } else { 1 };
+            if t.chips > 1 && links < need {
+                inconsistent(
+                    out,
+                    "fabric.links",
+                    links,
+                    format!("a ring of {} chips needs {need} links per chip", t.chips),
+                );
+            }
+        }
+        TopologyKind::Torus => {
+            let dims = format!("{:?}", t.dims);
+            let product: u64 = t.dims.iter().map(|&d| u64::from(d)).product();
+            if !(2..=3).contains(&t.dims.len()) || t.dims.iter().any(|&d| d < 2) {
+                inconsistent(
+                    out,
+                    "topology.dims",
+                    dims,
+                    "a torus has 2 or 3 dimensions, each of size at least 2".to_string(),
+                );
+            } else if product != u64::from(t.chips) {
+                inconsistent(
+                    out,
+                    "topology.dims",
+                    dims,
+                    format!("their product must equal topology.chips = {}", t.chips),
+                );
+            } else {
+                let need: u32 = t.dims.iter().map(|&d| if d == 2 { 1 } else { 2 }).sum();
+                if links < need {
+                    inconsistent(
+                        out,
+                        "fabric.links",
+                        links,
+                        format!("a torus of {dims} needs {need} links per chip"),
+                    );
+                }
+            }
+        }
+        TopologyKind::Switch => {}
+        TopologyKind::Graph => {
+            let mut degree = vec![0u32; t.chips as usize];
+            for &[a, b] in &t.edges {
+                if a >= t.chips || b >= t.chips || a == b {
+                    inconsistent(
+                        out,
+                        "topology.edges",
+                        format!("[{a}, {b}]"),
+                        format!(
+                            "edges join two different chips below topology.chips = {}",
+                            t.chips
+                        ),
+                    );
+                    return;
+                }
+                degree[a as usize] += 1;
+                degree[b as usize] += 1;
+            }
+            if let Some((chip, &d)) = degree.iter().enumerate().find(|(_, d)| **d > links) {
+                inconsistent(
+                    out,
+                    "topology.edges",
+                    format!("chip {chip} with {d} links"),
+                    format!("each chip has fabric.links = {links}"),
+                );
+            }
+        }
+    }
+}
+
+/// The chip-to-chip links.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FabricTiming {
+    /// Peak bandwidth of one link, each way.
+    pub link_bandwidth: Bandwidth,
+    /// Latency of one link.
+    pub link_latency: Cycle,
+    /// Extra latency per switch traversal.
+    pub switch_hop: Cycle,
+    /// Between any two chips when `fabric.impl = "ideal"`.
+    pub ideal_latency: Cycle,
+    /// Scale-out NIC bandwidth between servers, each way.
+    pub scale_out_bandwidth: Bandwidth,
+}
+
+/// Converts this table's values.
+pub(super) fn resolve(c: &Config, u: &Units) -> Result<FabricTiming, ConfigError> {
+    let f = &c.fabric;
+    Ok(FabricTiming {
+        link_bandwidth: u.gb(f.link_gb_per_s, "fabric.link_gb_per_s")?,
+        link_latency: u.ns(f.link_latency_ns, "fabric.link_latency_ns")?,
+        switch_hop: u.ns(f.switch_hop_ns, "fabric.switch_hop_ns")?,
+        ideal_latency: u.ns(f.ideal_latency_ns, "fabric.ideal_latency_ns")?,
+        scale_out_bandwidth: u.gb(
+            c.topology.scale_out_gbit_per_s / 8.0,
+            "topology.scale_out_gbit_per_s",
+        )?,
+    })
+}
+
+impl FabricConfig {
+    /// `impl`, if it names a model not built yet.
+    pub(super) fn unmodelled(&self) -> Option<Unmodelled> {
+        let value = match self.implementation {
+            FabricImpl::Link => "link",
+            FabricImpl::Ideal => return None,
+        };
+        Some(Unmodelled {
+            key: "fabric.impl",
+            value,
+            substitute: "ideal",
+            runs_instead: "the ideal fabric",
+            keys: &["fabric.ideal_latency_ns"],
+        })
+    }
+}

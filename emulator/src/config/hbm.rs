@@ -1,0 +1,367 @@
+//! `[hbm]`: the chip's HBM: its keys, rows, JEDEC checks and timing in cycles.
+
+use serde::{Deserialize, Serialize};
+
+use super::resolve::{Units, cycles, time_error};
+use super::validate::{
+    Allowed, KeySpec, Step, float, inconsistent, int, model_except, other, unbuilt,
+};
+use super::{Config, ConfigError, Unmodelled};
+use crate::time::{Bandwidth, Cycle};
+
+/// Which HBM implementation runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HbmImpl {
+    /// HBM2E timing rules (JESD235 family) with the parameters below.
+    Hbm2e,
+    /// HBM3 timing rules (JESD238) with the parameters below.
+    Hbm3,
+    /// Fixed latency and a fixed (or unlimited) bandwidth.
+    Ideal,
+}
+
+/// `[hbm]`: the chip's high-bandwidth memory. Timing names follow JEDEC (JESD235/JESD238).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HbmConfig {
+    /// Implementation: `"hbm2e"`, `"hbm3"` or `"ideal"`.
+    #[serde(rename = "impl")]
+    pub implementation: HbmImpl,
+    /// Stacks on the package.
+    pub stacks: u32,
+    /// Capacity of one stack, GiB.
+    pub stack_capacity_gib: u32,
+    /// Data rate per pin, Gb/s.
+    pub pin_gbit_per_s: f64,
+    /// Data pins per stack (the stack's bus width), bits.
+    pub bus_bits_per_stack: u32,
+    /// Independent channels per stack.
+    pub channels_per_stack: u32,
+    /// Pseudo-channels per channel.
+    pub pseudo_channels_per_channel: u32,
+    /// Bank groups per pseudo-channel.
+    pub bank_groups: u32,
+    /// Banks per bank group.
+    pub banks_per_group: u32,
+    /// Row (page) size per pseudo-channel, bytes.
+    pub row_bytes: u32,
+    /// Burst length, beats.
+    pub burst_length: u32,
+    /// ACT to RD/WR, same bank (tRCD), ns.
+    pub t_rcd_ns: f64,
+    /// PRE to ACT, same bank (tRP), ns.
+    pub t_rp_ns: f64,
+    /// ACT to PRE, same bank (tRAS), ns.
+    pub t_ras_ns: f64,
+    /// ACT to ACT, same bank (tRC), ns.
+    pub t_rc_ns: f64,
+    /// RD to first data (read latency, tCL/RL), ns.
+    pub t_cl_ns: f64,
+    /// WR to first data (write latency, tCWL/WL), ns.
+    pub t_cwl_ns: f64,
+    /// End of write data to PRE (write recovery, tWR), ns.
+    pub t_wr_ns: f64,
+    /// RD to PRE (tRTP), ns.
+    pub t_rtp_ns: f64,
+    /// ACT to ACT, different bank groups (tRRD_S), ns.
+    pub t_rrd_s_ns: f64,
+    /// ACT to ACT, same bank group (tRRD_L), ns.
+    pub t_rrd_l_ns: f64,
+    /// Window in which at most four ACTs may issue (tFAW), ns.
+    pub t_faw_ns: f64,
+    /// RD to RD or WR to WR, different bank groups (tCCD_S), ns.
+    pub t_ccd_s_ns: f64,
+    /// RD to RD or WR to WR, same bank group (tCCD_L), ns.
+    pub t_ccd_l_ns: f64,
+    /// End of write data to RD, different bank groups (tWTR_S), ns.
+    pub t_wtr_s_ns: f64,
+    /// End of write data to RD, same bank group (tWTR_L), ns.
+    pub t_wtr_l_ns: f64,
+    /// Average refresh interval (tREFI), ns.
+    pub t_refi_ns: f64,
+    /// All-bank refresh cycle time (tRFC), ns.
+    pub t_rfc_ns: f64,
+    /// Memory controller and PHY pipeline, each way, core cycles.
+    pub controller_latency_cycles: u32,
+    /// Latency of every access when `impl = "ideal"`, core cycles.
+    pub ideal_latency_cycles: u32,
+    /// Bandwidth of the whole HBM when `impl = "ideal"`, bytes per core cycle (0: unlimited).
+    pub ideal_bytes_per_cycle: u32,
+}
+
+/// What reads the JEDEC keys once it is built.
+const HBM: &str = "the hbm2e/hbm3 model";
+
+/// The `impl` values that are not modelled.
+const IMPL_NOTE: &str =
+    "\"hbm2e\" and \"hbm3\" are not built: they run as \"ideal\", with a warning";
+
+/// The rows of this table's keys, in docs order.
+#[rustfmt::skip]
+pub(super) const KEYS: &[KeySpec] = &[
+    model_except(other!("hbm.impl", Allowed::Choice(&["hbm2e", "hbm3", "ideal"]),
+        "CHIP.md: HBM2E; HBM3 preset (M890-like)"), IMPL_NOTE),
+    int!("hbm.stacks", "stacks", 4, 8, |c| c.hbm.stacks,
+        "CHIP.md: 6 stacks × 16 GB = 96 GB (Zhenwu 96 GB HBM2e), 4–8 stacks"),
+    int!("hbm.stack_capacity_gib", "GiB", 1, 64, |c| c.hbm.stack_capacity_gib,
+        "CHIP.md: 16 GB per stack (8-high of 16 Gb dies)"),
+    unbuilt(float!("hbm.pin_gbit_per_s", "Gb/s", 1.0, 16.0, |c| c.hbm.pin_gbit_per_s,
+        "CHIP.md: 3.2 Gb/s/pin → 409.6 GB/s per stack, 2.46 TB/s total"), HBM),
+    unbuilt(int!("hbm.bus_bits_per_stack", "bits", 512, 2048, Step::PowerOfTwo, |c| c.hbm.bus_bits_per_stack,
+        "JESD235: 1024 data pins per stack"), HBM),
+    unbuilt(int!("hbm.channels_per_stack", "channels", 1, 32, Step::PowerOfTwo, |c| c.hbm.channels_per_stack,
+        "CHIP.md: 8 channels (16 pseudo-channels) per stack"), HBM),
+    unbuilt(int!("hbm.pseudo_channels_per_channel", "pseudo-channels", 1, 2, |c| c.hbm.pseudo_channels_per_channel,
+        "CHIP.md: 16 pseudo-channels per stack (JESD235 pseudo-channel mode)"), HBM),
+    unbuilt(int!("hbm.bank_groups", "bank groups", 1, 8, Step::PowerOfTwo, |c| c.hbm.bank_groups,
+        "JESD235: 4 bank groups per pseudo-channel"), HBM),
+    unbuilt(int!("hbm.banks_per_group", "banks", 1, 16, Step::PowerOfTwo, |c| c.hbm.banks_per_group,
+        "JESD235: 4 banks per bank group (16 per pseudo-channel)"), HBM),
+    unbuilt(int!("hbm.row_bytes", "B", 256, 8192, Step::PowerOfTwo, |c| c.hbm.row_bytes,
+        "JESD235: 1 KB page per pseudo-channel"), HBM),
+    unbuilt(int!("hbm.burst_length", "beats", 2, 16, Step::PowerOfTwo, |c| c.hbm.burst_length,
+        "JESD235: BL4 in pseudo-channel mode (32 B per access); HBM3 BL8"), HBM),
+    unbuilt(float!("hbm.t_rcd_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_rcd_ns,
+        "JESD235 tRCD; HBM2E datasheet class"), HBM),
+    unbuilt(float!("hbm.t_rp_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_rp_ns,
+        "JESD235 tRP"), HBM),
+    unbuilt(float!("hbm.t_ras_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_ras_ns,
+        "JESD235 tRAS"), HBM),
+    unbuilt(float!("hbm.t_rc_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_rc_ns,
+        "JESD235 tRC; at least t_ras_ns + t_rp_ns"), HBM),
+    unbuilt(float!("hbm.t_cl_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_cl_ns,
+        "JESD235 RL (tCL)"), HBM),
+    unbuilt(float!("hbm.t_cwl_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_cwl_ns,
+        "JESD235 WL (tCWL)"), HBM),
+    unbuilt(float!("hbm.t_wr_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_wr_ns,
+        "JESD235 tWR"), HBM),
+    unbuilt(float!("hbm.t_rtp_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_rtp_ns,
+        "JESD235 tRTP"), HBM),
+    unbuilt(float!("hbm.t_rrd_s_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_rrd_s_ns,
+        "JESD235 tRRD_S"), HBM),
+    unbuilt(float!("hbm.t_rrd_l_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_rrd_l_ns,
+        "JESD235 tRRD_L; at least t_rrd_s_ns"), HBM),
+    unbuilt(float!("hbm.t_faw_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_faw_ns,
+        "JESD235 tFAW"), HBM),
+    unbuilt(float!("hbm.t_ccd_s_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_ccd_s_ns,
+        "JESD235 tCCD_S: 2 tCK at 1.6 GHz"), HBM),
+    unbuilt(float!("hbm.t_ccd_l_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_ccd_l_ns,
+        "JESD235 tCCD_L: 4 tCK at 1.6 GHz; at least t_ccd_s_ns"), HBM),
+    unbuilt(float!("hbm.t_wtr_s_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_wtr_s_ns,
+        "JESD235 tWTR_S"), HBM),
+    unbuilt(float!("hbm.t_wtr_l_ns", "ns", 0.0, 1000.0, |c| c.hbm.t_wtr_l_ns,
+        "JESD235 tWTR_L; at least t_wtr_s_ns"), HBM),
+    unbuilt(float!("hbm.t_refi_ns", "ns", 100.0, 100_000.0, |c| c.hbm.t_refi_ns,
+        "JESD235 tREFI: 3.9 µs"), HBM),
+    unbuilt(float!("hbm.t_rfc_ns", "ns", 0.0, 10_000.0, |c| c.hbm.t_rfc_ns,
+        "JESD235 tRFC; less than t_refi_ns"), HBM),
+    unbuilt(int!("hbm.controller_latency_cycles", "cycles", 1, 1000, |c| c.hbm.controller_latency_cycles,
+        "memory controller queue and PHY, each way"), HBM),
+    int!("hbm.ideal_latency_cycles", "cycles", 1, 100_000, |c| c.hbm.ideal_latency_cycles,
+        "ideal implementation: about an unloaded HBM access"),
+    int!("hbm.ideal_bytes_per_cycle", "B/cycle", 0, 1_000_000, |c| c.hbm.ideal_bytes_per_cycle,
+        "ideal implementation; 0 = unlimited"),
+];
+
+/// The bus splits into pseudo-channels; the JEDEC orderings hold.
+pub(super) fn check(c: &Config, out: &mut Vec<ConfigError>) {
+    let h = &c.hbm;
+    let pcs = h.channels_per_stack * h.pseudo_channels_per_channel;
+    if pcs > 0 && (!h.bus_bits_per_stack.is_multiple_of(pcs) || h.bus_bits_per_stack / pcs < 16) {
+        inconsistent(
+            out,
+            "hbm.bus_bits_per_stack",
+            h.bus_bits_per_stack,
+            format!(
+                "must split into hbm.channels_per_stack × hbm.pseudo_channels_per_channel = {pcs} \
+                 pseudo-channels of at least 16 bits"
+            ),
+        );
+    }
+    let ns_pairs: [(&str, f64, &str, f64); 4] = [
+        (
+            "hbm.t_rc_ns",
+            h.t_rc_ns,
+            "hbm.t_ras_ns + hbm.t_rp_ns",
+            h.t_ras_ns + h.t_rp_ns,
+        ),
+        (
+            "hbm.t_rrd_l_ns",
+            h.t_rrd_l_ns,
+            "hbm.t_rrd_s_ns",
+            h.t_rrd_s_ns,
+        ),
+        (
+            "hbm.t_ccd_l_ns",
+            h.t_ccd_l_ns,
+            "hbm.t_ccd_s_ns",
+            h.t_ccd_s_ns,
+        ),
+        (
+            "hbm.t_wtr_l_ns",
+            h.t_wtr_l_ns,
+            "hbm.t_wtr_s_ns",
+            h.t_wtr_s_ns,
+        ),
+    ];
+    for (key, value, what, least) in ns_pairs {
+        if value < least {
+            inconsistent(
+                out,
+                key,
+                format!("{value:?}"),
+                format!("must be at least {what} = {least:?}"),
+            );
+        }
+    }
+    if h.t_rfc_ns >= h.t_refi_ns {
+        inconsistent(
+            out,
+            "hbm.t_rfc_ns",
+            format!("{:?}", h.t_rfc_ns),
+            format!("must be less than hbm.t_refi_ns = {:?}", h.t_refi_ns),
+        );
+    }
+}
+
+/// The HBM, its JEDEC timings in core cycles (rounded up, except `t_refi`, rounded down so that
+/// refresh is never late).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HbmTiming {
+    /// Stacks.
+    pub stacks: u32,
+    /// Capacity of one stack, bytes.
+    pub stack_bytes: u64,
+    /// Capacity of all stacks, bytes.
+    pub capacity_bytes: u64,
+    /// Pseudo-channels per stack.
+    pub pseudo_channels_per_stack: u32,
+    /// Banks per pseudo-channel.
+    pub banks_per_pseudo_channel: u32,
+    /// Bytes one burst moves on one pseudo-channel.
+    pub burst_bytes: u32,
+    /// Peak bandwidth of one stack.
+    pub stack_bandwidth: Bandwidth,
+    /// Peak bandwidth of one pseudo-channel.
+    pub pseudo_channel_bandwidth: Bandwidth,
+    /// Peak bandwidth of all stacks.
+    pub bandwidth: Bandwidth,
+    /// tRCD.
+    pub t_rcd: Cycle,
+    /// tRP.
+    pub t_rp: Cycle,
+    /// tRAS.
+    pub t_ras: Cycle,
+    /// tRC.
+    pub t_rc: Cycle,
+    /// Read latency.
+    pub t_cl: Cycle,
+    /// Write latency.
+    pub t_cwl: Cycle,
+    /// tWR.
+    pub t_wr: Cycle,
+    /// tRTP.
+    pub t_rtp: Cycle,
+    /// tRRD_S.
+    pub t_rrd_s: Cycle,
+    /// tRRD_L.
+    pub t_rrd_l: Cycle,
+    /// tFAW.
+    pub t_faw: Cycle,
+    /// tCCD_S.
+    pub t_ccd_s: Cycle,
+    /// tCCD_L.
+    pub t_ccd_l: Cycle,
+    /// tWTR_S.
+    pub t_wtr_s: Cycle,
+    /// tWTR_L.
+    pub t_wtr_l: Cycle,
+    /// tREFI (rounded down).
+    pub t_refi: Cycle,
+    /// tRFC.
+    pub t_rfc: Cycle,
+    /// Controller and PHY, each way.
+    pub controller_latency: Cycle,
+    /// Every access when `hbm.impl = "ideal"`.
+    pub ideal_latency: Cycle,
+    /// Bandwidth when `hbm.impl = "ideal"`; `None` is unlimited.
+    pub ideal_bandwidth: Option<Bandwidth>,
+}
+
+/// Converts this table's values.
+pub(super) fn resolve(c: &Config, u: &Units) -> Result<HbmTiming, ConfigError> {
+    let h = &c.hbm;
+    // Bytes per second of one stack: pins × bits per second per pin / 8 (the bus is a power of
+    // two of at least 512 pins, so the division is exact). Gb/s → bit/s scales by 10^9 exactly
+    // as GB/s → B/s does.
+    let pin_bits_per_s = crate::time::gb_per_s_to_bytes_per_s(h.pin_gbit_per_s)
+        .map_err(time_error("hbm.pin_gbit_per_s"))?;
+    let stack_bytes_per_s = u64::from(h.bus_bits_per_stack / 8).saturating_mul(pin_bits_per_s);
+    let pcs = h.channels_per_stack * h.pseudo_channels_per_channel;
+    let hbm_rate_error = || ConfigError::BadValue {
+        message: "hbm.pin_gbit_per_s: the HBM bandwidth must be greater than zero".to_string(),
+    };
+    let stack_bandwidth =
+        Bandwidth::new(stack_bytes_per_s, u.clock.hz()).ok_or_else(hbm_rate_error)?;
+    let stack_bytes = u64::from(h.stack_capacity_gib) << 30;
+    Ok(HbmTiming {
+        stacks: h.stacks,
+        stack_bytes,
+        capacity_bytes: stack_bytes * u64::from(h.stacks),
+        pseudo_channels_per_stack: pcs,
+        banks_per_pseudo_channel: h.bank_groups * h.banks_per_group,
+        burst_bytes: h.bus_bits_per_stack / pcs.max(1) / 8 * h.burst_length,
+        stack_bandwidth,
+        pseudo_channel_bandwidth: Bandwidth::new(
+            stack_bytes_per_s / u64::from(pcs.max(1)),
+            u.clock.hz(),
+        )
+        .ok_or_else(hbm_rate_error)?,
+        bandwidth: stack_bandwidth
+            .times(u64::from(h.stacks))
+            .ok_or_else(hbm_rate_error)?,
+        t_rcd: u.ns(h.t_rcd_ns, "hbm.t_rcd_ns")?,
+        t_rp: u.ns(h.t_rp_ns, "hbm.t_rp_ns")?,
+        t_ras: u.ns(h.t_ras_ns, "hbm.t_ras_ns")?,
+        t_rc: u.ns(h.t_rc_ns, "hbm.t_rc_ns")?,
+        t_cl: u.ns(h.t_cl_ns, "hbm.t_cl_ns")?,
+        t_cwl: u.ns(h.t_cwl_ns, "hbm.t_cwl_ns")?,
+        t_wr: u.ns(h.t_wr_ns, "hbm.t_wr_ns")?,
+        t_rtp: u.ns(h.t_rtp_ns, "hbm.t_rtp_ns")?,
+        t_rrd_s: u.ns(h.t_rrd_s_ns, "hbm.t_rrd_s_ns")?,
+        t_rrd_l: u.ns(h.t_rrd_l_ns, "hbm.t_rrd_l_ns")?,
+        t_faw: u.ns(h.t_faw_ns, "hbm.t_faw_ns")?,
+        t_ccd_s: u.ns(h.t_ccd_s_ns, "hbm.t_ccd_s_ns")?,
+        t_ccd_l: u.ns(h.t_ccd_l_ns, "hbm.t_ccd_l_ns")?,
+        t_wtr_s: u.ns(h.t_wtr_s_ns, "hbm.t_wtr_s_ns")?,
+        t_wtr_l: u.ns(h.t_wtr_l_ns, "hbm.t_wtr_l_ns")?,
+        t_refi: {
+            // A deadline, not a latency: round down so refresh is never later than required.
+            let ps = crate::time::ns_to_ps(h.t_refi_ns).map_err(time_error("hbm.t_refi_ns"))?;
+            u.clock.cycles_floor_ps(ps)
+        },
+        t_rfc: u.ns(h.t_rfc_ns, "hbm.t_rfc_ns")?,
+        controller_latency: cycles(h.controller_latency_cycles),
+        ideal_latency: cycles(h.ideal_latency_cycles),
+        ideal_bandwidth: Bandwidth::per_cycle(u64::from(h.ideal_bytes_per_cycle)),
+    })
+}
+
+impl HbmConfig {
+    /// `impl`, if it names a model not built yet.
+    pub(super) fn unmodelled(&self) -> Option<Unmodelled> {
+        let value = match self.implementation {
+            HbmImpl::Hbm2e => "hbm2e",
+            HbmImpl::Hbm3 => "hbm3",
+            HbmImpl::Ideal => return None,
+        };
+        Some(Unmodelled {
+            key: "hbm.impl",
+            value,
+            substitute: "ideal",
+            runs_instead: "the ideal HBM",
+            keys: &["hbm.ideal_latency_cycles", "hbm.ideal_bytes_per_cycle"],
+        })
+    }
+}

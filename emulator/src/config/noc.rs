@@ -1,0 +1,134 @@
+//! `[noc]`: the on-chip network: its keys, rows and timing.
+
+use serde::{Deserialize, Serialize};
+
+use super::resolve::{bytes_per_cycle, cycles};
+use super::validate::{Allowed, KeySpec, int, model_except, other, unbuilt};
+use super::{Config, ConfigError, Unmodelled};
+use crate::time::{Bandwidth, Cycle};
+
+/// Which on-chip network implementation runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NocImpl {
+    /// A 2D mesh of routers with credit flow control.
+    Mesh,
+    /// Fixed latency between any two nodes, unlimited bandwidth.
+    Ideal,
+}
+
+/// Dimension-order routing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Routing {
+    /// X first, then Y.
+    Xy,
+    /// Y first, then X.
+    Yx,
+}
+
+/// `[noc]`: the on-chip network. Tiles sit inside the mesh; HBM controllers, L2 slices and fabric
+/// ports sit on its rim.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NocConfig {
+    /// Implementation: `"mesh"` or `"ideal"`.
+    #[serde(rename = "impl")]
+    pub implementation: NocImpl,
+    /// Mesh columns (routers per row).
+    pub cols: u32,
+    /// Mesh rows.
+    pub rows: u32,
+    /// Link width, each way, bytes per cycle (one flit per cycle).
+    pub link_bytes_per_cycle: u32,
+    /// Router pipeline, cycles per hop.
+    pub router_latency_cycles: u32,
+    /// Link traversal, cycles per hop (at least 1).
+    pub link_latency_cycles: u32,
+    /// Virtual networks (at least request and response), each with its own buffers.
+    pub virtual_networks: u32,
+    /// Flit buffers per input port per virtual network (credits).
+    pub credits_per_vnet: u32,
+    /// Routing: `"xy"` or `"yx"`.
+    pub routing: Routing,
+    /// Latency between any two nodes when `impl = "ideal"`, cycles.
+    pub ideal_latency_cycles: u32,
+}
+
+/// What reads the mesh keys once it is built.
+const MESH: &str = "the mesh NoC model";
+
+/// The `impl` values that are not modelled.
+const IMPL_NOTE: &str = "\"mesh\" is not built: it runs as \"ideal\", with a warning";
+
+/// The rows of this table's keys, in docs order.
+#[rustfmt::skip]
+pub(super) const KEYS: &[KeySpec] = &[
+    model_except(other!("noc.impl", Allowed::Choice(&["mesh", "ideal"]),
+        "ARCHITECTURE.md: an ideal implementation per unit kind"), IMPL_NOTE),
+    unbuilt(int!("noc.cols", "routers", 4, 10, |c| c.noc.cols,
+        "CHIP.md: 6x6 2D mesh, 4x4–10x10; tiles inside, HBM, L2 and fabric ports on the rim"), MESH),
+    unbuilt(int!("noc.rows", "routers", 4, 10, |c| c.noc.rows,
+        "CHIP.md: as noc.cols"), MESH),
+    unbuilt(int!("noc.link_bytes_per_cycle", "B/cycle", 32, 256, |c| c.noc.link_bytes_per_cycle,
+        "CHIP.md: 128 B/cycle each way, 32–256; one 64-wide bf16 row per cycle"), MESH),
+    unbuilt(int!("noc.router_latency_cycles", "cycles", 1, 16, |c| c.noc.router_latency_cycles,
+        "CHIP.md: 2-cycle router"), MESH),
+    unbuilt(int!("noc.link_latency_cycles", "cycles", 1, 16, |c| c.noc.link_latency_cycles,
+        "CHIP.md: 1-cycle link; at least 1 (latched links, booksim2 channel)"), MESH),
+    unbuilt(int!("noc.virtual_networks", "networks", 2, 4, |c| c.noc.virtual_networks,
+        "CHIP.md: request/response virtual networks (no protocol deadlock)"), MESH),
+    unbuilt(int!("noc.credits_per_vnet", "flits", 1, 64, |c| c.noc.credits_per_vnet,
+        "CHIP.md: credit flow control; 8 covers the 2 × (router + link) credit round trip"), MESH),
+    unbuilt(other!("noc.routing", Allowed::Choice(&["xy", "yx"]),
+        "CHIP.md: XY routing"), MESH),
+    int!("noc.ideal_latency_cycles", "cycles", 1, 1000, |c| c.noc.ideal_latency_cycles,
+        "ideal implementation"),
+];
+
+/// The on-chip network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NocTiming {
+    /// Router pipeline per hop.
+    pub router: Cycle,
+    /// Link traversal per hop.
+    pub link: Cycle,
+    /// One hop: router plus link.
+    pub hop: Cycle,
+    /// Bytes per flit (one flit per link per cycle).
+    pub flit_bytes: u32,
+    /// Peak bandwidth of one link, each way.
+    pub link_bandwidth: Bandwidth,
+    /// Between any two nodes when `noc.impl = "ideal"`.
+    pub ideal_latency: Cycle,
+}
+
+/// Converts this table's values.
+pub(super) fn resolve(c: &Config) -> Result<NocTiming, ConfigError> {
+    let n = &c.noc;
+    Ok(NocTiming {
+        router: cycles(n.router_latency_cycles),
+        link: cycles(n.link_latency_cycles),
+        hop: cycles(n.router_latency_cycles) + cycles(n.link_latency_cycles),
+        flit_bytes: n.link_bytes_per_cycle,
+        link_bandwidth: bytes_per_cycle(n.link_bytes_per_cycle, "noc.link_bytes_per_cycle")?,
+        ideal_latency: cycles(n.ideal_latency_cycles),
+    })
+}
+
+impl NocConfig {
+    /// `impl`, if it names a model not built yet.
+    pub(super) fn unmodelled(&self) -> Option<Unmodelled> {
+        let value = match self.implementation {
+            NocImpl::Mesh => "mesh",
+            NocImpl::Ideal => return None,
+        };
+        Some(Unmodelled {
+            key: "noc.impl",
+            value,
+            substitute: "ideal",
+            runs_instead: "the ideal NoC",
+            keys: &["noc.ideal_latency_cycles"],
+        })
+    }
+}
