@@ -284,3 +284,18 @@ fn stochastic_rounding_picks_a_neighbour_with_the_right_odds() {
     assert_eq!(encode_stochastic(DType::E4M3, 1000.0, 0), 0x7E, "saturates");
     assert_eq!(encode_stochastic(DType::I32, f32::NAN, 0), 0);
 }
+
+#[test]
+fn stochastic_rounding_of_a_short_shift_rounds_up_below_the_dropped_fraction() {
+    use crate::numerics::format::round_shifted;
+    // 0b1011 >> 2: keeps 2, drops 3/4 of a unit, so a word below 3/4 · 2^32 rounds up.
+    let threshold = 3u32 << 30;
+    assert_eq!(
+        round_shifted(0b1011, 2, Rounding::Stochastic(threshold - 1)),
+        3
+    );
+    assert_eq!(round_shifted(0b1011, 2, Rounding::Stochastic(threshold)), 2);
+    // 1/2^31 of a unit dropped (shift 31): the words 0 and 1 (below 2^32 / 2^31) round up.
+    assert_eq!(round_shifted((5 << 31) | 1, 31, Rounding::Stochastic(1)), 6);
+    assert_eq!(round_shifted((5 << 31) | 1, 31, Rounding::Stochastic(2)), 5);
+}
