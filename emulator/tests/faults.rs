@@ -228,13 +228,19 @@ fn matrix_operands_may_end_at_their_memorys_end_and_not_one_element_past_it() {
     );
     // mx.out writes fp32 at reset.
     let out =
-        |dst: u64| format!("li x5, 4\nli x7, {dst}\nli x8, {ACC_BASE}\nmx.out x7, x8, x5, x5");
-    accepts(&out(spad_end - 64));
+        |dst: u64, acc: u64| format!("li x5, 4\nli x7, {dst}\nli x8, {acc}\nmx.out x7, x8, x5, x5");
+    accepts(&out(spad_end - 64, acc_end - 64));
     check(
-        &out(spad_end - 60),
+        &out(spad_end - 60, ACC_BASE),
         Cause::MatrixFault,
         "mx.out",
         "destination:",
+    );
+    check(
+        &out(SPAD_BASE, acc_end - 60),
+        Cause::MatrixFault,
+        "mx.out",
+        "accumulator:",
     );
 }
 
