@@ -308,10 +308,15 @@ fn the_ideal_vector_unit_takes_its_ideal_latency_for_every_operation() {
 
 /// The systolic array the config describes, weight-stationary.
 fn array(c: &Config) -> ArrayConfig {
+    array_in(c, Dataflow::Ws)
+}
+
+/// The systolic array the config describes, running `dataflow`.
+fn array_in(c: &Config, dataflow: Dataflow) -> ArrayConfig {
     ArrayConfig {
         rows: num(c, "systolic.rows") as u32,
         cols: num(c, "systolic.cols") as u32,
-        dataflow: Dataflow::Ws,
+        dataflow,
         overlap: true,
         macs_per_pe_cycle: MacRates {
             bf16: num(c, "systolic.bf16_macs_per_pe_cycle") as u32,
@@ -323,11 +328,16 @@ fn array(c: &Config) -> ArrayConfig {
 }
 
 /// Cycles of one `mx.mm` of M×K by K×N on `dtype` inputs, measured to its `fence.mx`.
-fn matrix_multiply(c: &Config, dtype: DType, (m, k, n): (u32, u32, u32)) -> u64 {
+fn matrix_multiply(c: &Config, dtype: DType, shape: (u32, u32, u32)) -> u64 {
+    matrix_multiply_in(c, "ws", dtype, shape)
+}
+
+/// Cycles of one `mx.mm` after `mx.cfg dataflow, dtype`.
+fn matrix_multiply_in(c: &Config, dataflow: &str, dtype: DType, (m, k, n): (u32, u32, u32)) -> u64 {
     measure(
         c,
         &format!(
-            "li x11, {k}\nli x12, {n}\nli x13, {m}\nli x23, 0x20000000000\nmx.cfg ws, {}\nmx.ldw x20, x11, x12\nfence.mx",
+            "li x11, {k}\nli x12, {n}\nli x13, {m}\nli x23, 0x20000000000\nmx.cfg {dataflow}, {}\nmx.ldw x20, x11, x12\nfence.mx",
             dtype.name()
         ),
         "mx.mm x23, x21, x13\nfence.mx",
@@ -345,6 +355,31 @@ fn a_matrix_multiply_takes_the_systolic_models_cycles() {
             let t = systolic::timing(&array(&c), DType::Bf16, GemmShape::new(m, n, k)).unwrap();
             assert_eq!(d, 3 + t.cycles, "{m}×{k}×{n}");
         }
+    }
+}
+
+#[test]
+fn a_multiply_takes_the_cycles_of_the_dataflow_mx_cfg_chose() {
+    for c in at_each_clock(1, &[]) {
+        // A shape on which the three dataflows take different times.
+        let (m, k, n) = (300u32, 200u32, 40u32);
+        let mut seen = Vec::new();
+        for (name, dataflow) in [
+            ("ws", Dataflow::Ws),
+            ("os", Dataflow::Os),
+            ("is", Dataflow::Is),
+        ] {
+            let d = matrix_multiply_in(&c, name, DType::Bf16, (m, k, n));
+            let t = systolic::timing(
+                &array_in(&c, dataflow),
+                DType::Bf16,
+                GemmShape::new(m, n, k),
+            )
+            .unwrap();
+            assert_eq!(d, 3 + t.cycles, "{name}");
+            seen.push(d);
+        }
+        assert!(seen[0] != seen[1] && seen[1] != seen[2], "{seen:?}");
     }
 }
 
