@@ -242,6 +242,20 @@ fn matrix_operands_may_end_at_their_memorys_end_and_not_one_element_past_it() {
         "mx.out",
         "accumulator:",
     );
+    // A bias is N fp32 values: 16 bytes.
+    let biased = |bias: u64| {
+        format!(
+            "li x9, {bias}\nmx.post none, fp32, x0, x9\n{}",
+            out(SPAD_BASE, ACC_BASE)
+        )
+    };
+    accepts(&biased(spad_end - 16));
+    check(
+        &biased(spad_end - 12),
+        Cause::MatrixFault,
+        "mx.out",
+        "bias:",
+    );
 }
 
 #[test]
