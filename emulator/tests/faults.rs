@@ -280,3 +280,15 @@ fn a_vector_operation_of_more_than_2_pow_28_elements_is_refused_by_its_size() {
         "exceed the unit's limit of 268435456",
     );
 }
+
+#[test]
+fn a_vector_operation_of_exactly_2_pow_28_elements_is_accepted() {
+    // Accepted at enqueue, never run: the vector queue waits first on a semaphore nothing
+    // signals, so the run ends in a deadlock rather than a vector fault. Stride 0 keeps the
+    // destination one element long.
+    let src = format!(
+        "{PRELUDE}q.take vec, s3, 1\nvstride x0, x0, x0\nli x5, 0x10000000\nvfill.fp32 x6, x0, x5\nhalt\n"
+    );
+    let exit = machine(&src, &zw1(1)).run(Some(1_000_000)).exit;
+    assert!(matches!(exit, Exit::Deadlock(_)), "{exit:?}");
+}
