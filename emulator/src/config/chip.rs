@@ -21,11 +21,11 @@ pub struct ChipConfig {
 #[rustfmt::skip]
 pub(super) const KEYS: &[KeySpec] = &[
     float!("chip.clock_ghz", "GHz", 0.5, 2.0, |c| c.chip.clock_ghz,
-        "CHIP.md: TPU v4 1.05 GHz, Tenstorrent 1 GHz; 0.5–2.0 GHz"),
+        "ZW-1: TPU v4 1.05 GHz, Tenstorrent 1 GHz; 0.5–2.0 GHz"),
     int!("chip.tiles_x", "tiles", 1, 8, |c| c.chip.tiles_x,
-        "CHIP.md: 16 tiles as a 4x4 block inside the mesh, 1–64 tiles; at most noc.cols − 2"),
+        "ZW-1: 16 tiles as a 4x4 block inside the mesh, 1–64 tiles; at most noc.cols − 2"),
     int!("chip.tiles_y", "tiles", 1, 8, |c| c.chip.tiles_y,
-        "CHIP.md: as chip.tiles_x; at most noc.rows − 2"),
+        "ZW-1: as chip.tiles_x; at most noc.rows − 2"),
 ];
 
 /// The tile block sits inside the mesh, off its rim.

@@ -50,9 +50,9 @@ pub struct CoreConfig {
 #[rustfmt::skip]
 pub(super) const KEYS: &[KeySpec] = &[
     other!("core.impl", Allowed::Choice(&["in-order", "ideal"]),
-        "ARCHITECTURE.md: an ideal implementation per unit kind"),
+        "design: an ideal implementation per unit kind"),
     int!("core.alu_latency_cycles", "cycles", 1, 64, |c| c.core.alu_latency_cycles,
-        "CHIP.md: in-order RISC control core (Ascend scalar unit, Tensix RISC-V); single-cycle ALU"),
+        "ZW-1: in-order RISC control core (Ascend scalar unit, Tensix RISC-V); single-cycle ALU"),
     int!("core.mul_latency_cycles", "cycles", 1, 64, |c| c.core.mul_latency_cycles,
         "pipelined multiplier of a small in-order core"),
     int!("core.div_latency_cycles", "cycles", 1, 256, |c| c.core.div_latency_cycles,
@@ -64,11 +64,11 @@ pub(super) const KEYS: &[KeySpec] = &[
     int!("core.branch_penalty_cycles", "cycles", 0, 64, |c| c.core.branch_penalty_cycles,
         "short in-order pipeline, no predictor"),
     int!("core.csr_latency_cycles", "cycles", 1, 64, |c| c.core.csr_latency_cycles,
-        "ARCHITECTURE.md: control registers give tile id, chip id, cycle counter"),
+        "design: control registers give tile id, chip id, cycle counter"),
     int!("core.engine_queue_depth", "entries", 1, 256, |c| c.core.engine_queue_depth,
-        "ARCHITECTURE.md: decoupled engines with in-order queues; a full queue stalls issue"),
+        "design: decoupled engines with in-order queues; a full queue stalls issue"),
     int!("core.imem_size_kib", "KiB", 4, 1024, |c| c.core.imem_size_kib,
-        "ARCHITECTURE.md: per-tile instruction memory; tile-level instructions keep programs small"),
+        "design: per-tile instruction memory; tile-level instructions keep programs small"),
     int!("core.ideal_latency_cycles", "cycles", 1, 1024, |c| c.core.ideal_latency_cycles,
         "ideal implementation"),
 ];

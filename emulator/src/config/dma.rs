@@ -38,9 +38,9 @@ pub struct DmaConfig {
 #[rustfmt::skip]
 pub(super) const KEYS: &[KeySpec] = &[
     other!("dma.impl", Allowed::Choice(&["engine", "ideal"]),
-        "ARCHITECTURE.md: an ideal implementation per unit kind"),
+        "design: an ideal implementation per unit kind"),
     int!("dma.queue_depth", "descriptors", 1, 256, |c| c.dma.queue_depth,
-        "CHIP.md: per-tile in/out engines (Ascend MTE, Gemmini mvin); a full queue stalls issue"),
+        "ZW-1: per-tile in/out engines (Ascend MTE, Gemmini mvin); a full queue stalls issue"),
     int!("dma.bytes_per_cycle", "B/cycle", 8, 1024, |c| c.dma.bytes_per_cycle,
         "one NoC link (noc.link_bytes_per_cycle)"),
     int!("dma.setup_latency_cycles", "cycles", 0, 1000, |c| c.dma.setup_latency_cycles,

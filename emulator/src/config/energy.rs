@@ -44,7 +44,7 @@ const NO_ENERGY: &str = "no energy is computed yet";
 #[rustfmt::skip]
 pub(super) const KEYS: &[KeySpec] = &[
     unread(float!("energy.power_envelope_w", "W", 1.0, 2000.0, |c| c.energy.power_envelope_w,
-        "CHIP.md: 400 W envelope (Zhenwu 810E)"), NO_ENERGY),
+        "ZW-1: 400 W envelope (Zhenwu 810E)"), NO_ENERGY),
     unread(float!("energy.mac_bf16_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.mac_bf16_pj,
         "Horowitz, ISSCC 2014 (45 nm): fp16 mult 1.1 + fp32 add 0.9"), NO_ENERGY),
     unread(float!("energy.mac_fp16_pj", "pJ", 0.0, PJ_MAX, |c| c.energy.mac_fp16_pj,

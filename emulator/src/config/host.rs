@@ -25,7 +25,7 @@ const NOT_SIMULATED: &str =
 #[rustfmt::skip]
 pub(super) const KEYS: &[KeySpec] = &[
     unread(float!("host.gb_per_s", "GB/s", 1.0, 512.0, |c| c.host.gb_per_s,
-        "CHIP.md: PCIe 5.0 x16, ~64 GB/s each way (Zhenwu 810E)"), NOT_SIMULATED),
+        "ZW-1: PCIe 5.0 x16, ~64 GB/s each way (Zhenwu 810E)"), NOT_SIMULATED),
     unread(float!("host.latency_ns", "ns", 1.0, 1_000_000.0, |c| c.host.latency_ns,
         "PCIe round trips are about 1–2 µs"), NOT_SIMULATED),
 ];

@@ -46,11 +46,11 @@ const IMPL_NOTE: &str = "\"sliced\" is not built: it runs as \"ideal\", with a w
 #[rustfmt::skip]
 pub(super) const KEYS: &[KeySpec] = &[
     model_except(other!("l2.impl", Allowed::Choice(&["sliced", "ideal"]),
-        "ARCHITECTURE.md: an ideal implementation per unit kind"), IMPL_NOTE),
+        "design: an ideal implementation per unit kind"), IMPL_NOTE),
     int!("l2.size_kib", "KiB", 0, 128 * 1024, |c| c.l2.size_kib,
-        "CHIP.md: 32 MiB, 0–128 MiB (TPU v4 CMEM, Ascend L2)"),
+        "ZW-1: 32 MiB, 0–128 MiB (TPU v4 CMEM, Ascend L2)"),
     unbuilt(int!("l2.slices", "slices", 1, 64, |c| c.l2.slices,
-        "CHIP.md: 8 slices on the NoC; must divide l2.size_kib"), SLICED),
+        "ZW-1: 8 slices on the NoC; must divide l2.size_kib"), SLICED),
     unbuilt(int!("l2.slice_bytes_per_cycle", "B/cycle", 16, 1024, |c| c.l2.slice_bytes_per_cycle,
         "one NoC link per slice"), SLICED),
     unbuilt(int!("l2.latency_cycles", "cycles", 1, 1024, |c| c.l2.latency_cycles,

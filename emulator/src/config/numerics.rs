@@ -32,7 +32,7 @@ const IMPL_NOTE: &str = "\"stochastic\" is refused: every rounding is to nearest
 #[rustfmt::skip]
 pub(super) const KEYS: &[KeySpec] = &[
     model_except(other!("numerics.rounding", Allowed::Choice(&["rne", "stochastic"]),
-        "CHIP.md: round-to-nearest-even, optional stochastic rounding"), IMPL_NOTE),
+        "ZW-1: round-to-nearest-even, optional stochastic rounding"), IMPL_NOTE),
     unread(int!("numerics.stochastic_seed", "", 0, u32::MAX as u64, |c| c.numerics.stochastic_seed,
         "any seed; runs are reproducible for one seed"), "stochastic rounding is not built"),
 ];

@@ -16,5 +16,5 @@ pub struct SemaphoreConfig {
 #[rustfmt::skip]
 pub(super) const KEYS: &[KeySpec] = &[
     int!("semaphore.count", "semaphores", 1, 32, |c| c.semaphore.count,
-        "CHIP.md: 32 hardware semaphores per tile"),
+        "ZW-1: 32 hardware semaphores per tile"),
 ];

@@ -37,16 +37,16 @@ pub struct AccumulatorConfig {
 #[rustfmt::skip]
 pub(super) const KEYS: &[KeySpec] = &[
     int!("scratchpad.size_kib", "KiB", 1024, 32 * 1024, |c| c.scratchpad.size_kib,
-        "CHIP.md: 4 MiB per tile, 1–32 MiB; double-buffers large tiles"),
+        "ZW-1: 4 MiB per tile, 1–32 MiB; double-buffers large tiles"),
     int!("scratchpad.banks", "banks", 1, 64, Step::PowerOfTwo, |c| c.scratchpad.banks,
-        "CHIP.md: 16 banks"),
+        "ZW-1: 16 banks"),
     int!("scratchpad.bank_bytes_per_cycle", "B/cycle", 4, 1024, Step::PowerOfTwo, |c| c.scratchpad.bank_bytes_per_cycle,
         "16 banks × 64 B = 1 KiB/cycle: systolic operands, DMA and vector unit together"),
     int!("scratchpad.latency_cycles", "cycles", 1, 64, |c| c.scratchpad.latency_cycles,
         "SRAM read plus bank crossbar"),
     // [accumulator]
     int!("accumulator.size_kib", "KiB", 128, 2048, |c| c.accumulator.size_kib,
-        "CHIP.md: 512 KiB fp32, 128 KiB–2 MiB (Ascend L0C, Trainium PSUM, Gemmini accumulator)"),
+        "ZW-1: 512 KiB fp32, 128 KiB–2 MiB (Ascend L0C, Trainium PSUM, Gemmini accumulator)"),
     int!("accumulator.bytes_per_cycle", "B/cycle", 16, 4096, |c| c.accumulator.bytes_per_cycle,
         "one 64-wide fp32 row per cycle out of the systolic array"),
     int!("accumulator.latency_cycles", "cycles", 1, 64, |c| c.accumulator.latency_cycles,
