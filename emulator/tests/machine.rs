@@ -126,37 +126,6 @@ fn engine_operations_appear_on_one_trace_track_per_engine_per_tile() {
 }
 
 #[test]
-fn a_signal_reaches_another_chip_after_the_noc_and_fabric_latencies() {
-    let config = with(
-        zw1(1),
-        &[("topology.chips", "2"), ("topology.kind", "all-to-all")],
-    );
-    let src = "
-        .global _start
-_start:
-        csrr x5, chip_id
-        bne x5, x0, 1f
-        li x6, 1
-        csrr x8, cycle
-        sem.signal x6, x0, s4, 1
-        halt
-1:      sem.wait s4, x0, 1
-        csrr x9, cycle
-        halt
-";
-    let (m, r) = run(src, &config);
-    assert_eq!(r.exit, Exit::Halted);
-    let sent = m.tile(0, 0).unwrap().core.x[8] + 1;
-    let seen = m.tile(1, 0).unwrap().core.x[9] - 1;
-    let fabric_cycles =
-        (real(&config, "fabric.ideal_latency_ns") * real(&config, "chip.clock_ghz")).ceil() as u64;
-    assert_eq!(
-        seen - sent,
-        num(&config, "noc.ideal_latency_cycles") + fabric_cycles
-    );
-}
-
-#[test]
 fn a_dma_can_write_another_tiles_scratchpad_and_signal_it() {
     let src = "
         .data
