@@ -10,8 +10,8 @@
 //! /*        0:  0000000500000528 */     addi    x5, x0, 5
 //! ```
 
-use crate::elf::read::{ElfFile, ElfSection, ReadError, SectionKind, SymbolKind};
 use crate::lex::is_identifier;
+use isa::elf::{ElfFile, ElfSection, ReadError, SectionKind, SymbolKind};
 use isa::operand::{Context, OperandKind};
 use isa::{DecodeError, Instruction};
 use std::collections::{BTreeMap, HashMap};
@@ -78,7 +78,7 @@ pub fn explain(word: u64, pc: u64) -> Result<Vec<FieldExplanation>, DecodeError>
 
 /// The listing of an ELF file's bytes.
 pub fn objdump(bytes: &[u8], options: &ListingOptions) -> Result<String, ReadError> {
-    let elf = crate::elf::read::read(bytes)?;
+    let elf = isa::elf::read(bytes)?;
     Ok(listing(&elf, options))
 }
 

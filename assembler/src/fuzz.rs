@@ -3,11 +3,11 @@
 //! `fuzz/` call these functions for hours.
 
 use crate::disasm::{ListingOptions, listing};
-use crate::elf::read::read;
 use crate::link::{Image, ImageSection, ImageSymbol};
 use crate::object::SymKind;
 use crate::{Assembler, Limits, MemoryFiles, Options};
 use arbitrary::{Arbitrary, Unstructured};
+use isa::elf::read;
 
 /// Any text assembles, or is refused with at least one message; nothing panics, no file is read,
 /// and the run stays small. What assembles writes an ELF file that reads back with the same code.

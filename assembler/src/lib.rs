@@ -8,7 +8,7 @@
 //!      relocations (object)
 //!      ─link─► Image (sections placed by isa::abi::placement, relocations via isa::abi::apply)
 //!      ─elf::write─► ELF64 bytes
-//! ELF64 bytes ─elf::read─► ElfFile ─disasm─► listing that assembles back to the same code
+//! ELF64 bytes ─isa::elf::read─► ElfFile ─disasm─► listing that assembles back to the same code
 //! ```
 //!
 //! Pass 1 emits every byte it can and remembers only the places that wait for a later value, so

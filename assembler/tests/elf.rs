@@ -3,9 +3,9 @@
 
 mod common;
 
-use assembler::elf::read::{ReadError, SectionKind, SymbolKind, read};
 use assembler::{Image, assemble_str};
 use common::{assemble_files, root};
+use isa::elf::{Part, ReadError, SectionKind, SymbolKind, read};
 
 const PROGRAM: &str = "
         .global _start, table
@@ -196,6 +196,35 @@ fn the_reader_gives_a_typed_error_for_each_way_a_file_is_wrong() {
         patched(|e| e[54] = 50),
         Err(ReadError::Malformed(_))
     ));
+    // Missing bytes name their section (section 1 is .text) or segment, for the loader's errors.
+    let e = patched(|e| {
+        let at = u64::from_le_bytes(e[40..48].try_into().unwrap()) as usize + 64 + 24; // sh_offset
+        e[at..at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+    })
+    .unwrap_err();
+    assert!(
+        matches!(&e, ReadError::Truncated { what: Part::Section { index: 1, name: Some(n) }, offset: u64::MAX, .. } if n == ".text"),
+        "{e:?}"
+    );
+    assert!(e.to_string().starts_with("section `.text` (offset"), "{e}");
+    // Segment 0 (the text) with 8 more file bytes than memory bytes.
+    let e = patched(|e| {
+        let memsz = u64::from_le_bytes(e[64 + 40..64 + 48].try_into().unwrap());
+        e[64 + 32..64 + 40].copy_from_slice(&(memsz + 8).to_le_bytes());
+    })
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ReadError::FileBytesBeyondMemory {
+                index: 0,
+                vaddr: 0,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("more file bytes"), "{e}");
     // Every error explains itself.
     for e in [
         ReadError::NotElf,

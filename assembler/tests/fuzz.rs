@@ -294,7 +294,7 @@ fn elf_read_does_not_panic_on_seeded_mutations_of_a_valid_file() {
                 }
             }
         }
-        read_ok += assembler::elf::read::read(&bytes).is_ok() as u32;
+        read_ok += isa::elf::read(&bytes).is_ok() as u32;
         elf_read_does_not_panic(&bytes);
     }
     assert!(read_ok > 1000, "only {read_ok} mutated files read");

@@ -6,8 +6,8 @@
 mod common;
 
 use assembler::disasm::{ListingOptions, listing};
-use assembler::elf::read::read;
 use common::{assemble_files, cases, check_golden, dump, root};
+use isa::elf::read;
 
 #[test]
 fn every_golden_source_assembles_to_its_words_and_listing() {

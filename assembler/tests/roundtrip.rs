@@ -5,9 +5,9 @@
 mod common;
 
 use assembler::disasm::{ListingOptions, listing};
-use assembler::elf::read::read;
 use assembler::fuzz::words_reassemble;
 use assembler::{Assembler, Image, Options};
+use isa::elf::read;
 use isa::fuzz::{SplitMix64, interesting_word};
 use std::path::{Path, PathBuf};
 

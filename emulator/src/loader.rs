@@ -1,5 +1,6 @@
-//! ELF executables to [`Program`]s: the header checks, placement of every allocated section by
-//! the ISA's rules (`isa::abi`), and the checks that each fits the configured memory map.
+//! ELF executables to [`Program`]s: the file read by [`isa::elf::read`] (the same reader as the
+//! disassembler's, so both refuse the same malformed files), placement of every allocated section
+//! by the ISA's rules (`isa::abi`), and the checks that each fits the configured memory map.
 //!
 //! Sections are placed by name (docs/isa.md, "Executables"): `.text` is decoded once into slots,
 //! `.data`/`.rodata`/`.bss` go to every tile's scratchpad, `.l2*` and `.hbm*` once per chip. A file
@@ -15,11 +16,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use goblin::elf::Elf;
-use goblin::elf::header::{EI_CLASS, EI_DATA, EI_VERSION, ELFCLASS64, ELFDATA2LSB, EV_CURRENT};
-use goblin::elf::program_header::{PF_W, PF_X, PT_LOAD};
-use goblin::elf::section_header::{SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS};
-use isa::abi::{EF_ZW_VERSION_MASK, EM_ZW, INSTRUCTION_BYTES, ISA_VERSION};
+use isa::abi::{EM_ZW, INSTRUCTION_BYTES, ISA_VERSION};
+use isa::elf::{ElfFile, Part, ReadError, SectionKind};
 use isa::memory_map::{Location, Memory, TileSel};
 use thiserror::Error;
 
@@ -65,6 +63,12 @@ pub enum LoadError {
         found: u32,
         /// The supported value.
         expected: u32,
+    },
+    /// Not an executable (`e_type` other than `ET_EXEC`), such as an object file.
+    #[error("the file is not an executable (e_type {e_type}; expected ET_EXEC = 2)")]
+    NotExecutable {
+        /// The file's `e_type`.
+        e_type: u16,
     },
     /// A section or segment in a place the ISA does not allow it.
     #[error("{segment} at {addr:#x}: {reason}")]
@@ -197,64 +201,57 @@ pub fn load_file(path: &Path, map: &MemoryMap) -> Result<Program, LoadError> {
 /// Places the executable `bytes`.
 pub fn load(bytes: SharedBytes, map: &MemoryMap) -> Result<Program, LoadError> {
     let data = (*bytes).as_ref();
-    check_ident(data)?;
-    let elf = Elf::parse(data).map_err(|e| LoadError::Malformed(e.to_string()))?;
-    check_header(&elf)?;
+    let elf = isa::elf::read(data).map_err(|e| refusal(e, data))?;
 
     let mut pieces = Vec::new();
-    let allocated: Vec<_> = elf
-        .section_headers
-        .iter()
-        .filter(|s| s.sh_flags & u64::from(SHF_ALLOC) != 0 && s.sh_size > 0)
-        .collect();
-    if elf.section_headers.is_empty() {
-        for (i, ph) in elf.program_headers.iter().enumerate() {
-            if ph.p_type != PT_LOAD || ph.p_memsz == 0 {
+    if elf.sections.is_empty() {
+        for (i, seg) in elf.segments.iter().enumerate() {
+            if !seg.loadable() || seg.memsz == 0 {
                 continue;
             }
             let name = format!("segment {i}");
-            let file = file_bytes(&bytes, &name, ph.p_offset, ph.p_filesz)?;
+            let filesz = seg.data.len() as u64;
+            let file = if filesz > 0 {
+                Some(file_bytes(&bytes, &name, seg.offset, filesz)?)
+            } else {
+                None
+            };
             pieces.push(Piece {
                 name,
-                addr: ph.p_vaddr,
-                size: ph.p_memsz,
-                zero_filled: ph.p_filesz < ph.p_memsz,
-                file: (ph.p_filesz > 0).then_some(file),
+                addr: seg.vaddr,
+                size: seg.memsz,
+                zero_filled: filesz < seg.memsz,
+                file,
                 placed: None,
-                executable: ph.p_flags & PF_X != 0,
-                writable: ph.p_flags & PF_W != 0,
+                executable: seg.executable,
+                writable: seg.writable,
             });
         }
     } else {
-        for sh in allocated {
-            let name = elf
-                .shdr_strtab
-                .get_at(sh.sh_name)
-                .unwrap_or("(unnamed)")
-                .to_string();
-            let file = if sh.sh_type == SHT_NOBITS {
-                None
-            } else {
-                Some(file_bytes(&bytes, &name, sh.sh_offset, sh.sh_size)?)
-            };
-            let placed = isa::abi::placement(&name).map(|p| p.memory);
-            if placed.is_none() {
+        for sh in elf.sections.iter().filter(|s| s.alloc && s.size > 0) {
+            let Some(placement) = sh.placement() else {
                 return Err(LoadError::Misplaced {
-                    segment: name,
-                    addr: sh.sh_addr,
+                    segment: sh.name.clone(),
+                    addr: sh.addr,
                     reason: "no placement rule names this section (docs/isa.md, \"Executables\")"
                         .to_string(),
                 });
-            }
+            };
+            let zero_filled = sh.kind == SectionKind::NoBits;
+            let file = if zero_filled {
+                None
+            } else {
+                Some(file_bytes(&bytes, &sh.name, sh.offset, sh.size)?)
+            };
             pieces.push(Piece {
-                name,
-                addr: sh.sh_addr,
-                size: sh.sh_size,
-                zero_filled: sh.sh_type == SHT_NOBITS,
+                name: sh.name.clone(),
+                addr: sh.addr,
+                size: sh.size,
+                zero_filled,
                 file,
-                placed,
-                executable: sh.sh_flags & u64::from(SHF_EXECINSTR) != 0,
-                writable: sh.sh_flags & u64::from(SHF_WRITE) != 0,
+                placed: Some(placement.memory),
+                executable: sh.executable,
+                writable: sh.writable,
             });
         }
     }
@@ -294,7 +291,81 @@ pub fn load(bytes: SharedBytes, map: &MemoryMap) -> Result<Program, LoadError> {
     Ok(program)
 }
 
-/// The `size` file bytes of `name` at file offset `offset`, shared.
+/// The loader's error for a file the reader refuses, in the loader's own terms: a section's or
+/// segment's bytes past the end of the file name the piece, like every other refusal of a piece.
+fn refusal(e: ReadError, data: &[u8]) -> LoadError {
+    // The bytes of `e_ident` that the loader's messages show and the reader's errors leave out.
+    const EI_DATA: usize = 5;
+    const EI_VERSION: usize = 6;
+    let ident = |at: usize| data.get(at).copied().unwrap_or(0);
+    match e {
+        ReadError::NotElf => LoadError::Malformed("no ELF magic number".to_string()),
+        ReadError::Class(class) => LoadError::WrongClass {
+            class,
+            data: ident(EI_DATA),
+        },
+        ReadError::Endianness(data) => LoadError::WrongClass { class: 2, data },
+        ReadError::Version(found) => LoadError::WrongVersion {
+            what: if ident(EI_VERSION) == 1 {
+                "ELF version"
+            } else {
+                "ELF identification version"
+            },
+            found,
+            expected: 1,
+        },
+        ReadError::Machine { found } => LoadError::WrongMachine {
+            found,
+            expected: EM_ZW,
+        },
+        ReadError::IsaVersion { found } | ReadError::ReservedFlags(found) => {
+            LoadError::WrongVersion {
+                what: "e_flags (ISA version in the low byte, other bits zero)",
+                found,
+                expected: ISA_VERSION,
+            }
+        }
+        ReadError::NotExecutable(e_type) => LoadError::NotExecutable { e_type },
+        ReadError::Truncated {
+            what,
+            offset,
+            size,
+            len,
+        } => {
+            let segment = match what {
+                Part::Section {
+                    name: Some(name), ..
+                } => name,
+                Part::Section { name: None, .. } | Part::Segment(_) => what.to_string(),
+                Part::ProgramHeaders | Part::SectionHeaders => {
+                    let e = ReadError::Truncated {
+                        what,
+                        offset,
+                        size,
+                        len,
+                    };
+                    return LoadError::Malformed(e.to_string());
+                }
+            };
+            LoadError::PastEndOfFile {
+                segment,
+                offset,
+                size,
+                file_len: len as u64,
+            }
+        }
+        ReadError::FileBytesBeyondMemory { index, vaddr, .. } => LoadError::Misplaced {
+            segment: format!("segment {index}"),
+            addr: vaddr,
+            reason: "holds more file bytes than its size".to_string(),
+        },
+        ReadError::Malformed(message) => LoadError::Malformed(message),
+        e @ ReadError::TooShort { .. } => LoadError::Malformed(e.to_string()),
+    }
+}
+
+/// The `size` file bytes of `name` at file offset `offset`, shared (the reader has checked that
+/// the file holds them).
 fn file_bytes(
     bytes: &SharedBytes,
     name: &str,
@@ -363,51 +434,6 @@ fn check_entry(entry: u64, pieces: &[Piece], located: &[(Memory, u64)]) -> Resul
     Ok(())
 }
 
-fn check_ident(data: &[u8]) -> Result<(), LoadError> {
-    if data.len() < 16 || &data[..4] != b"\x7fELF" {
-        return Err(LoadError::Malformed("no ELF magic number".to_string()));
-    }
-    if data[EI_CLASS] != ELFCLASS64 || data[EI_DATA] != ELFDATA2LSB {
-        return Err(LoadError::WrongClass {
-            class: data[EI_CLASS],
-            data: data[EI_DATA],
-        });
-    }
-    if data[EI_VERSION] != EV_CURRENT {
-        return Err(LoadError::WrongVersion {
-            what: "ELF identification version",
-            found: u32::from(data[EI_VERSION]),
-            expected: u32::from(EV_CURRENT),
-        });
-    }
-    Ok(())
-}
-
-fn check_header(elf: &Elf<'_>) -> Result<(), LoadError> {
-    let h = &elf.header;
-    if h.e_machine != EM_ZW {
-        return Err(LoadError::WrongMachine {
-            found: h.e_machine,
-            expected: EM_ZW,
-        });
-    }
-    if h.e_version != u32::from(EV_CURRENT) {
-        return Err(LoadError::WrongVersion {
-            what: "ELF version",
-            found: h.e_version,
-            expected: u32::from(EV_CURRENT),
-        });
-    }
-    if h.e_flags & EF_ZW_VERSION_MASK != ISA_VERSION || h.e_flags & !EF_ZW_VERSION_MASK != 0 {
-        return Err(LoadError::WrongVersion {
-            what: "e_flags (ISA version in the low byte, other bits zero)",
-            found: h.e_flags,
-            expected: ISA_VERSION,
-        });
-    }
-    Ok(())
-}
-
 /// An allocated section (or a segment) before placement.
 struct Piece {
     name: String,
@@ -461,11 +487,6 @@ impl Piece {
                 limit,
             });
         }
-        if let Some(f) = &self.file
-            && ((**f).as_ref().len() as u64) > self.size
-        {
-            return Err(misplaced("holds more file bytes than its size".to_string()));
-        }
         Ok((loc.memory, loc.offset))
     }
 }
@@ -516,18 +537,16 @@ fn place_text(piece: &Piece, offset: u64, text: &mut Vec<u64>) {
     }
 }
 
-fn symbols(elf: &Elf<'_>) -> BTreeMap<u64, String> {
+/// Names by address: every defined symbol with a name, the first in the table winning (globals
+/// and locals alike), so the result is stable for a given file.
+fn symbols(elf: &ElfFile<'_>) -> BTreeMap<u64, String> {
     let mut out = BTreeMap::new();
-    for sym in elf.syms.iter() {
-        if sym.st_name == 0 || sym.st_shndx == 0 {
-            continue;
-        }
-        if let Some(name) = elf.strtab.get_at(sym.st_name)
-            && !name.is_empty()
-        {
-            // The first name wins (globals and locals alike); stable for a given file.
-            out.entry(sym.st_value).or_insert_with(|| name.to_string());
-        }
+    for sym in elf
+        .symbols
+        .iter()
+        .filter(|s| s.defined && !s.name.is_empty())
+    {
+        out.entry(sym.value).or_insert_with(|| sym.name.clone());
     }
     out
 }

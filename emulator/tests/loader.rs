@@ -227,6 +227,16 @@ fn elf32_and_big_endian_files_are_refused() {
 }
 
 #[test]
+fn a_file_that_is_not_an_executable_is_refused() {
+    let mut bytes = elf(HALT);
+    bytes[16..18].copy_from_slice(&1u16.to_le_bytes()); // e_type = ET_REL
+    assert_eq!(
+        load_zw1(bytes).unwrap_err(),
+        LoadError::NotExecutable { e_type: 1 }
+    );
+}
+
+#[test]
 fn another_isa_version_is_refused() {
     let mut bytes = elf(HALT);
     bytes[48..52].copy_from_slice(&2u32.to_le_bytes()); // e_flags
@@ -682,6 +692,22 @@ fn segment_bytes_beyond_the_end_of_the_file_are_refused() {
 }
 
 #[test]
+fn the_segments_of_a_file_with_section_headers_are_read_though_not_placed() {
+    // The disassembler's reader refuses a segment past the end of the file; so does the loader.
+    let f = Elf::of(SEG);
+    let len = f.0.len() as u64;
+    assert_eq!(
+        refused(f.set_ph(1, P_OFFSET, len - 8)),
+        LoadError::PastEndOfFile {
+            segment: "segment 1".to_string(),
+            offset: len - 8,
+            size: 16,
+            file_len: len
+        }
+    );
+}
+
+#[test]
 fn overlapping_segments_are_refused() {
     // Without .bss, segment 1 (16 bytes) made code at 0x28, over the text's last word (0..0x30).
     let src = SEG.replace(".bss\nb:  .space 8", "");
@@ -714,7 +740,10 @@ fn truncated_or_corrupted_files_give_errors_not_panics() {
             let at = (state >> 33) as usize % b.len();
             b[at] = (state >> 17) as u8;
         }
-        let _ = load(shared(b), &m);
+        // One reader: what the disassembler refuses, the loader refuses too.
+        let read = isa::elf::read(&b).is_ok();
+        let loaded = load(shared(b), &m).is_ok();
+        assert!(read || !loaded, "the loader took a file the reader refuses");
     }
     assert!(matches!(
         load(shared(b"not an elf".to_vec()), &m),

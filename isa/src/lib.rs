@@ -45,6 +45,7 @@ pub mod abi;
 pub mod check;
 pub mod csr;
 pub mod dtype;
+pub mod elf;
 pub mod format;
 pub mod fuzz;
 pub mod instruction;

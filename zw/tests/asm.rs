@@ -51,7 +51,7 @@ fn a_good_program_assembles_to_an_elf_file_and_exits_0() {
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     assert!(o.stderr.is_empty());
     let bytes = std::fs::read(dir.path().join("p.elf")).unwrap();
-    let file = assembler::elf::read::read(&bytes).unwrap();
+    let file = isa::elf::read(&bytes).unwrap();
     assert_eq!(file.section(".text").unwrap().data.len(), 4 * 8);
 }
 
@@ -182,7 +182,7 @@ fn the_listing_assembles_back_to_the_same_code() {
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     let text_of = |name: &str| {
         let bytes = std::fs::read(dir.path().join(name)).unwrap();
-        let file = assembler::elf::read::read(&bytes).unwrap();
+        let file = isa::elf::read(&bytes).unwrap();
         file.section(".text").unwrap().data.to_vec()
     };
     assert_eq!(text_of("p.elf"), text_of("again.elf"));

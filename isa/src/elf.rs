@@ -1,16 +1,22 @@
-//! ELF bytes to sections, segments, symbols and entry point, with a typed error for every way a
-//! file can fail to be a ZW executable. Never panics, whatever the bytes.
+//! ZW executables read back from ELF64 bytes. The disassembler and the emulator's loader both
+//! read files here, so the two accept and refuse the same files: sections, segments, symbols and
+//! entry point, every byte range checked against the file, and a typed error for every way a file
+//! can fail to be a ZW executable. Never panics, whatever the bytes. Which memory each piece goes
+//! to is left to the caller ([`crate::abi::placement`], the loader's memory map).
 //!
 //! ```
-//! let image = assembler::assemble_str(".global _start\n_start: halt\n").unwrap();
-//! let bytes = image.to_elf();
-//! let elf = assembler::elf::read::read(&bytes).unwrap();
-//! assert_eq!(elf.entry, 0);
-//! assert_eq!(elf.section(".text").unwrap().data.len(), 8);
+//! use isa::elf::{ReadError, read};
+//!
+//! assert_eq!(read(b"#!/bin/sh\n").unwrap_err(), ReadError::NotElf);
+//! assert_eq!(
+//!     read(b"\x7fEL").unwrap_err(),
+//!     ReadError::TooShort { len: 3, needed: 64 }
+//! );
 //! ```
 
+use crate::abi::{EF_ZW_VERSION_MASK, EM_ZW, ISA_VERSION, Placement};
 use goblin::elf::Elf;
-use isa::abi::{EF_ZW_VERSION_MASK, EM_ZW, ISA_VERSION, Placement};
+use std::fmt;
 
 /// Why bytes are not a ZW executable.
 #[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
@@ -23,6 +29,7 @@ pub enum ReadError {
     Class(u8),
     #[error("ELF data encoding {0} is not little-endian (1)")]
     Endianness(u8),
+    /// `EI_VERSION` or `e_version`, whichever is wrong first.
     #[error("ELF version {0} is not the current version (1)")]
     Version(u32),
     #[error("machine {found:#x} is not ZW ({EM_ZW:#x})")]
@@ -37,13 +44,52 @@ pub enum ReadError {
         "{what} (offset {offset:#x}, {size} bytes) extends beyond the end of the file ({len} bytes)"
     )]
     Truncated {
-        what: String,
+        what: Part,
         offset: u64,
         size: u64,
         len: usize,
     },
+    /// Kept apart from `Malformed` so the loader can name the segment and its address.
+    #[error(
+        "malformed ELF file: segment {index} has more file bytes ({filesz}) than memory bytes ({memsz})"
+    )]
+    FileBytesBeyondMemory {
+        index: usize,
+        vaddr: u64,
+        filesz: u64,
+        memsz: u64,
+    },
     #[error("malformed ELF file: {0}")]
     Malformed(String),
+}
+
+/// The part of a file that extends beyond its end, typed so that a caller can name it its own
+/// way (the loader names sections and segments in its errors).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Part {
+    ProgramHeaders,
+    SectionHeaders,
+    /// A section by header index, with its name when the section name table gives one.
+    Section {
+        index: usize,
+        name: Option<String>,
+    },
+    /// A program header, by index.
+    Segment(usize),
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Part::ProgramHeaders => f.write_str("the program header table"),
+            Part::SectionHeaders => f.write_str("the section header table"),
+            Part::Section {
+                name: Some(name), ..
+            } => write!(f, "section `{name}`"),
+            Part::Section { index, name: None } => write!(f, "section {index}"),
+            Part::Segment(index) => write!(f, "segment {index}"),
+        }
+    }
 }
 
 /// What a section holds.
@@ -69,6 +115,8 @@ pub struct ElfSection<'a> {
     pub alloc: bool,
     pub writable: bool,
     pub executable: bool,
+    /// Where `data` starts in the file, so a caller holding the file can share it, not copy it.
+    pub offset: u64,
     /// The file bytes (empty for zero-filled sections).
     pub data: &'a [u8],
 }
@@ -76,11 +124,11 @@ pub struct ElfSection<'a> {
 impl ElfSection<'_> {
     /// Where the ABI places a section of this name.
     pub fn placement(&self) -> Option<Placement> {
-        isa::abi::placement(&self.name)
+        crate::abi::placement(&self.name)
     }
 }
 
-/// A loadable program header and its file bytes.
+/// A program header and its file bytes.
 #[derive(Clone, Debug)]
 pub struct ElfSegment<'a> {
     /// `p_type` (1 = `PT_LOAD`).
@@ -91,8 +139,17 @@ pub struct ElfSegment<'a> {
     pub readable: bool,
     pub writable: bool,
     pub executable: bool,
-    /// The first `p_filesz` bytes; the rest up to `memsz` is zero.
+    /// Where `data` starts in the file, so a caller holding the file can share it, not copy it.
+    pub offset: u64,
+    /// The first `p_filesz` bytes (never more than `memsz`); the rest up to `memsz` is zero.
     pub data: &'a [u8],
+}
+
+impl ElfSegment<'_> {
+    /// A `PT_LOAD` segment: its bytes belong in memory.
+    pub fn loadable(&self) -> bool {
+        self.kind == PT_LOAD
+    }
 }
 
 /// What a symbol names.
@@ -114,6 +171,8 @@ pub struct ElfSymbol {
     pub size: u64,
     /// Index into [`ElfFile::sections`]; `None` for absolute and undefined symbols.
     pub section: Option<usize>,
+    /// Not undefined (`st_shndx` is not `SHN_UNDEF`): in a section, or absolute.
+    pub defined: bool,
     pub global: bool,
     pub kind: SymbolKind,
 }
@@ -152,8 +211,10 @@ impl<'a> ElfFile<'a> {
 const EHDR_SIZE: usize = 64;
 const PHDR_SIZE: u64 = 56;
 const SHDR_SIZE: u64 = 64;
-const SHT_NOBITS: u32 = 8;
 const SHT_PROGBITS: u32 = 1;
+const SHT_SYMTAB: u32 = 2;
+const SHT_NOBITS: u32 = 8;
+const PT_LOAD: u32 = 1;
 
 fn u16_at(b: &[u8], at: usize) -> u16 {
     u16::from_le_bytes([b[at], b[at + 1]])
@@ -169,23 +230,33 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(a)
 }
 
+/// The bytes `offset..offset+size` of the file, if it holds them all.
+fn slice(bytes: &[u8], offset: u64, size: u64) -> Option<&[u8]> {
+    let start = usize::try_from(offset).ok()?;
+    let end = start.checked_add(usize::try_from(size).ok()?)?;
+    bytes.get(start..end)
+}
+
 /// The bytes `offset..offset+size` of the file, or `Truncated`.
 fn range(
     bytes: &[u8],
-    what: impl Fn() -> String,
+    what: impl FnOnce() -> Part,
     offset: u64,
     size: u64,
 ) -> Result<&[u8], ReadError> {
-    let end = offset.checked_add(size);
-    match end {
-        Some(end) if end <= bytes.len() as u64 => Ok(&bytes[offset as usize..end as usize]),
-        _ => Err(ReadError::Truncated {
-            what: what(),
-            offset,
-            size,
-            len: bytes.len(),
-        }),
-    }
+    slice(bytes, offset, size).ok_or_else(|| ReadError::Truncated {
+        what: what(),
+        offset,
+        size,
+        len: bytes.len(),
+    })
+}
+
+/// The NUL-terminated UTF-8 string at `at` of a string table.
+fn string_at(table: &[u8], at: u32) -> Option<String> {
+    let rest = table.get(usize::try_from(at).ok()?..)?;
+    let len = rest.iter().position(|&b| b == 0)?;
+    std::str::from_utf8(&rest[..len]).ok().map(str::to_owned)
 }
 
 /// Checks the header fields that make a file a ZW executable, before any table is parsed.
@@ -284,37 +355,40 @@ fn check_header(bytes: &[u8]) -> Result<(), ReadError> {
             "e_shstrndx {shstrndx} names no section (there are {shnum})"
         )));
     }
-    range(
-        bytes,
-        || "the program header table".into(),
-        phoff,
-        phnum * PHDR_SIZE,
-    )?;
-    range(
-        bytes,
-        || "the section header table".into(),
-        shoff,
-        shnum * SHDR_SIZE,
-    )?;
+    range(bytes, || Part::ProgramHeaders, phoff, phnum * PHDR_SIZE)?;
+    range(bytes, || Part::SectionHeaders, shoff, shnum * SHDR_SIZE)?;
     Ok(())
 }
 
 /// Reads a ZW executable.
 pub fn read(bytes: &[u8]) -> Result<ElfFile<'_>, ReadError> {
     check_header(bytes)?;
-    // Every table's position and size is checked before goblin reads it.
+    // Every section's position and size is checked before goblin reads any of them.
     let shoff = u64_at(bytes, 40) as usize;
     let shnum = u16_at(bytes, 60) as usize;
+    let shstrndx = u16_at(bytes, 62) as usize;
+    let header = |i: usize| shoff + i * SHDR_SIZE as usize;
+    // The section names, read only to name a section whose bytes are missing.
+    let names = (shnum > 0)
+        .then(|| {
+            let at = header(shstrndx);
+            slice(bytes, u64_at(bytes, at + 24), u64_at(bytes, at + 32))
+        })
+        .flatten();
     for i in 0..shnum {
-        let at = shoff + i * SHDR_SIZE as usize;
+        let at = header(i);
         let kind = u32_at(bytes, at + 4);
         let offset = u64_at(bytes, at + 24);
         let size = u64_at(bytes, at + 32);
         if kind != SHT_NOBITS && kind != 0 {
-            range(bytes, || format!("section {i}"), offset, size)?;
+            let what = || Part::Section {
+                index: i,
+                name: names.and_then(|t| string_at(t, u32_at(bytes, at))),
+            };
+            range(bytes, what, offset, size)?;
         }
         let entsize = u64_at(bytes, at + 56);
-        if kind == 2 && entsize != 24 {
+        if kind == SHT_SYMTAB && entsize != 24 {
             return Err(ReadError::Malformed(format!(
                 "symbol table entries are {entsize} bytes, not 24"
             )));
@@ -339,7 +413,10 @@ pub fn read(bytes: &[u8]) -> Result<ElfFile<'_>, ReadError> {
             SectionKind::NoBits => &[][..],
             _ => range(
                 bytes,
-                || format!("section `{name}`"),
+                || Part::Section {
+                    index: i,
+                    name: Some(name.clone()),
+                },
                 sh.sh_offset,
                 sh.sh_size,
             )?,
@@ -353,18 +430,21 @@ pub fn read(bytes: &[u8]) -> Result<ElfFile<'_>, ReadError> {
             alloc: sh.sh_flags & 2 != 0,
             writable: sh.sh_flags & 1 != 0,
             executable: sh.sh_flags & 4 != 0,
+            offset: sh.sh_offset,
             data,
         });
     }
     let mut segments = Vec::new();
     for (i, ph) in elf.program_headers.iter().enumerate() {
         if ph.p_filesz > ph.p_memsz {
-            return Err(ReadError::Malformed(format!(
-                "segment {i} has more file bytes ({}) than memory bytes ({})",
-                ph.p_filesz, ph.p_memsz
-            )));
+            return Err(ReadError::FileBytesBeyondMemory {
+                index: i,
+                vaddr: ph.p_vaddr,
+                filesz: ph.p_filesz,
+                memsz: ph.p_memsz,
+            });
         }
-        let data = range(bytes, || format!("segment {i}"), ph.p_offset, ph.p_filesz)?;
+        let data = range(bytes, || Part::Segment(i), ph.p_offset, ph.p_filesz)?;
         segments.push(ElfSegment {
             kind: ph.p_type,
             vaddr: ph.p_vaddr,
@@ -373,6 +453,7 @@ pub fn read(bytes: &[u8]) -> Result<ElfFile<'_>, ReadError> {
             readable: ph.p_flags & 4 != 0,
             writable: ph.p_flags & 2 != 0,
             executable: ph.p_flags & 1 != 0,
+            offset: ph.p_offset,
             data,
         });
     }
@@ -408,6 +489,7 @@ pub fn read(bytes: &[u8]) -> Result<ElfFile<'_>, ReadError> {
             value: sym.st_value,
             size: sym.st_size,
             section,
+            defined: sym.st_shndx != 0,
             global: sym.st_bind() != 0,
             kind,
         });
