@@ -8,9 +8,9 @@ use isa::operand::{Imm32, Target};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, ConfigError};
-use crate::engine::Exit;
 use crate::machine::Machine;
 use crate::program::Program;
+use crate::sim::Exit;
 
 fn r(n: u8) -> Reg {
     Reg::new(n).unwrap_or(Reg::ZERO)

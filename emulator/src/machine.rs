@@ -16,11 +16,13 @@ use thiserror::Error;
 
 use crate::chip::Chip;
 use crate::config::{Config, ConfigError};
-use crate::engine::event::EventQueue;
 use crate::env::Env;
 use crate::loader::{self, LoadError};
 use crate::memory::{AddressFault, Memories, Place, SharedBytes};
+use crate::memsys::{IdealMemory, MemorySystem};
+use crate::network::{Fabric, Ideal, Network};
 use crate::program::{ImageData, Program};
+use crate::sim::wake::Wakes;
 use crate::tile::Tile;
 use crate::trap::Trap;
 
@@ -54,10 +56,15 @@ pub struct Machine {
     pub(crate) env: Env,
     pub(crate) program: Program,
     pub(crate) chips: Vec<Chip>,
-    pub(crate) events: EventQueue,
+    /// When each component next runs ([`crate::sim::component`] numbers them).
+    pub(crate) wakes: Wakes,
+    /// Each chip's memory system.
+    pub(crate) memories: Vec<Box<dyn MemorySystem>>,
+    /// Each chip's network.
+    pub(crate) networks: Vec<Box<dyn Network>>,
+    /// The links between chips.
+    pub(crate) fabric: Box<dyn Fabric>,
     pub(crate) trap: Option<Trap>,
-    /// Tiles (flat index `chip × tiles + tile`) whose queues or waiters must be looked at.
-    pub(crate) dirty: Vec<usize>,
     /// The cycle a run ended at (0 before any run).
     pub(crate) end: u64,
     /// How the run loop interleaves tiles (never changes a result).
@@ -72,6 +79,44 @@ pub struct Schedule {
     pub run_ahead: u64,
     /// Caps the lookahead (the machine's own is the most that is safe); `None` for the machine's.
     pub lookahead: Option<u64>,
+    /// The order in which components that wake in the same cycle run.
+    pub order: ComponentOrder,
+}
+
+/// The order in which the components of one cycle run (any order gives the same results).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ComponentOrder {
+    /// The fabric, then per chip its network, memory system and tiles.
+    #[default]
+    Phases,
+    /// The reverse: tiles first, the fabric last.
+    Reversed,
+    /// A permutation drawn from this seed.
+    Shuffled(u64),
+}
+
+impl ComponentOrder {
+    /// The rank of each of `n` components.
+    fn ranks(self, n: usize) -> Vec<u32> {
+        let mut rank: Vec<u32> = (0..n as u32).collect();
+        match self {
+            ComponentOrder::Phases => {}
+            ComponentOrder::Reversed => rank.reverse(),
+            ComponentOrder::Shuffled(seed) => {
+                // Fisher–Yates with a splitmix64 stream: fixed for a seed on every host.
+                let mut s = seed;
+                for i in (1..n).rev() {
+                    s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                    let mut z = s;
+                    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                    z ^= z >> 31;
+                    rank.swap(i, (z % (i as u64 + 1)) as usize);
+                }
+            }
+        }
+        rank
+    }
 }
 
 impl Default for Schedule {
@@ -79,6 +124,7 @@ impl Default for Schedule {
         Schedule {
             run_ahead: 4096,
             lookahead: None,
+            order: ComponentOrder::Phases,
         }
     }
 }
@@ -104,13 +150,25 @@ impl Machine {
         let chips = (0..env.map.chips)
             .map(|c| Chip::new(&env, c, program.entry))
             .collect();
+        let c = &env.config;
+        let chip_ids = 0..env.map.chips;
         let mut m = Machine {
+            wakes: Wakes::new(crate::sim::components(&env)),
+            memories: chip_ids
+                .clone()
+                .map(|i| {
+                    let id = crate::sim::component(&env, crate::sim::Component::Memory(i));
+                    Box::new(IdealMemory::new(c, i, id)) as Box<dyn MemorySystem>
+                })
+                .collect(),
+            networks: chip_ids
+                .map(|_| Box::new(Ideal::network(c)) as Box<dyn Network>)
+                .collect(),
+            fabric: Box::new(Ideal::fabric(c)),
             env,
             program,
             chips,
-            events: EventQueue::default(),
             trap: None,
-            dirty: Vec::new(),
             end: 0,
             schedule: Schedule::default(),
         };
@@ -292,16 +350,13 @@ impl Machine {
     /// Sets how the run loop interleaves tiles (see [`Schedule`]).
     pub fn set_schedule(&mut self, schedule: Schedule) {
         self.schedule = schedule;
+        let n = crate::sim::components(&self.env);
+        self.wakes.rerank(schedule.order.ranks(n));
     }
 
     /// The cycle the last run ended at.
     pub fn cycles(&self) -> u64 {
         self.end
-    }
-
-    /// The tile at flat index `i` (`chip × tiles + tile`).
-    pub(crate) fn flat(&self, chip: u32, tile: u32) -> usize {
-        chip as usize * self.env.map.tiles as usize + tile as usize
     }
 }
 
@@ -314,7 +369,7 @@ pub fn shared(bytes: Vec<u8>) -> SharedBytes {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunReport {
     /// How it ended.
-    pub exit: crate::engine::Exit,
+    pub exit: crate::sim::Exit,
     /// Simulated cycles, from reset to the end of the run.
     pub cycles: crate::time::Cycle,
     /// Instructions retired by every control core.
@@ -349,7 +404,7 @@ impl Machine {
         trace: &mut dyn crate::trace::TraceSink,
     ) -> RunReport {
         let start = std::time::Instant::now();
-        let exit = crate::engine::run(self, max_cycles.unwrap_or(u64::MAX), trace);
+        let exit = crate::sim::run(self, max_cycles.unwrap_or(u64::MAX), trace);
         RunReport {
             exit,
             cycles: crate::time::Cycle(self.end),
@@ -360,12 +415,12 @@ impl Machine {
 
     /// Runs the untimed reference interpreter instead (see [`crate::reference`]), executing at
     /// most `max_instructions` instructions in all.
-    pub fn run_reference(&mut self, max_instructions: u64) -> crate::engine::Exit {
+    pub fn run_reference(&mut self, max_instructions: u64) -> crate::sim::Exit {
         crate::reference::run(self, max_instructions)
     }
 
     /// The stats of the last run, which ended with `exit`.
-    pub fn stats(&self, exit: &crate::engine::Exit) -> crate::stats::MachineStats {
+    pub fn stats(&self, exit: &crate::sim::Exit) -> crate::stats::MachineStats {
         crate::stats::collect(self, exit)
     }
 }

@@ -12,12 +12,12 @@ use isa::{Cause, QueueId};
 
 use crate::control::{Block, State, Step, execute};
 use crate::dma::{DmaFault, transfer};
-use crate::engine::Exit;
-use crate::engine::units::engine_trap;
 use crate::machine::Machine;
 use crate::program::IssueRule;
 use crate::queue::{EngineOp, Entry, Item};
 use crate::semaphore::SemaphoreFault;
+use crate::sim::Exit;
+use crate::sim::tile::engine_trap;
 use crate::time::Cycle;
 use crate::trap::{Fault, Trap};
 
@@ -235,7 +235,7 @@ pub fn run(m: &mut Machine, max_instructions: u64) -> Exit {
             return Exit::MaxCycles;
         }
         if !changed {
-            return Exit::Deadlock(crate::engine::deadlock_waiters(m));
+            return Exit::Deadlock(crate::sim::deadlock_waiters(m));
         }
     }
 }

@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::control::pipeline::class_index;
 use crate::control::{Block, Stall, State};
-use crate::engine::Exit;
 use crate::machine::Machine;
 use crate::queue::Queue;
+use crate::sim::Exit;
 use crate::tile::Tile;
 
 /// The version of this schema; it changes whenever a field changes meaning or goes away.

@@ -7,11 +7,14 @@ use isa::memory_map::Memory;
 
 use crate::control::Core;
 use crate::dma::Descriptor;
+use crate::dma::engine::DmaEngine;
 use crate::env::Env;
 use crate::matrix::{MatrixSlot, MatrixState};
 use crate::memory::{Memories, Storage};
 use crate::queue::Queue;
 use crate::semaphore::Semaphores;
+use crate::sim::link::Link;
+use crate::sim::message::Packet;
 use crate::vector::Strides;
 
 /// One tile.
@@ -38,6 +41,10 @@ pub struct Tile {
     pub queues: [Queue; 4],
     /// The matrix unit.
     pub matrix: MatrixSlot,
+    /// The DMA-in and DMA-out engines (indexed like their queues).
+    pub engines: [DmaEngine; 2],
+    /// Messages on their way to the tile: replies for its engines, semaphore increments.
+    pub inbox: Link<Packet>,
 }
 
 impl std::fmt::Debug for Tile {
@@ -65,6 +72,8 @@ impl Tile {
             mx: MatrixState::reset(env.dataflow),
             queues: Default::default(),
             matrix: MatrixSlot::new(env.array, env.model),
+            engines: Default::default(),
+            inbox: Link::default(),
         }
     }
 

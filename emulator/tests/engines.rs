@@ -5,7 +5,7 @@
 mod common;
 
 use common::{reg, run, zw1};
-use emulator::engine::Exit;
+use emulator::Exit;
 use emulator::machine::Machine;
 use isa::memory_map::SPAD_BASE;
 

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{machine, machine_of, num, real, reg, run, with, zw1};
-use emulator::engine::Exit;
+use emulator::Exit;
 use emulator::trace::{Track, VecSink};
 use isa::memory_map::{ChipSel, Location, Memory, SPAD_BASE, TileSel};
 
@@ -188,7 +188,7 @@ fn host_writes_at_own_addresses_reach_every_tile_and_named_ones_one_tile() {
 
 #[test]
 fn how_the_run_loop_interleaves_tiles_never_changes_a_result() {
-    use emulator::machine::Schedule;
+    use emulator::machine::{ComponentOrder, Schedule};
     for path in PROGRAMS {
         let config = zw1(4);
         let outcome = |schedule: Schedule| {
@@ -206,14 +206,17 @@ fn how_the_run_loop_interleaves_tiles_never_changes_a_result() {
             Schedule {
                 run_ahead: 0,
                 lookahead: Some(1),
+                order: ComponentOrder::Reversed,
             },
             Schedule {
                 run_ahead: 0,
                 lookahead: None,
+                order: ComponentOrder::Shuffled(7),
             },
             Schedule {
                 run_ahead: 1 << 20,
                 lookahead: None,
+                order: ComponentOrder::Shuffled(12345),
             },
         ] {
             let other = outcome(schedule);

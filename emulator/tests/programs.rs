@@ -5,7 +5,7 @@
 mod common;
 
 use common::{machine_of, reg, zw1};
-use emulator::engine::Exit;
+use emulator::Exit;
 use emulator::machine::Machine;
 
 fn symbol(m: &Machine, name: &str) -> u64 {

@@ -5,30 +5,35 @@
 mod common;
 
 use common::{machine, zw1};
-use emulator::engine::Exit;
-use emulator::machine::Schedule;
+use emulator::Exit;
+use emulator::machine::{ComponentOrder, Schedule};
 
 /// Ways the run loop may interleave tiles; none may change which trap is reported.
 const SCHEDULES: [Schedule; 5] = [
     Schedule {
         run_ahead: 4096,
         lookahead: None,
+        order: ComponentOrder::Phases,
     },
     Schedule {
         run_ahead: 0,
         lookahead: Some(1),
+        order: ComponentOrder::Reversed,
     },
     Schedule {
         run_ahead: 0,
         lookahead: None,
+        order: ComponentOrder::Shuffled(3),
     },
     Schedule {
         run_ahead: 1 << 20,
         lookahead: Some(1),
+        order: ComponentOrder::Shuffled(99),
     },
     Schedule {
         run_ahead: 1,
         lookahead: Some(2),
+        order: ComponentOrder::Reversed,
     },
 ];
 

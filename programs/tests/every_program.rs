@@ -1,7 +1,7 @@
 //! Properties every program in programs/ must keep: the untimed reference interpreter reaches the
 //! same architectural state as the cycle-accurate run, and two runs agree bit for bit.
 
-use emulator::engine::Exit;
+use emulator::Exit;
 use programs::Run;
 use std::path::{Path, PathBuf};
 

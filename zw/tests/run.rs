@@ -251,13 +251,13 @@ fn bench_systolic_takes_the_array_flags_and_compares_both_models_by_default() {
 /// The warnings `zw run` gives for the zw1 preset: its L2, HBM, NoC and fabric are not built.
 const ZW1_WARNINGS: [&str; 4] = [
     "warning: l2.impl = \"sliced\" is not modelled yet; the ideal L2 runs instead \
-     (l2.ideal_latency_cycles)",
+     (l2.ideal_latency_cycles, l2.ideal_bytes_per_cycle)",
     "warning: hbm.impl = \"hbm2e\" is not modelled yet; the ideal HBM runs instead \
      (hbm.ideal_latency_cycles, hbm.ideal_bytes_per_cycle)",
     "warning: noc.impl = \"mesh\" is not modelled yet; the ideal NoC runs instead \
-     (noc.ideal_latency_cycles)",
+     (noc.ideal_latency_cycles, noc.ideal_bytes_per_cycle)",
     "warning: fabric.impl = \"link\" is not modelled yet; the ideal fabric runs instead \
-     (fabric.ideal_latency_ns)",
+     (fabric.ideal_latency_ns, fabric.ideal_gb_per_s)",
 ];
 
 const ALL_IDEAL: [&str; 8] = [

@@ -30,6 +30,10 @@ pub struct DmaConfig {
     pub bytes_per_cycle: u32,
     /// Cycles from dequeuing a descriptor to the first request.
     pub setup_latency_cycles: u32,
+    /// Bytes one request moves (the engine walks a transfer into requests of this size).
+    pub request_bytes: u32,
+    /// Requests one engine keeps in flight at most.
+    pub max_outstanding: u32,
     /// Latency of every transfer when `impl = "ideal"`, cycles.
     pub ideal_latency_cycles: u32,
 }
@@ -45,6 +49,10 @@ pub(super) const KEYS: &[KeySpec] = &[
         "one NoC link (noc.link_bytes_per_cycle)"),
     int!("dma.setup_latency_cycles", "cycles", 0, 1000, |c| c.dma.setup_latency_cycles,
         "descriptor decode and address generation"),
+    int!("dma.request_bytes", "B", 16, 4096, |c| c.dma.request_bytes,
+        "design: two NoC flits (noc.link_bytes_per_cycle)"),
+    int!("dma.max_outstanding", "requests", 1, 4096, |c| c.dma.max_outstanding,
+        "design: covers a cross-chip round trip (about 600 cycles) at dma.bytes_per_cycle for 64 KiB"),
     int!("dma.ideal_latency_cycles", "cycles", 1, 100_000, |c| c.dma.ideal_latency_cycles,
         "ideal implementation"),
 ];
@@ -60,6 +68,10 @@ pub struct DmaTiming {
     pub queue_depth: usize,
     /// Every transfer when `dma.impl = "ideal"`.
     pub ideal_latency: Cycle,
+    /// Bytes per request.
+    pub request_bytes: u64,
+    /// Requests in flight at most.
+    pub max_outstanding: usize,
 }
 
 /// Converts this table's values.
@@ -70,5 +82,7 @@ pub(super) fn resolve(c: &Config) -> Result<DmaTiming, ConfigError> {
         setup: cycles(d.setup_latency_cycles),
         queue_depth: d.queue_depth as usize,
         ideal_latency: cycles(d.ideal_latency_cycles),
+        request_bytes: u64::from(d.request_bytes),
+        max_outstanding: d.max_outstanding as usize,
     })
 }

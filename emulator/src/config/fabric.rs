@@ -35,6 +35,8 @@ pub struct FabricConfig {
     pub switch_hop_ns: f64,
     /// Latency between any two chips when `impl = "ideal"`, ns.
     pub ideal_latency_ns: f64,
+    /// Bandwidth out of each chip when `impl = "ideal"`, GB/s (0: unlimited).
+    pub ideal_gb_per_s: f64,
 }
 
 /// The shape of the chip-to-chip network.
@@ -97,6 +99,8 @@ pub(super) const KEYS: &[KeySpec] = &[
         "ZW-1: optional switch hop 150 ns"), LINK),
     float!("fabric.ideal_latency_ns", "ns", 1.0, 1_000_000.0, |c| c.fabric.ideal_latency_ns,
         "ideal implementation: one link's latency"),
+    float!("fabric.ideal_gb_per_s", "GB/s", 0.0, 100_000.0, |c| c.fabric.ideal_gb_per_s,
+        "ideal implementation: each chip's outgoing bandwidth; 0 = unlimited"),
     // [topology]
     unbuilt(other!("topology.kind", Allowed::Choice(&["server", "all-to-all", "ring", "torus", "switch", "graph"]),
         "ZW-1: 8-chip all-to-all groups, 16 per server; ring, 2D/3D torus, switch, graph"), LINK),
@@ -236,6 +240,8 @@ pub struct FabricTiming {
     pub switch_hop: Cycle,
     /// Between any two chips when `fabric.impl = "ideal"`.
     pub ideal_latency: Cycle,
+    /// Out of each chip when `fabric.impl = "ideal"` (None: unlimited).
+    pub ideal_bandwidth: Option<Bandwidth>,
     /// Scale-out NIC bandwidth between servers, each way.
     pub scale_out_bandwidth: Bandwidth,
 }
@@ -248,6 +254,11 @@ pub(super) fn resolve(c: &Config, u: &Units) -> Result<FabricTiming, ConfigError
         link_latency: u.ns(f.link_latency_ns, "fabric.link_latency_ns")?,
         switch_hop: u.ns(f.switch_hop_ns, "fabric.switch_hop_ns")?,
         ideal_latency: u.ns(f.ideal_latency_ns, "fabric.ideal_latency_ns")?,
+        ideal_bandwidth: if f.ideal_gb_per_s > 0.0 {
+            Some(u.gb(f.ideal_gb_per_s, "fabric.ideal_gb_per_s")?)
+        } else {
+            None
+        },
         scale_out_bandwidth: u.gb(
             c.topology.scale_out_gbit_per_s / 8.0,
             "topology.scale_out_gbit_per_s",
@@ -267,7 +278,7 @@ impl FabricConfig {
             value,
             substitute: "ideal",
             runs_instead: "the ideal fabric",
-            keys: &["fabric.ideal_latency_ns"],
+            keys: &["fabric.ideal_latency_ns", "fabric.ideal_gb_per_s"],
         })
     }
 }

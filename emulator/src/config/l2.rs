@@ -34,6 +34,8 @@ pub struct L2Config {
     pub latency_cycles: u32,
     /// Latency of every access when `impl = "ideal"`, cycles.
     pub ideal_latency_cycles: u32,
+    /// Bandwidth shared by every access when `impl = "ideal"`, bytes per cycle (0: unlimited).
+    pub ideal_bytes_per_cycle: u32,
 }
 
 /// What reads the slice keys once it is built.
@@ -57,6 +59,8 @@ pub(super) const KEYS: &[KeySpec] = &[
         "large SRAM array access, excluding the NoC"), SLICED),
     int!("l2.ideal_latency_cycles", "cycles", 1, 100_000, |c| c.l2.ideal_latency_cycles,
         "ideal implementation"),
+    int!("l2.ideal_bytes_per_cycle", "B/cycle", 0, 1_000_000, |c| c.l2.ideal_bytes_per_cycle,
+        "ideal implementation, shared by reads and writes; 0 = unlimited"),
 ];
 
 /// The slices split the capacity evenly.
@@ -86,6 +90,8 @@ pub struct L2Timing {
     pub latency: Cycle,
     /// Every access when `l2.impl = "ideal"`.
     pub ideal_latency: Cycle,
+    /// Shared by every access when `l2.impl = "ideal"` (None: unlimited).
+    pub ideal_bandwidth: Option<Bandwidth>,
 }
 
 /// Converts this table's values.
@@ -99,6 +105,7 @@ pub(super) fn resolve(c: &Config) -> Result<L2Timing, ConfigError> {
         slice_bandwidth: bytes_per_cycle(l.slice_bytes_per_cycle, "l2.slice_bytes_per_cycle")?,
         latency: cycles(l.latency_cycles),
         ideal_latency: cycles(l.ideal_latency_cycles),
+        ideal_bandwidth: Bandwidth::per_cycle(u64::from(l.ideal_bytes_per_cycle)),
     })
 }
 
@@ -114,7 +121,7 @@ impl L2Config {
             value,
             substitute: "ideal",
             runs_instead: "the ideal L2",
-            keys: &["l2.ideal_latency_cycles"],
+            keys: &["l2.ideal_latency_cycles", "l2.ideal_bytes_per_cycle"],
         })
     }
 }

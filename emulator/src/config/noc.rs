@@ -53,6 +53,8 @@ pub struct NocConfig {
     pub routing: Routing,
     /// Latency between any two nodes when `impl = "ideal"`, cycles.
     pub ideal_latency_cycles: u32,
+    /// Bandwidth the whole network shares when `impl = "ideal"`, bytes per cycle (0: unlimited).
+    pub ideal_bytes_per_cycle: u32,
 }
 
 /// What reads the mesh keys once it is built.
@@ -84,6 +86,8 @@ pub(super) const KEYS: &[KeySpec] = &[
         "ZW-1: XY routing"), MESH),
     int!("noc.ideal_latency_cycles", "cycles", 1, 1000, |c| c.noc.ideal_latency_cycles,
         "ideal implementation"),
+    int!("noc.ideal_bytes_per_cycle", "B/cycle", 0, 1_000_000, |c| c.noc.ideal_bytes_per_cycle,
+        "ideal implementation, shared by every message carrying data; 0 = unlimited"),
 ];
 
 /// The on-chip network.
@@ -101,6 +105,8 @@ pub struct NocTiming {
     pub link_bandwidth: Bandwidth,
     /// Between any two nodes when `noc.impl = "ideal"`.
     pub ideal_latency: Cycle,
+    /// Shared by every message when `noc.impl = "ideal"` (None: unlimited).
+    pub ideal_bandwidth: Option<Bandwidth>,
 }
 
 /// Converts this table's values.
@@ -113,6 +119,7 @@ pub(super) fn resolve(c: &Config) -> Result<NocTiming, ConfigError> {
         flit_bytes: n.link_bytes_per_cycle,
         link_bandwidth: bytes_per_cycle(n.link_bytes_per_cycle, "noc.link_bytes_per_cycle")?,
         ideal_latency: cycles(n.ideal_latency_cycles),
+        ideal_bandwidth: Bandwidth::per_cycle(u64::from(n.ideal_bytes_per_cycle)),
     })
 }
 
@@ -128,7 +135,7 @@ impl NocConfig {
             value,
             substitute: "ideal",
             runs_instead: "the ideal NoC",
-            keys: &["noc.ideal_latency_cycles"],
+            keys: &["noc.ideal_latency_cycles", "noc.ideal_bytes_per_cycle"],
         })
     }
 }

@@ -7,6 +7,7 @@
 //! written (or, with flag 2, added) at `dst + Σ i_d · dst_stride[d]`; with flag 1 the destination
 //! pairs `i0` with `dst_stride[1]` and `i1` with `dst_stride[0]` (a transpose of dims 0 and 1).
 
+pub mod engine;
 pub mod transfer;
 
 use isa::DType;
@@ -246,6 +247,10 @@ pub struct DmaTimer {
     pub noc_latency: Cycle,
     /// `fabric.ideal_latency_ns` in cycles: to another chip.
     pub fabric_latency: Cycle,
+    /// `dma.request_bytes`.
+    pub request_bytes: u64,
+    /// `dma.max_outstanding`.
+    pub max_outstanding: usize,
 }
 
 fn slower(a: Bandwidth, b: Bandwidth) -> Bandwidth {
@@ -274,6 +279,8 @@ impl DmaTimer {
             hbm_bandwidth: c.hbm.ideal_bandwidth,
             noc_latency: c.noc.ideal_latency,
             fabric_latency: c.fabric.ideal_latency,
+            request_bytes: c.dma.request_bytes,
+            max_outstanding: c.dma.max_outstanding,
         }
     }
 

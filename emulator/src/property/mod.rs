@@ -20,9 +20,9 @@ use isa::memory_map::Memory;
 use isa::{Csr, Operation};
 
 use crate::config::Config;
-use crate::engine::Exit;
 use crate::machine::{Machine, shared};
 use crate::program::{Image, ImageData, Program};
+use crate::sim::Exit;
 use state::{Gen, Res, imm, r, sem};
 
 /// Bytes of each buffer the generator tracks.

@@ -3,7 +3,7 @@
 
 use crate::common::{machine, with, zw1};
 use crate::{M1, MAX, MIN, RESULTS_OFFSET, Row, SPAD, asm, branch, branch_back, check, words};
-use emulator::engine::Exit;
+use emulator::Exit;
 use isa::{Cause, Csr};
 use std::fmt::Write;
 

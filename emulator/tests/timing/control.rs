@@ -2,8 +2,8 @@
 
 use crate::common::{machine, num, reg, run};
 use crate::{at_each_clock, measure};
+use emulator::Exit;
 use emulator::config::Config;
-use emulator::engine::Exit;
 use emulator::stats::StallStats;
 
 #[test]

@@ -3,8 +3,8 @@
 
 use crate::common::{machine, num, run, with};
 use crate::{at_each_clock, measure};
+use emulator::Exit;
 use emulator::config::Config;
-use emulator::engine::Exit;
 use emulator::systolic::{self, ArrayConfig, Dataflow, GemmShape, MacRates};
 use isa::DType;
 

@@ -10,11 +10,12 @@ mod common;
 mod control;
 mod engines;
 mod memory;
+mod requests;
 mod signals;
 
 use common::{real, reg, run, with, zw1};
+use emulator::Exit;
 use emulator::config::Config;
-use emulator::engine::Exit;
 use emulator::machine::Machine;
 use isa::memory_map::{ChipSel, Location, Memory, TileSel};
 

@@ -2,8 +2,8 @@
 
 use crate::common::{num, run};
 use crate::{address, at_each_clock, measure, ns_in_cycles, two_chips_at_each_clock};
+use emulator::Exit;
 use emulator::config::Config;
-use emulator::engine::Exit;
 use isa::memory_map::{Memory, SPAD_BASE};
 
 /// The DMA descriptor for `x11` contiguous bytes.

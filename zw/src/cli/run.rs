@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
-use emulator::engine::Exit;
+use emulator::Exit;
 use emulator::env::Env;
 use emulator::loader;
 use emulator::machine::{Machine, RunReport};

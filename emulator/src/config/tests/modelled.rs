@@ -28,13 +28,13 @@ fn zw1_reports_each_unbuilt_model_and_each_warning_names_its_key() {
         text,
         [
             "l2.impl = \"sliced\" is not modelled yet; the ideal L2 runs instead \
-             (l2.ideal_latency_cycles)",
+             (l2.ideal_latency_cycles, l2.ideal_bytes_per_cycle)",
             "hbm.impl = \"hbm2e\" is not modelled yet; the ideal HBM runs instead \
              (hbm.ideal_latency_cycles, hbm.ideal_bytes_per_cycle)",
             "noc.impl = \"mesh\" is not modelled yet; the ideal NoC runs instead \
-             (noc.ideal_latency_cycles)",
+             (noc.ideal_latency_cycles, noc.ideal_bytes_per_cycle)",
             "fabric.impl = \"link\" is not modelled yet; the ideal fabric runs instead \
-             (fabric.ideal_latency_ns)",
+             (fabric.ideal_latency_ns, fabric.ideal_gb_per_s)",
         ]
     );
     for u in &u {

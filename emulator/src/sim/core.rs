@@ -12,10 +12,11 @@ use isa::Cause;
 
 use crate::control::pipeline::class_index;
 use crate::control::{Block, Stall, State, Step, execute};
-use crate::engine::event::EventKind;
 use crate::machine::Machine;
 use crate::program::IssueRule;
 use crate::queue::Entry;
+use crate::sim::message::{Body, Endpoint, Packet};
+use crate::sim::{Component, component};
 use crate::time::Cycle;
 use crate::trace::{TraceSink, Track};
 use crate::trap::Trap;
@@ -52,10 +53,12 @@ pub(crate) fn run(
         env,
         program,
         chips,
-        events,
+        wakes,
+        networks,
         trap,
         ..
     } = m;
+    let me_component = component(env, Component::Tile { chip, tile });
     let tl = &mut chips[chip as usize].tiles[tile as usize];
     let slots = program.slots();
     let text_end = program.text_bytes();
@@ -213,14 +216,14 @@ pub(crate) fn run(
                 let was_idle = queue.is_idle();
                 queue.items.push_back(Entry { item, pc });
                 if was_idle {
-                    events.push(t + 1, EventKind::Kick { chip, tile });
+                    wakes.schedule(me_component, t + 1);
                     limit = limit.min(t + 1);
                 }
             }
             Step::SemChanged => {
                 retire!();
                 if tl.queues.iter().any(|q| q.take_since.is_some()) {
-                    events.push(t + 1, EventKind::Kick { chip, tile });
+                    wakes.schedule(me_component, t + 1);
                     limit = limit.min(t + 1);
                 }
             }
@@ -231,17 +234,31 @@ pub(crate) fn run(
                 amount,
             } => {
                 retire!();
+                // A semaphore increment crosses the network (and the fabric) like data.
                 let at = t + env.signal_delay(chip, to_chip);
-                events.push(
-                    at,
-                    EventKind::Signal {
-                        chip: to_chip,
-                        tile: to_tile,
-                        sem,
-                        amount,
-                        from: (chip, tile, pc),
+                let net = &mut networks[chip as usize];
+                net.send(
+                    t,
+                    Packet {
+                        to: Endpoint::Tile {
+                            chip: to_chip,
+                            tile: to_tile,
+                        },
+                        from_chip: chip,
+                        source: me_component,
+                        bytes: 0,
+                        header: false,
+                        lag: 0,
+                        body: Body::Signal {
+                            sem,
+                            amount,
+                            from: (chip, tile, pc),
+                        },
                     },
                 );
+                if let Some(next) = net.next_wake() {
+                    wakes.schedule(component(env, Component::Network(chip)), next);
+                }
                 limit = limit.min(at);
             }
             Step::Halt => {

@@ -1,18 +1,21 @@
-//! The engines' side of the run loop: what happens at an event. An operation completing applies
-//! its effect and signals; a tile whose queues or semaphores changed starts whatever its queues
-//! can start (an operation, a `q.signal`, a satisfied `q.take`) and wakes its core when what it
-//! waits for has come.
+//! A tile as a component of the run loop. When it wakes it takes the messages that have
+//! arrived (replies for its DMA engines, semaphore increments), lets its engines run, completes
+//! the operations whose end has come (applying their effects), starts what its queues can start
+//! (an operation, a `q.signal`, a satisfied `q.take`), wakes its core when what it waits for has
+//! come, and says when it next needs to run.
 
 use isa::{QueueId, QueueSet};
 
 use crate::control::{Block, Stall, State};
+use crate::dma::engine::Ctx;
 use crate::dma::{DmaFault, transfer};
-use crate::engine::event::{EventKind, EventQueue};
 use crate::env::Env;
 use crate::machine::Machine;
 use crate::program::Program;
 use crate::queue::{EngineOp, Entry, Item, Running};
 use crate::semaphore::SemaphoreFault;
+use crate::sim::message::{Body, Packet, Reply};
+use crate::sim::{Component, component};
 use crate::tile::Tile;
 use crate::time::Cycle;
 use crate::trace::{TraceSink, Track};
@@ -39,42 +42,127 @@ pub(crate) fn engine_trap(
     }
 }
 
-fn mark(dirty: &mut Vec<usize>, i: usize) {
-    if !dirty.contains(&i) {
-        dirty.push(i);
+/// Runs tile `tile` of chip `chip` at cycle `t`; sends what it sends and asks for its next wake.
+pub(crate) fn evaluate(
+    m: &mut Machine,
+    chip: u32,
+    tile: u32,
+    t: Cycle,
+    out: &mut Vec<Packet>,
+    trace: &mut dyn TraceSink,
+) {
+    deliver(m, chip, tile, t);
+    loop {
+        let mut progress = run_engines(m, chip, tile, t, out);
+        for q in QueueId::ALL {
+            let queue = &m.chips[chip as usize].tiles[tile as usize].queues[q.index()];
+            if queue.running.as_ref().is_some_and(|r| r.end <= t) {
+                complete(m, chip, tile, q, t, trace);
+                progress = true;
+            }
+        }
+        let Machine {
+            env,
+            program,
+            chips,
+            trap,
+            ..
+        } = m;
+        let tl = &mut chips[chip as usize].tiles[tile as usize];
+        for q in QueueId::ALL {
+            match advance(tl, q, t, env) {
+                Ok(p) => progress |= p,
+                Err((pc, fault)) => {
+                    let tr = engine_trap(program, tl, pc, fault, t);
+                    Trap::record(trap, tr);
+                }
+            }
+        }
+        if !progress {
+            break;
+        }
+    }
+    let tl = &mut m.chips[chip as usize].tiles[tile as usize];
+    wake(tl, t, &m.env, trace);
+    if let Some(next) = next_wake(tl, m.env.dma.max_outstanding) {
+        m.wakes
+            .schedule(component(&m.env, Component::Tile { chip, tile }), next);
     }
 }
 
-/// Processes one event at cycle `t`.
-pub(crate) fn process(m: &mut Machine, t: Cycle, ev: EventKind, trace: &mut dyn TraceSink) {
-    match ev {
-        EventKind::Done { chip, tile, queue } => complete(m, chip, tile, queue, t, trace),
-        EventKind::Kick { chip, tile } => {
-            let i = m.flat(chip, tile);
-            mark(&mut m.dirty, i);
-        }
-        EventKind::Signal {
-            chip,
-            tile,
-            sem,
-            amount,
-            from,
-        } => {
-            let i = m.flat(chip, tile);
-            let target = &mut m.chips[chip as usize].tiles[tile as usize];
-            if let Err(e) = target.sems.add(sem, amount) {
-                let sender = &m.chips[from.0 as usize].tiles[from.1 as usize];
-                let fault = SemaphoreFault::Arriving {
-                    chip,
-                    tile,
-                    fault: Box::new(e),
-                };
-                let trap = engine_trap(&m.program, sender, from.2, fault, t);
-                Trap::record(&mut m.trap, trap);
+/// Takes the messages that have arrived at the tile by `t`.
+fn deliver(m: &mut Machine, chip: u32, tile: u32, t: Cycle) {
+    let tl = &mut m.chips[chip as usize].tiles[tile as usize];
+    while let Some((_, p)) = tl.inbox.receive(t) {
+        match p.body {
+            Body::Done { to, write } => {
+                tl.engines[to.queue.index()].receive(t, write, p.lag, p.bytes);
             }
-            mark(&mut m.dirty, i);
+            Body::Signal { sem, amount, from } => {
+                if let Err(e) = tl.sems.add(sem, amount) {
+                    let fault = SemaphoreFault::Arriving {
+                        chip,
+                        tile,
+                        fault: Box::new(e),
+                    };
+                    let sender = &m.chips[from.0 as usize].tiles[from.1 as usize];
+                    let trap = engine_trap(&m.program, sender, from.2, fault, t);
+                    Trap::record(&mut m.trap, trap);
+                    return;
+                }
+            }
+            // Requests go to memory systems, never to a tile.
+            Body::Access(_) => {}
         }
     }
+}
+
+/// Lets the tile's DMA engines run; a transfer whose last request is done gets its end.
+fn run_engines(m: &mut Machine, chip: u32, tile: u32, t: Cycle, out: &mut Vec<Packet>) -> bool {
+    let timer = &m.env.dma;
+    let source = component(&m.env, Component::Tile { chip, tile });
+    let tl = &mut m.chips[chip as usize].tiles[tile as usize];
+    let mut progress = false;
+    for q in [QueueId::DmaIn, QueueId::DmaOut] {
+        let engine = &mut tl.engines[q.index()];
+        if !engine.busy() {
+            continue;
+        }
+        let mut cx = Ctx {
+            timer,
+            me: Reply {
+                chip,
+                tile,
+                queue: q,
+            },
+            source,
+            out,
+        };
+        if let Some(end) = engine.evaluate(t, &mut cx)
+            && let Some(running) = &mut tl.queues[q.index()].running
+        {
+            running.end = end.max(running.start + 1);
+            progress = true;
+        }
+    }
+    progress
+}
+
+/// When the tile next needs to run: an operation's end, an engine's next step, a message.
+fn next_wake(tl: &Tile, max_outstanding: usize) -> Option<Cycle> {
+    let ends = tl
+        .queues
+        .iter()
+        .filter_map(|q| q.running.as_ref())
+        .map(|r| r.end);
+    let engines = tl
+        .engines
+        .iter()
+        .filter_map(|e| e.next_wake(max_outstanding));
+    ends.chain(engines)
+        .chain(tl.inbox.next_arrival())
+        .filter(|&c| c != Cycle::MAX)
+        .min()
 }
 
 fn complete(
@@ -85,8 +173,6 @@ fn complete(
     t: Cycle,
     trace: &mut dyn TraceSink,
 ) {
-    let i = m.flat(chip, tile);
-    mark(&mut m.dirty, i);
     let tl = &mut m.chips[chip as usize].tiles[tile as usize];
     let queue = &mut tl.queues[q.index()];
     let Some(Running { op, pc, start, end }) = queue.running.take() else {
@@ -117,8 +203,10 @@ fn complete(
                 let target = &mut m.chips[sc as usize].tiles[st as usize];
                 target.sems.add(sem, 1).map(|_| ()).map_err(DmaFault::from)
             });
-            let j = m.flat(sc, st);
-            mark(&mut m.dirty, j);
+            if (sc, st) != (chip, tile) {
+                let other = component(&m.env, Component::Tile { chip: sc, tile: st });
+                m.wakes.schedule(other, t);
+            }
             r.map_err(Fault::from)
         }
         EngineOp::Vector(v) => {
@@ -159,7 +247,6 @@ fn advance(
     q: QueueId,
     t: Cycle,
     env: &Env,
-    events: &mut EventQueue,
 ) -> Result<bool, (u64, SemaphoreFault)> {
     let queue = &mut tile.queues[q.index()];
     if queue.running.is_some() {
@@ -198,26 +285,28 @@ fn advance(
             else {
                 return Ok(false);
             };
-            let d = match &op {
-                EngineOp::Dma(tr) => env.dma.duration(tr, (tile.chip, tile.id)),
-                EngineOp::Vector(v) => env.vector.duration(v),
-                EngineOp::Matrix(mop) => env.matrix.duration(mop),
+            // A DMA transfer on the engine ends when its last request is done: not known yet.
+            let end = match &op {
+                EngineOp::Dma(tr) if env.dma.ideal.is_none() => {
+                    let me = Reply {
+                        chip: tile.chip,
+                        tile: tile.id,
+                        queue: q,
+                    };
+                    tile.engines[q.index()].start(t, tr, &env.dma, me);
+                    Cycle::MAX
+                }
+                EngineOp::Dma(tr) => t + env.dma.duration(tr, (tile.chip, tile.id)).max(Cycle(1)),
+                EngineOp::Vector(v) => t + env.vector.duration(v).max(Cycle(1)),
+                EngineOp::Matrix(mop) => t + env.matrix.duration(mop).max(Cycle(1)),
             };
-            let end = t + d.max(Cycle(1));
+            let queue = &mut tile.queues[q.index()];
             queue.running = Some(Running {
                 op,
                 pc,
                 start: t,
                 end,
             });
-            events.push(
-                end,
-                EventKind::Done {
-                    chip: tile.chip,
-                    tile: tile.id,
-                    queue: q,
-                },
-            );
         }
     }
     Ok(true)
@@ -229,39 +318,6 @@ fn block_stall(on: Block) -> (Stall, &'static str) {
         Block::QueueFull(_) => (Stall::QueueFull, "queue full"),
         Block::Drain(QueueSet::ALL) => (Stall::Fence, "drain"),
         Block::Drain(_) => (Stall::Fence, "fence"),
-    }
-}
-
-/// Starts queued work and wakes the core of every tile marked dirty, at cycle `t`.
-pub(crate) fn settle(m: &mut Machine, t: Cycle, trace: &mut dyn TraceSink) {
-    while let Some(i) = m.dirty.pop() {
-        let tiles = m.env.map.tiles as usize;
-        let (chip, tile) = (i / tiles, i % tiles);
-        let Machine {
-            env,
-            program,
-            chips,
-            events,
-            trap,
-            ..
-        } = m;
-        let tl = &mut chips[chip].tiles[tile];
-        loop {
-            let mut progress = false;
-            for q in QueueId::ALL {
-                match advance(tl, q, t, env, events) {
-                    Ok(p) => progress |= p,
-                    Err((pc, fault)) => {
-                        let tr = engine_trap(program, tl, pc, fault, t);
-                        Trap::record(trap, tr);
-                    }
-                }
-            }
-            if !progress {
-                break;
-            }
-        }
-        wake(tl, t, env, trace);
     }
 }
 

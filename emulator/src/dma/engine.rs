@@ -1,0 +1,246 @@
+//! A tile's DMA engine as a unit: it walks a transfer into requests of `dma.request_bytes`,
+//! issues them at `dma.bytes_per_cycle` with at most `dma.max_outstanding` in flight, and the
+//! transfer completes when its last request is done (docs/timing.md, "DMA transfer").
+//!
+//! A request reads its source, then writes its destination. The engine's own SRAM it reaches
+//! directly; anything else (L2, HBM, another tile, another chip) through messages to that
+//! chip's memory system. Requests stream: a request's write starts when its read data starts
+//! arriving, and its tail trails its head by its `lag`.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use isa::memory_map::Memory;
+
+use super::{DmaTimer, Transfer};
+use crate::memory::Place;
+use crate::sim::message::{Access, Body, Endpoint, Packet, Reply, Target};
+use crate::sim::server::Server;
+use crate::time::Cycle;
+
+/// How the engine reaches one end of a transfer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    /// Its own tile's SRAM, after this many cycles.
+    Local(u64),
+    /// Through the memory system of another place.
+    Remote {
+        chip: u32,
+        target: Target,
+        /// Header hops of a round trip: 1 on the chip, 2 across chips.
+        hops: u64,
+    },
+}
+
+/// A step of a request whose time the engine knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Step {
+    /// Its read data (`n` elements) is here: write it.
+    Write { lag: u64, n: u64 },
+    /// It is done.
+    Done,
+}
+
+/// The transfer being walked.
+#[derive(Clone, Debug)]
+struct Walk {
+    src: End,
+    dst: End,
+    /// Elements per request.
+    per_request: u64,
+    /// Elements not yet requested.
+    left: u64,
+    src_size: u64,
+    dst_size: u64,
+    /// The engine's own bandwidth.
+    server: Server,
+    /// The first cycle a request may issue (start + setup).
+    earliest: Cycle,
+    requests: u64,
+    issued: u64,
+    done: u64,
+    last_done: Cycle,
+    steps: BinaryHeap<Reverse<(Cycle, Step)>>,
+}
+
+/// One DMA engine.
+#[derive(Clone, Debug, Default)]
+pub struct DmaEngine {
+    walk: Option<Walk>,
+    /// Requests issued, over the engine's life.
+    pub requests: u64,
+}
+
+/// What the engine needs of its surroundings.
+pub struct Ctx<'a> {
+    /// The timing rule's parameters.
+    pub timer: &'a DmaTimer,
+    /// This engine: its chip, tile and queue.
+    pub me: Reply,
+    /// Its tile's component number.
+    pub source: u32,
+    /// Messages it sends now.
+    pub out: &'a mut Vec<Packet>,
+}
+
+impl DmaTimer {
+    fn end(&self, p: &Place, me: Reply) -> End {
+        let own = p.chip == me.chip && p.tile == Some(me.tile);
+        let sram = |memory| match memory {
+            Memory::Acc => self.acc_latency.get(),
+            _ => self.spad_latency.get(),
+        };
+        if own {
+            return End::Local(sram(p.memory));
+        }
+        let target = match p.memory {
+            Memory::L2 => Target::L2,
+            Memory::Hbm => Target::Hbm,
+            m => Target::Sram { latency: sram(m) },
+        };
+        End::Remote {
+            chip: p.chip,
+            target,
+            hops: if p.chip == me.chip { 1 } else { 2 },
+        }
+    }
+}
+
+impl DmaEngine {
+    /// True while a transfer is being walked.
+    pub fn busy(&self) -> bool {
+        self.walk.is_some()
+    }
+
+    /// Starts walking `t` at cycle `now`.
+    pub fn start(&mut self, now: Cycle, t: &Transfer, timer: &DmaTimer, me: Reply) {
+        let (src_size, dst_size) = (t.desc.src_type.size(), t.desc.dst_type.size());
+        let per_request = (timer.request_bytes / src_size.max(dst_size)).max(1);
+        self.walk = Some(Walk {
+            src: timer.end(&t.src, me),
+            dst: timer.end(&t.dst, me),
+            per_request,
+            left: t.elements,
+            src_size,
+            dst_size,
+            server: Server::new(Some(timer.bandwidth)),
+            earliest: now + timer.setup,
+            requests: t.elements.div_ceil(per_request),
+            issued: 0,
+            done: 0,
+            last_done: now,
+            steps: BinaryHeap::new(),
+        });
+    }
+
+    /// A reply for this engine arrived at `now`: read data (`bytes` of it), or a write's
+    /// acknowledgement.
+    pub fn receive(&mut self, now: Cycle, write: bool, lag: u64, bytes: u64) {
+        let Some(w) = &mut self.walk else { return };
+        let step = if write {
+            (now + lag, Step::Done)
+        } else {
+            let n = bytes / w.src_size;
+            (now, Step::Write { lag, n })
+        };
+        w.steps.push(Reverse(step));
+    }
+
+    /// Runs at `now`: writes what has been read, counts what is done, issues what it may.
+    /// Returns the cycle the transfer completes once its last request is done.
+    pub fn evaluate(&mut self, now: Cycle, cx: &mut Ctx<'_>) -> Option<Cycle> {
+        let w = self.walk.as_mut()?;
+        while let Some(&Reverse((at, step))) = w.steps.peek() {
+            if at > now {
+                break;
+            }
+            w.steps.pop();
+            match step {
+                Step::Write { lag, n } => w.write(at, lag, n, cx),
+                Step::Done => {
+                    w.done += 1;
+                    w.last_done = w.last_done.max(at);
+                }
+            }
+        }
+        while w.issued < w.requests
+            && w.issued - w.done < cx.timer.max_outstanding as u64
+            && w.earliest.max(w.server.next_start()) <= now
+        {
+            w.issue(now, cx);
+            self.requests += 1;
+        }
+        if w.done == w.requests {
+            let end = w.last_done;
+            self.walk = None;
+            return Some(end);
+        }
+        None
+    }
+
+    /// When the engine next needs to run (`None`: only a reply can move it on).
+    pub fn next_wake(&self, max_outstanding: usize) -> Option<Cycle> {
+        let w = self.walk.as_ref()?;
+        let step = w.steps.peek().map(|s| s.0.0);
+        let issue = (w.issued < w.requests && w.issued - w.done < max_outstanding as u64)
+            .then(|| w.earliest.max(w.server.next_start()));
+        match (step, issue) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+impl Walk {
+    fn issue(&mut self, now: Cycle, cx: &mut Ctx<'_>) {
+        let n = self.per_request.min(self.left);
+        self.left -= n;
+        self.issued += 1;
+        let (head, lag) = self
+            .server
+            .pass(now, 0, n * self.src_size.max(self.dst_size));
+        match self.src {
+            End::Local(latency) => {
+                let write = Step::Write { lag, n };
+                self.steps.push(Reverse((head + latency, write)));
+            }
+            End::Remote { chip, target, hops } => cx.out.push(Packet {
+                to: Endpoint::Memory { chip },
+                from_chip: cx.me.chip,
+                source: cx.source,
+                bytes: 0,
+                header: true,
+                lag,
+                body: Body::Access(Access {
+                    write: false,
+                    target,
+                    bytes: n * self.src_size,
+                    hops,
+                    reply_to: cx.me,
+                }),
+            }),
+        }
+    }
+
+    fn write(&mut self, at: Cycle, lag: u64, n: u64, cx: &mut Ctx<'_>) {
+        let bytes = n * self.dst_size;
+        match self.dst {
+            End::Local(latency) => self.steps.push(Reverse((at + lag + latency, Step::Done))),
+            End::Remote { chip, target, hops } => cx.out.push(Packet {
+                to: Endpoint::Memory { chip },
+                from_chip: cx.me.chip,
+                source: cx.source,
+                bytes,
+                header: false,
+                lag,
+                body: Body::Access(Access {
+                    write: true,
+                    target,
+                    bytes,
+                    hops,
+                    reply_to: cx.me,
+                }),
+            }),
+        }
+    }
+}

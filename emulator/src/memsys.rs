@@ -1,0 +1,92 @@
+//! A chip's memory system behind one seam: requests arrive, replies leave when it says so.
+//! [`IdealMemory`] answers after a fixed latency, its L2 and its HBM each through a bandwidth
+//! that every requester shares (reads and writes alike).
+
+use crate::config::Resolved;
+use crate::sim::link::Link;
+use crate::sim::message::{Access, Body, Endpoint, Packet, Target};
+use crate::sim::server::Server;
+use crate::time::Cycle;
+
+/// A chip's memory system (L2 and HBM).
+pub trait MemorySystem: std::fmt::Debug + Send {
+    /// Takes `access`, whose head arrives at `now` with its tail `lag` cycles behind.
+    fn accept(&mut self, now: Cycle, access: Access, lag: u64);
+    /// Hands over the replies that leave at `now`.
+    fn evaluate(&mut self, now: Cycle, out: &mut Vec<Packet>);
+    /// When it next needs to run.
+    fn next_wake(&self) -> Option<Cycle>;
+}
+
+/// Fixed latencies and shared bandwidths (`l2.impl = "ideal"`, `hbm.impl = "ideal"`).
+#[derive(Debug)]
+pub struct IdealMemory {
+    chip: u32,
+    source: u32,
+    l2_latency: u64,
+    hbm_latency: u64,
+    l2: Server,
+    hbm: Server,
+    replies: Link<Packet>,
+}
+
+impl IdealMemory {
+    /// The ideal memory system of chip `chip`.
+    pub fn new(c: &Resolved, chip: u32, source: u32) -> IdealMemory {
+        IdealMemory {
+            chip,
+            source,
+            l2_latency: c.l2.ideal_latency.get(),
+            hbm_latency: c.hbm.ideal_latency.get(),
+            l2: Server::new(c.l2.ideal_bandwidth),
+            hbm: Server::new(c.hbm.ideal_bandwidth),
+            replies: Link::default(),
+        }
+    }
+}
+
+impl MemorySystem for IdealMemory {
+    fn accept(&mut self, now: Cycle, access: Access, lag: u64) {
+        let (server, latency) = match access.target {
+            Target::L2 => (Some(&mut self.l2), self.l2_latency),
+            Target::Hbm => (Some(&mut self.hbm), self.hbm_latency),
+            Target::Sram { latency } => (None, latency),
+        };
+        let (head, lag) = match server {
+            Some(s) => s.pass(now, lag, access.bytes),
+            None => (now, lag),
+        };
+        let leaves = head + latency.saturating_sub(access.hops);
+        let to = access.reply_to;
+        // Replies leaving together go in the order their requests came.
+        self.replies.send(
+            leaves,
+            0,
+            Packet {
+                to: Endpoint::Tile {
+                    chip: to.chip,
+                    tile: to.tile,
+                },
+                from_chip: self.chip,
+                source: self.source,
+                bytes: if access.write { 0 } else { access.bytes },
+                header: access.write,
+                lag,
+                body: Body::Done {
+                    to,
+                    write: access.write,
+                },
+            },
+        );
+    }
+
+    fn evaluate(&mut self, now: Cycle, out: &mut Vec<Packet>) {
+        while let Some((_, p)) = self.replies.receive(now) {
+            out.push(p);
+        }
+    }
+
+    fn next_wake(&self) -> Option<Cycle> {
+        self.replies.next_arrival()
+    }
+}
