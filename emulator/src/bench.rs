@@ -1,10 +1,12 @@
 //! The emulator's own benchmarks, shared by `zw bench` and the criterion benches: a tight scalar
-//! loop (host speed of the control core) and a long wait (cost of skipping idle time).
+//! loop (host speed of the control core), a long wait (cost of skipping idle time) and DMA
+//! streams from HBM (requests the memory system serves per host second).
 
+use isa::DType;
 use isa::Operation;
 use isa::Reg;
-use isa::format::{Branch, MxLoad, Reg3, RegImm, Upper};
-use isa::operand::{Imm32, Target};
+use isa::format::{Branch, DmaCfg, DmaDim, DmaXfer, MxLoad, NoOperands, Reg3, RegImm, Upper};
+use isa::operand::{AnyType, Dim, DmaFlags, Imm32, Sem, Target};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, ConfigError};
@@ -98,6 +100,46 @@ pub fn wait_loop(ops: u64) -> Program {
     Program::from_instructions(&text)
 }
 
+/// `transfers` DMA transfers of `bytes` bytes each from the chip's HBM into the tile's scratchpad,
+/// queued back to back (the queue stalls issue when full), then `fence.dma` and `halt`.
+pub fn dma_loop(transfers: u64, bytes: u64) -> Program {
+    let mut text: Vec<Operation> = li(20, isa::memory_map::SPAD_BASE).to_vec();
+    text.extend(li(21, isa::memory_map::HBM_BASE));
+    text.extend(li(11, bytes.max(1)));
+    text.extend(li(10, 1));
+    text.extend(li(6, transfers.max(1)));
+    let u8_type = AnyType::new(DType::U8).unwrap_or_else(|| unreachable!("u8 is any type"));
+    text.push(Operation::DmaCfg(DmaCfg {
+        src: u8_type,
+        dst: u8_type,
+        flags: DmaFlags::new(0).unwrap_or_else(|| unreachable!("0 is a flag set")),
+    }));
+    text.push(Operation::DmaDim(DmaDim {
+        dim: Dim::new(0).unwrap_or_else(|| unreachable!("dimension 0 exists")),
+        rcount: r(11),
+        rsrc_stride: r(10),
+        rdst_stride: r(10),
+    }));
+    text.push(Operation::DmaIn(DmaXfer {
+        rdst: r(20),
+        rsrc: r(21),
+        sem: Sem::new(0).unwrap_or_else(|| unreachable!("s0 exists")),
+    }));
+    text.push(Operation::Addi(RegImm {
+        rd: r(6),
+        rs1: r(6),
+        imm: imm(-1),
+    }));
+    text.push(Operation::Bne(Branch {
+        rs1: r(6),
+        rs2: Reg::ZERO,
+        target: Target::from_words(-2),
+    }));
+    text.push(Operation::FenceDma(NoOperands {}));
+    text.push(Operation::Halt(NoOperands {}));
+    Program::from_instructions(&text)
+}
+
 /// What a benchmark measured.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BenchReport {
@@ -117,6 +159,12 @@ pub struct BenchReport {
     pub instructions_per_second: f64,
     /// Simulated cycles per host second.
     pub cycles_per_second: f64,
+    /// DMA requests issued (the DMA benchmark).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<u64>,
+    /// DMA requests served per host second (the DMA benchmark).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests_per_host_second: Option<f64>,
 }
 
 fn measure(name: &str, config: &Config, program: Program) -> Result<BenchReport, ConfigError> {
@@ -127,6 +175,12 @@ fn measure(name: &str, config: &Config, program: Program) -> Result<BenchReport,
         },
     })?;
     let r = m.run(None);
+    let requests: u64 = m
+        .tiles()
+        .flat_map(|t| t.engines.iter())
+        .map(|e| e.requests)
+        .sum();
+    let requests = (requests > 0).then_some(requests);
     Ok(BenchReport {
         bench: name.to_string(),
         tiles: config.tiles() * config.topology.chips,
@@ -136,6 +190,8 @@ fn measure(name: &str, config: &Config, program: Program) -> Result<BenchReport,
         host_seconds: r.host_seconds,
         instructions_per_second: r.instructions_per_second(),
         cycles_per_second: r.cycles_per_second(),
+        requests,
+        requests_per_host_second: requests.map(|n| n as f64 / r.host_seconds.max(1e-9)),
     })
 }
 
@@ -150,6 +206,11 @@ pub fn bench_wait(config: &Config, ops: u64) -> Result<BenchReport, ConfigError>
     let mut c = config.clone();
     c.set("systolic.impl", "ideal")?;
     measure("wait", &c, wait_loop(ops))
+}
+
+/// Runs `transfers` DMA transfers of `bytes` each from HBM on every tile of `config`.
+pub fn bench_dma(config: &Config, transfers: u64, bytes: u64) -> Result<BenchReport, ConfigError> {
+    measure("dma", config, dma_loop(transfers, bytes))
 }
 
 /// True when a benchmark ran to its end.

@@ -22,6 +22,8 @@ use crate::memory::{AddressFault, Memories, Place, SharedBytes};
 use crate::memsys::{IdealMemory, MemorySystem};
 use crate::network::{Fabric, Ideal, Network};
 use crate::program::{ImageData, Program};
+use crate::sim::link::Link;
+use crate::sim::message::Packet;
 use crate::sim::wake::Wakes;
 use crate::tile::Tile;
 use crate::trap::Trap;
@@ -60,8 +62,12 @@ pub struct Machine {
     pub(crate) wakes: Wakes,
     /// Each chip's memory system.
     pub(crate) memories: Vec<Box<dyn MemorySystem>>,
+    /// Requests on their way to each chip's memory system.
+    pub(crate) memory_inboxes: Vec<Link<Packet>>,
     /// Each chip's network.
     pub(crate) networks: Vec<Box<dyn Network>>,
+    /// Packets a running core sent whose arrival is known, to deliver when it stops.
+    pub(crate) mail: Vec<(crate::time::Cycle, Packet)>,
     /// The links between chips.
     pub(crate) fabric: Box<dyn Fabric>,
     pub(crate) trap: Option<Trap>,
@@ -161,10 +167,12 @@ impl Machine {
                     Box::new(IdealMemory::new(c, i, id)) as Box<dyn MemorySystem>
                 })
                 .collect(),
+            memory_inboxes: chip_ids.clone().map(|_| Link::default()).collect(),
             networks: chip_ids
                 .map(|_| Box::new(Ideal::network(c)) as Box<dyn Network>)
                 .collect(),
             fabric: Box::new(Ideal::fabric(c)),
+            mail: Vec::new(),
             env,
             program,
             chips,

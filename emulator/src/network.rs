@@ -12,10 +12,20 @@ use crate::sim::message::Packet;
 use crate::sim::server::Server;
 use crate::time::{Bandwidth, Cycle};
 
+/// What became of a packet handed to the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sent {
+    /// The network keeps it and hands it over from [`Network::evaluate`].
+    Held,
+    /// Its arrival is known already: it reaches its destination (on this chip) at this cycle,
+    /// as given (its `lag` updated), and the network need not run for it.
+    Arrives(Cycle, Packet),
+}
+
 /// A chip's on-chip network.
 pub trait Network: std::fmt::Debug + Send {
     /// Takes `packet`, leaving its sender at `now`.
-    fn send(&mut self, now: Cycle, packet: Packet);
+    fn send(&mut self, now: Cycle, packet: Packet) -> Sent;
     /// Hands over the packets that arrive at `now` (at their destination, or at the fabric).
     fn evaluate(&mut self, now: Cycle, out: &mut Vec<Packet>);
     /// When it next needs to run.
@@ -61,8 +71,9 @@ impl Ideal {
         Ideal::new(c.fabric.ideal_latency, c.fabric.ideal_bandwidth, chips)
     }
 
-    fn take(&mut self, now: Cycle, mut p: Packet, domain: usize) {
-        let arrives = if p.header {
+    /// When `p`, sent at `now`, arrives (passing the shared bandwidth of `domain`).
+    fn route(&mut self, now: Cycle, p: &mut Packet, domain: usize) -> Cycle {
+        if p.header {
             now + 1
         } else {
             let (head, lag) = match self.servers.get_mut(domain) {
@@ -71,7 +82,11 @@ impl Ideal {
             };
             p.lag = lag;
             head + self.latency
-        };
+        }
+    }
+
+    fn take(&mut self, now: Cycle, mut p: Packet, domain: usize) {
+        let arrives = self.route(now, &mut p, domain);
         self.in_flight.send(arrives, u64::from(p.source), p);
     }
 
@@ -83,8 +98,14 @@ impl Ideal {
 }
 
 impl Network for Ideal {
-    fn send(&mut self, now: Cycle, packet: Packet) {
+    fn send(&mut self, now: Cycle, mut packet: Packet) -> Sent {
+        // On the chip, the arrival is known now; a packet for another chip waits for the fabric.
+        if packet.to.chip() == packet.from_chip {
+            let at = self.route(now, &mut packet, 0);
+            return Sent::Arrives(at, packet);
+        }
         self.take(now, packet, 0);
+        Sent::Held
     }
     fn evaluate(&mut self, now: Cycle, out: &mut Vec<Packet>) {
         self.give(now, out);

@@ -137,13 +137,11 @@ impl DmaEngine {
     /// acknowledgement.
     pub fn receive(&mut self, now: Cycle, write: bool, lag: u64, bytes: u64) {
         let Some(w) = &mut self.walk else { return };
-        let step = if write {
-            (now + lag, Step::Done)
+        if write {
+            w.steps.push(Reverse((now + lag, Step::Done)));
         } else {
-            let n = bytes / w.src_size;
-            (now, Step::Write { lag, n })
-        };
-        w.steps.push(Reverse(step));
+            w.read_done(now, lag, bytes / w.src_size);
+        }
     }
 
     /// Runs at `now`: writes what has been read, counts what is done, issues what it may.
@@ -200,10 +198,7 @@ impl Walk {
             .server
             .pass(now, 0, n * self.src_size.max(self.dst_size));
         match self.src {
-            End::Local(latency) => {
-                let write = Step::Write { lag, n };
-                self.steps.push(Reverse((head + latency, write)));
-            }
+            End::Local(latency) => self.read_done(head + latency, lag, n),
             End::Remote { chip, target, hops } => cx.out.push(Packet {
                 to: Endpoint::Memory { chip },
                 from_chip: cx.me.chip,
@@ -220,6 +215,16 @@ impl Walk {
                 }),
             }),
         }
+    }
+
+    /// The read data of `n` elements arrives at `at`: a write to the engine's own SRAM is done
+    /// `latency` after its tail; any other waits for `at` to be sent.
+    fn read_done(&mut self, at: Cycle, lag: u64, n: u64) {
+        let step = match self.dst {
+            End::Local(latency) => (at + lag + latency, Step::Done),
+            End::Remote { .. } => (at, Step::Write { lag, n }),
+        };
+        self.steps.push(Reverse(step));
     }
 
     fn write(&mut self, at: Cycle, lag: u64, n: u64, cx: &mut Ctx<'_>) {

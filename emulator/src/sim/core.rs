@@ -13,6 +13,7 @@ use isa::Cause;
 use crate::control::pipeline::class_index;
 use crate::control::{Block, Stall, State, Step, execute};
 use crate::machine::Machine;
+use crate::network::Sent;
 use crate::program::IssueRule;
 use crate::queue::Entry;
 use crate::sim::message::{Body, Endpoint, Packet};
@@ -55,6 +56,7 @@ pub(crate) fn run(
         chips,
         wakes,
         networks,
+        mail,
         trap,
         ..
     } = m;
@@ -236,8 +238,7 @@ pub(crate) fn run(
                 retire!();
                 // A semaphore increment crosses the network (and the fabric) like data.
                 let at = t + env.signal_delay(chip, to_chip);
-                let net = &mut networks[chip as usize];
-                net.send(
+                let sent = networks[chip as usize].send(
                     t,
                     Packet {
                         to: Endpoint::Tile {
@@ -256,8 +257,14 @@ pub(crate) fn run(
                         },
                     },
                 );
-                if let Some(next) = net.next_wake() {
-                    wakes.schedule(component(env, Component::Network(chip)), next);
+                match sent {
+                    // Delivered when the core stops, before it arrives (`limit` below).
+                    Sent::Arrives(at, p) => mail.push((at, p)),
+                    Sent::Held => {
+                        if let Some(next) = networks[chip as usize].next_wake() {
+                            wakes.schedule(component(env, Component::Network(chip)), next);
+                        }
+                    }
                 }
                 limit = limit.min(at);
             }

@@ -3,45 +3,21 @@
 //! what any unit sees. Arrivals of one cycle come out by their sender's key, then in the order
 //! each sender sent them, so they do not depend on the order senders ran in.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::VecDeque;
 
 use crate::time::Cycle;
 
-struct Timed<T> {
-    at: Cycle,
-    key: u64,
-    seq: u64,
-    item: T,
-}
-
-impl<T> PartialEq for Timed<T> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.key, self.seq) == (other.at, other.key, other.seq)
-    }
-}
-impl<T> Eq for Timed<T> {}
-impl<T> PartialOrd for Timed<T> {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<T> Ord for Timed<T> {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.at, self.key, self.seq).cmp(&(other.at, other.key, other.seq))
-    }
-}
-
-/// Items in flight, each with the cycle it arrives.
+/// Items in flight, each with the cycle it arrives, kept in arrival order. Traffic is nearly
+/// always sent in arrival order, so an item usually goes straight to the back.
 pub struct Link<T> {
-    heap: BinaryHeap<Reverse<Timed<T>>>,
+    items: VecDeque<((Cycle, u64, u64), T)>,
     seq: u64,
 }
 
 impl<T> Default for Link<T> {
     fn default() -> Link<T> {
         Link {
-            heap: BinaryHeap::new(),
+            items: VecDeque::new(),
             seq: 0,
         }
     }
@@ -50,7 +26,7 @@ impl<T> Default for Link<T> {
 impl<T> std::fmt::Debug for Link<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Link")
-            .field("in_flight", &self.heap.len())
+            .field("in_flight", &self.items.len())
             .field("next", &self.next_arrival())
             .finish()
     }
@@ -58,27 +34,29 @@ impl<T> std::fmt::Debug for Link<T> {
 
 impl<T> Link<T> {
     /// Sends `item` from the sender with key `key`, arriving at cycle `at`.
+    #[inline]
     pub fn send(&mut self, at: Cycle, key: u64, item: T) {
         self.seq += 1;
-        self.heap.push(Reverse(Timed {
-            at,
-            key,
-            seq: self.seq,
-            item,
-        }));
+        let order = (at, key, self.seq);
+        // The place after every item that comes first, searched from the back.
+        let mut i = self.items.len();
+        while i > 0 && self.items[i - 1].0 > order {
+            i -= 1;
+        }
+        self.items.insert(i, (order, item));
     }
 
     /// The cycle of the next arrival, if anything is in flight.
     #[inline]
     pub fn next_arrival(&self) -> Option<Cycle> {
-        self.heap.peek().map(|t| t.0.at)
+        self.items.front().map(|(o, _)| o.0)
     }
 
     /// Takes the next item that has arrived by cycle `now`.
     #[inline]
     pub fn receive(&mut self, now: Cycle) -> Option<(Cycle, T)> {
         if self.next_arrival()? <= now {
-            self.heap.pop().map(|t| (t.0.at, t.0.item))
+            self.items.pop_front().map(|(o, item)| (o.0, item))
         } else {
             None
         }
@@ -86,7 +64,7 @@ impl<T> Link<T> {
 
     /// True when nothing is in flight.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.items.is_empty()
     }
 }
 

@@ -32,6 +32,7 @@ use isa::QueueId;
 use crate::control::{Block, State};
 use crate::env::Env;
 use crate::machine::Machine;
+use crate::network::Sent;
 use crate::sim::message::{Body, Endpoint, Packet};
 use crate::sim::wake::ComponentId;
 use crate::time::Cycle;
@@ -178,6 +179,9 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
             (t_second, second),
             trace,
         );
+        for (at, p) in std::mem::take(&mut m.mail) {
+            deliver(m, at, p);
+        }
     }
 }
 
@@ -268,6 +272,12 @@ fn step(
         }
         Component::Memory(chip) => {
             let mem = &mut m.memories[chip as usize];
+            // Requests are taken in the cycle they arrive, in arrival order.
+            while let Some((_, p)) = m.memory_inboxes[chip as usize].receive(t) {
+                if let Body::Access(access) = p.body {
+                    mem.accept(t, access, p.lag);
+                }
+            }
             mem.evaluate(t, out);
             if let Some(next) = mem.next_wake() {
                 m.wakes.schedule(id, next);
@@ -281,35 +291,36 @@ fn step(
     }
 }
 
-/// Hands `p`, arriving at `t`, to its destination.
+/// Puts `p` in its destination's inbox, arriving at `t`, and wakes the destination then.
 fn deliver(m: &mut Machine, t: Cycle, p: Packet) {
-    match (p.to, p.body) {
-        (Endpoint::Memory { chip }, Body::Access(access)) => {
-            m.memories[chip as usize].accept(t, access, p.lag);
-            reschedule(m, Component::Memory(chip));
+    let key = u64::from(p.source);
+    let c = match p.to {
+        Endpoint::Memory { chip } => {
+            m.memory_inboxes[chip as usize].send(t, key, p);
+            Component::Memory(chip)
         }
-        (Endpoint::Tile { chip, tile }, _) => {
+        Endpoint::Tile { chip, tile } => {
             m.chips[chip as usize].tiles[tile as usize]
                 .inbox
-                .send(t, u64::from(p.source), p);
-            let c = component(&m.env, Component::Tile { chip, tile });
-            m.wakes.schedule(c, t);
+                .send(t, key, p);
+            Component::Tile { chip, tile }
         }
-        // A memory system takes only requests.
-        (Endpoint::Memory { .. }, _) => {}
-    }
+    };
+    m.wakes.schedule(component(&m.env, c), t);
 }
 
 /// Sends the packets of chip `chip` in `out` into its network at `t`.
 pub(crate) fn send(m: &mut Machine, t: Cycle, chip: u32, out: &mut Vec<Packet>) {
-    if out.is_empty() {
-        return;
-    }
-    let net = &mut m.networks[chip as usize];
+    let mut held = false;
     for p in out.drain(..) {
-        net.send(t, p);
+        match m.networks[chip as usize].send(t, p) {
+            Sent::Arrives(at, p) => deliver(m, at, p),
+            Sent::Held => held = true,
+        }
     }
-    reschedule(m, Component::Network(chip));
+    if held {
+        reschedule(m, Component::Network(chip));
+    }
 }
 
 /// Asks for `c`'s next wake, as it says.
@@ -317,7 +328,11 @@ fn reschedule(m: &mut Machine, c: Component) {
     let next = match c {
         Component::Fabric => m.fabric.next_wake(),
         Component::Network(chip) => m.networks[chip as usize].next_wake(),
-        Component::Memory(chip) => m.memories[chip as usize].next_wake(),
+        Component::Memory(chip) => {
+            let inbox = m.memory_inboxes[chip as usize].next_arrival();
+            let own = m.memories[chip as usize].next_wake();
+            inbox.into_iter().chain(own).min()
+        }
         Component::Tile { .. } => None,
     };
     if let Some(next) = next {

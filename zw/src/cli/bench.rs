@@ -1,6 +1,6 @@
 //! `zw bench`: measure the simulator itself.
 
-use emulator::bench::{BenchReport, bench_core, bench_wait, completed};
+use emulator::bench::{BenchReport, bench_core, bench_dma, bench_wait, completed};
 use emulator::config::Config;
 use emulator::systolic::{BenchModel, BenchRequest, GemmShape, bench_systolic};
 use isa::DType;
@@ -15,6 +15,7 @@ Examples:
   zw bench core                   simulated scalar instructions per host second
   zw bench core --json            the same as one JSON object
   zw bench wait                   the host cost of a tile waiting a billion cycles
+  zw bench dma --json             DMA requests the ideal memory system serves per host second
   zw bench systolic --rows 128 --cols 128 --dataflow os --m 512 --n 512 --k 512 --overlap off --json
 
 Figures are host measurements: they vary from run to run and machine to machine.")]
@@ -44,6 +45,20 @@ enum Command {
         /// Cycles each takes (`systolic.ideal_latency_cycles`).
         #[arg(long, default_value_t = 1_000_000)]
         cycles_per_op: u64,
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every tile of the chip streaming from HBM: DMA requests per host second.
+    Dma {
+        /// Transfers per tile.
+        #[arg(long, default_value_t = 64)]
+        transfers: u64,
+        /// Bytes per transfer.
+        #[arg(long, default_value_t = 65536)]
+        bytes: u64,
         #[command(flatten)]
         config: ConfigArgs,
         /// Print one JSON object.
@@ -113,6 +128,9 @@ fn print(report: &BenchReport, json: bool) -> u8 {
             report.instructions_per_second / 1e6,
             report.cycles_per_second / 1e6
         );
+        if let (Some(n), Some(rate)) = (report.requests, report.requests_per_host_second) {
+            println!("  {n} DMA requests, {:.1} M requests/s", rate / 1e6);
+        }
     }
     if completed(report) { EXIT_OK } else { EXIT_IO }
 }
@@ -125,6 +143,15 @@ pub fn run(args: Args) -> u8 {
             json,
         } => one_tile(&config)
             .and_then(|c| bench_core(&c, iterations).map_err(|e| e.to_string()))
+            .map(|r| print(&r, json)),
+        Command::Dma {
+            transfers,
+            bytes,
+            config,
+            json,
+        } => config
+            .load_from(Config::zw1())
+            .and_then(|c| bench_dma(&c, transfers, bytes).map_err(|e| e.to_string()))
             .map(|r| print(&r, json)),
         Command::Wait {
             ops,
