@@ -12,9 +12,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use emulator::Machine;
 use emulator::bench::{core_loop, wait_loop};
 use emulator::config::Config;
-use emulator::machine::Machine;
 
 fn tiles(n: (u32, u32)) -> Config {
     let mut c = Config::zw1();

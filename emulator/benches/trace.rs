@@ -4,8 +4,8 @@ use std::hint::black_box;
 use std::io;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use emulator::time::{Clock, Cycle};
 use emulator::trace::{Arg, ChromeTraceWriter, NullSink, TraceSink, Track, VecSink};
+use emulator::{Clock, Cycle};
 
 const EVENTS: u64 = 10_000;
 

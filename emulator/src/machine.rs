@@ -421,7 +421,7 @@ impl Machine {
         }
     }
 
-    /// Runs the untimed reference interpreter instead (see [`crate::reference`]), executing at
+    /// Runs the untimed reference interpreter instead (see `reference.rs`), executing at
     /// most `max_instructions` instructions in all.
     pub fn run_reference(&mut self, max_instructions: u64) -> crate::sim::Exit {
         crate::reference::run(self, max_instructions)

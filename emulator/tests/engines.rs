@@ -5,8 +5,7 @@
 mod common;
 
 use common::{reg, run, zw1};
-use emulator::Exit;
-use emulator::machine::Machine;
+use emulator::{Exit, Machine};
 use isa::memory_map::SPAD_BASE;
 
 fn bytes(m: &Machine, addr: u64, len: u64) -> Vec<u8> {

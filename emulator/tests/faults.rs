@@ -4,9 +4,8 @@
 mod common;
 
 use common::{machine, num, zw1};
-use emulator::Exit;
 use emulator::config::Config;
-use emulator::trap::Trap;
+use emulator::{Exit, Trap};
 use isa::Cause;
 use isa::memory_map::{ACC_BASE, SPAD_BASE, TILE_SHIFT};
 

@@ -6,11 +6,8 @@
 mod common;
 
 use common::{reg, run, with, zw1};
-use emulator::env::Env;
 use emulator::loader::{EntryProblem, LoadError, load};
-use emulator::machine::{Machine, shared};
-use emulator::memory::MemoryMap;
-use emulator::program::{ImageData, Program};
+use emulator::{Env, ImageData, Machine, MemoryMap, Program, shared};
 use isa::memory_map::{HBM_BASE, L2_BASE, Memory, SPAD_BASE};
 
 fn elf(src: &str) -> Vec<u8> {

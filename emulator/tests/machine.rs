@@ -188,7 +188,7 @@ fn host_writes_at_own_addresses_reach_every_tile_and_named_ones_one_tile() {
 
 #[test]
 fn how_the_run_loop_interleaves_tiles_never_changes_a_result() {
-    use emulator::machine::{ComponentOrder, Schedule};
+    use emulator::{ComponentOrder, Schedule};
     for path in PROGRAMS {
         let config = zw1(4);
         let outcome = |schedule: Schedule| {

@@ -5,8 +5,7 @@
 mod common;
 
 use common::{machine_of, reg, zw1};
-use emulator::Exit;
-use emulator::machine::Machine;
+use emulator::{Exit, Machine};
 
 fn symbol(m: &Machine, name: &str) -> u64 {
     *m.program()

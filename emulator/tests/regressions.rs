@@ -1,12 +1,11 @@
 //! Failures found by fuzzing the reference interpreter against the cycle-accurate run
-//! (`emulator::property::reference_matches_cycle_accurate`, docs/fuzzing.md), each pinned as a
+//! (`emulator::reference_matches_cycle_accurate`, docs/fuzzing.md), each pinned as a
 //! plain test so it stays fixed.
 
 mod common;
 
 use common::{machine, zw1};
-use emulator::Exit;
-use emulator::machine::{ComponentOrder, Schedule};
+use emulator::{ComponentOrder, Exit, Schedule};
 
 /// Ways the run loop may interleave tiles; none may change which trap is reported.
 const SCHEDULES: [Schedule; 5] = [

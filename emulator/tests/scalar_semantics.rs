@@ -13,9 +13,8 @@ mod control;
 mod memory;
 
 use common::{machine, zw1};
-use emulator::Exit;
 use emulator::config::Config;
-use emulator::machine::Machine;
+use emulator::{Exit, Machine};
 use isa::TimingClass;
 use std::fmt::Write;
 

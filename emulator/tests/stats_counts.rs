@@ -6,7 +6,7 @@
 mod common;
 
 use common::{machine_of, run, with, zw1};
-use emulator::machine::Machine;
+use emulator::Machine;
 use emulator::stats::{ClassStats, EngineStats, MachineStats};
 
 /// The stats of a run of `m` that must halt.

@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| emulator::property::reference_matches_cycle_accurate(data).unwrap());
+libfuzzer_sys::fuzz_target!(|data: &[u8]| emulator::reference_matches_cycle_accurate(data).unwrap());

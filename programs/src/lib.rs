@@ -2,9 +2,8 @@
 //! run it, and read tensors back, so each kernel's test compares it with a host reference.
 
 use assembler::{Assembler, Image, Options};
-use emulator::Exit;
 use emulator::config::Config;
-use emulator::machine::{Machine, RunReport, shared};
+use emulator::{Exit, Machine, RunReport, shared};
 use half::bf16;
 use std::path::{Path, PathBuf};
 

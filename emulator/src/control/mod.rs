@@ -9,7 +9,7 @@ pub mod pipeline;
 use isa::{QueueId, QueueSet};
 
 pub use execute::{Step, execute};
-pub use pipeline::{Latencies, Stall};
+pub use pipeline::Stall;
 
 /// What a blocked core waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,9 +71,9 @@ pub struct Core {
     pub div_free: u64,
     /// The cycle at which the core next tries to issue (the run loop's schedule).
     pub at: u64,
-    /// Cycles issued, per timing class (indexed by [`pipeline::class_index`]).
+    /// Cycles issued, per timing class (indexed by `pipeline::class_index`).
     pub issued: [u64; 14],
-    /// Cycles stalled, per reason (indexed by [`Stall::index`]).
+    /// Cycles stalled, per reason (indexed by `Stall::index`).
     pub stalled: [u64; 7],
 }
 

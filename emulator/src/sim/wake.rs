@@ -81,6 +81,7 @@ impl Wakes {
     }
 
     /// Live wakes (at most one per component).
+    #[cfg(test)]
     pub fn live(&self) -> usize {
         self.at.iter().filter(|&&t| t != Cycle::MAX).count()
     }

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use emulator::config::Config;
-use emulator::machine::{Machine, RunReport, shared};
+use emulator::{Machine, RunReport, shared};
 
 /// ZW-1 with `tiles` tiles in one row (fewer tiles keep tests fast).
 pub fn zw1(tiles: u32) -> Config {

@@ -1,8 +1,7 @@
 //! Runs a program body on one tile of a small ZW-1 with inputs placed by the host.
 
-use emulator::Exit;
 use emulator::config::Config;
-use emulator::machine::Machine;
+use emulator::{Exit, Machine};
 use isa::memory_map::SPAD_BASE;
 
 use crate::common;

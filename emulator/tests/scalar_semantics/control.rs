@@ -224,7 +224,7 @@ fn semaphore_instructions_and_fences_give_the_counts_the_manual_gives() {
 }
 
 /// Runs `body` after x31 = the results address; returns the machine and its exit.
-fn run_body(body: &str) -> (emulator::machine::Machine, Exit) {
+fn run_body(body: &str) -> (emulator::Machine, Exit) {
     let src = format!(
         ".text\n.global _start\n_start:\nli x31, {:#x}\n{body}\n",
         SPAD + RESULTS_OFFSET

@@ -523,7 +523,7 @@ _start:
 }
 
 /// Runs `body` after placing `data` at `in` (x20); `out` (x21) follows 1024 bytes later.
-fn run_on(data: &[u8], body: &str) -> emulator::machine::Machine {
+fn run_on(data: &[u8], body: &str) -> emulator::Machine {
     let bytes: Vec<String> = data.iter().map(u8::to_string).collect();
     let src = format!(
         "

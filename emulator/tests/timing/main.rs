@@ -14,9 +14,8 @@ mod requests;
 mod signals;
 
 use common::{real, reg, run, with, zw1};
-use emulator::Exit;
 use emulator::config::Config;
-use emulator::machine::Machine;
+use emulator::{Exit, Machine};
 use isa::memory_map::{ChipSel, Location, Memory, TileSel};
 
 /// The clocks every rule is checked at, in GHz: the preset's, and one at which a latency in ns

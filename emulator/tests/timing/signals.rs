@@ -41,7 +41,7 @@ fn a_semaphore_signal_arrives_after_the_noc_latency() {
 }
 
 /// Runs `src` on `c`, which must halt, and returns the machine.
-fn halted(src: &str, c: &Config) -> emulator::machine::Machine {
+fn halted(src: &str, c: &Config) -> emulator::Machine {
     let (m, r) = run(src, c);
     assert_eq!(r.exit, Exit::Halted, "{src}");
     m

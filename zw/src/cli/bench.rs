@@ -229,7 +229,7 @@ fn systolic(
     json: bool,
 ) -> Result<u8, String> {
     let c = config.load()?;
-    let env = emulator::env::Env::from_config(&c).map_err(|e| e.to_string())?;
+    let env = emulator::Env::from_config(&c).map_err(|e| e.to_string())?;
     let dtype = DType::from_name(dtype).ok_or_else(|| format!("unknown element type `{dtype}`"))?;
     let model = match model {
         "fast" => BenchModel::Fast,

@@ -4,13 +4,11 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
-use emulator::Exit;
-use emulator::env::Env;
 use emulator::loader;
-use emulator::machine::{Machine, RunReport};
 use emulator::npy;
 use emulator::stats::MachineStats;
 use emulator::trace::ChromeTraceWriter;
+use emulator::{Env, Exit, Machine, RunReport};
 use isa::DType;
 
 use super::sim::{

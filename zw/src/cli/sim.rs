@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use assembler::{Assembler, Options};
 use emulator::config::Config;
 use emulator::loader;
-use emulator::memory::MemoryMap;
-use emulator::program::Program;
+use emulator::{MemoryMap, Program};
 
 /// Exit code: the program trapped.
 pub const EXIT_TRAP: u8 = 4;
@@ -91,7 +90,7 @@ pub fn read_program(
                 eprint!("{}", out.warnings.to_plain_string());
             }
             let elf = out.image.to_elf();
-            loader::load(emulator::machine::shared(elf), map)
+            loader::load(emulator::shared(elf), map)
                 .map_err(|e| ProgramError::Io(format!("{}: {e}", path.display())))
         }
         Err(report) => Err(ProgramError::Assembly(report.to_plain_string())),
