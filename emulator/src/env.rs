@@ -102,11 +102,4 @@ impl Env {
             self.signal_latency + self.fabric_latency
         }
     }
-
-    /// The least number of cycles between a core acting and any effect it can have on another
-    /// tile (a signal's latency, or the 2 cycles of the fastest DMA: enqueue, then one busy
-    /// cycle). Tiles may run this far apart without changing any result.
-    pub fn lookahead(&self) -> u64 {
-        self.signal_latency.clamp(1, 2)
-    }
 }

@@ -26,6 +26,9 @@ pub enum Sent {
 pub trait Network: std::fmt::Debug + Send {
     /// Takes `packet`, leaving its sender at `now`.
     fn send(&mut self, now: Cycle, packet: Packet) -> Sent;
+    /// The fewest cycles a semaphore increment takes to cross it (bounds how far tiles may
+    /// run apart).
+    fn min_latency(&self) -> Cycle;
     /// Hands over the packets that arrive at `now` (at their destination, or at the fabric).
     fn evaluate(&mut self, now: Cycle, out: &mut Vec<Packet>);
     /// When it next needs to run.
@@ -106,6 +109,9 @@ impl Network for Ideal {
         }
         self.take(now, packet, 0);
         Sent::Held
+    }
+    fn min_latency(&self) -> Cycle {
+        self.latency
     }
     fn evaluate(&mut self, now: Cycle, out: &mut Vec<Packet>) {
         self.give(now, out);

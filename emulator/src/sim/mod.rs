@@ -99,9 +99,10 @@ impl fmt::Display for Exit {
 /// Runs `m` until every tile halts, one traps, it deadlocks, or cycle `max_cycles` is reached.
 pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -> Exit {
     let max_cycles = Cycle(max_cycles);
+    let safe = lookahead(m);
     let lookahead = match m.schedule.lookahead {
-        Some(cap) => cap.clamp(1, m.env.lookahead()),
-        None => m.env.lookahead(),
+        Some(cap) => cap.clamp(1, safe),
+        None => safe,
     };
     let run_ahead = Cycle(m.schedule.run_ahead);
     let lookahead = Cycle(lookahead);
@@ -183,6 +184,14 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
             deliver(m, at, p);
         }
     }
+}
+
+/// The fewest cycles in which a core can change what another tile sees: a semaphore increment
+/// crossing the quickest network, or the 2 cycles of the fastest DMA (enqueued at `t`, started
+/// at `t + 1`, completing at `t + 2` at the earliest).
+fn lookahead(m: &Machine) -> u64 {
+    let network = m.networks.iter().map(|n| n.min_latency().get()).min();
+    network.unwrap_or(1).clamp(1, 2)
 }
 
 /// A component of the run loop.
