@@ -1,8 +1,10 @@
 //! An engine's queue: operations and semaphore items (`q.signal`, `q.take`) in program order,
-//! the one operation running, and the counters of how the engine spent its time.
+//! the operations running, and the counters of how the engine spent its time.
 //!
-//! The queue holds items that have not started; the running operation has left it, so a queue
-//! of depth `d` holds `d` waiting items besides the one running (a full queue stalls issue).
+//! The queue holds items that have not started; running operations have left it, so a queue
+//! of depth `d` holds `d` waiting items besides those running (a full queue stalls issue). One
+//! operation runs at a time, except on a DMA engine, where a transfer may start once the one
+//! before has issued all its requests; they complete in order.
 
 use std::collections::VecDeque;
 
@@ -89,8 +91,10 @@ pub struct EngineCounters {
 pub struct Queue {
     /// Items not yet started, oldest first.
     pub items: VecDeque<Entry>,
-    /// The operation running, if any.
-    pub running: Option<Running>,
+    /// The operations running, oldest first (their ends in order; `Cycle::MAX` until known).
+    pub running: VecDeque<Running>,
+    /// The end of the last operation completed (busy cycles count overlapping operations once).
+    pub busy_until: Cycle,
     /// Since when the head `q.take` has waited, if it is waiting.
     pub take_since: Option<Cycle>,
     /// Counters.
@@ -101,7 +105,7 @@ impl Queue {
     /// True when nothing is queued or running.
     #[inline]
     pub fn is_idle(&self) -> bool {
-        self.running.is_none() && self.items.is_empty()
+        self.running.is_empty() && self.items.is_empty()
     }
 
     /// Items waiting (not counting the running operation).
@@ -112,7 +116,7 @@ impl Queue {
 
     /// The semaphore and count the head `q.take` waits for, if it waits.
     pub fn blocked_on(&self) -> Option<(u8, i64)> {
-        if self.running.is_some() {
+        if !self.running.is_empty() {
             return None;
         }
         match self.items.front() {

@@ -162,8 +162,9 @@ pub struct EngineStats {
 fn engine(q: &Queue, total: u64) -> EngineStats {
     let c = &q.counters;
     let mut busy = c.busy_cycles;
-    if let Some(r) = &q.running {
-        busy += total.min(r.end.get()).saturating_sub(r.start.get());
+    if let (Some(first), Some(last)) = (q.running.front(), q.running.back()) {
+        let from = first.start.max(q.busy_until).get();
+        busy += total.min(last.end.get()).saturating_sub(from);
     }
     let mut stalled = c.stalled_cycles;
     if let Some(since) = q.take_since {

@@ -1,6 +1,8 @@
 //! A tile's DMA engine as a unit: it walks a transfer into requests of `dma.request_bytes`,
 //! issues them at `dma.bytes_per_cycle` with at most `dma.max_outstanding` in flight, and the
-//! transfer completes when its last request is done (docs/timing.md, "DMA transfer").
+//! transfer completes when its last request is done (docs/timing.md, "DMA transfer"). Once a
+//! transfer has issued its last request, the next one of the queue may start: transfers overlap,
+//! and complete in order.
 //!
 //! A request reads its source, then writes its destination. The engine's own SRAM it reaches
 //! directly; anything else (L2, HBM, another tile, another chip) through messages to that
@@ -8,7 +10,7 @@
 //! arriving, and its tail trails its head by its `lag`.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 use isa::memory_map::Memory;
 
@@ -41,9 +43,11 @@ enum Step {
     Done,
 }
 
-/// The transfer being walked.
+/// A transfer being walked.
 #[derive(Clone, Debug)]
 struct Walk {
+    /// Its number among the engine's transfers (replies name it).
+    id: u32,
     src: End,
     dst: End,
     /// Elements per request.
@@ -52,8 +56,6 @@ struct Walk {
     left: u64,
     src_size: u64,
     dst_size: u64,
-    /// The engine's own bandwidth.
-    server: Server,
     /// The first cycle a request may issue (start + setup).
     earliest: Cycle,
     requests: u64,
@@ -66,7 +68,15 @@ struct Walk {
 /// One DMA engine.
 #[derive(Clone, Debug, Default)]
 pub struct DmaEngine {
-    walk: Option<Walk>,
+    /// Transfers in flight, oldest first; only the newest may still have requests to issue.
+    walks: VecDeque<Walk>,
+    /// The engine's own bandwidth.
+    server: Option<Server>,
+    /// Requests issued and not yet done.
+    in_flight: u64,
+    next_id: u32,
+    /// The cycle the last transfer completed (transfers complete in order).
+    last_end: Cycle,
     /// Requests issued, over the engine's life.
     pub requests: u64,
 }
@@ -107,23 +117,34 @@ impl DmaTimer {
 }
 
 impl DmaEngine {
-    /// True while a transfer is being walked.
+    /// True while a transfer is in flight.
     pub fn busy(&self) -> bool {
-        self.walk.is_some()
+        !self.walks.is_empty()
+    }
+
+    /// True when a new transfer may start: every earlier one has issued all its requests.
+    pub fn accepts(&self) -> bool {
+        self.walks.back().is_none_or(|w| w.left == 0)
     }
 
     /// Starts walking `t` at cycle `now`.
     pub fn start(&mut self, now: Cycle, t: &Transfer, timer: &DmaTimer, me: Reply) {
         let (src_size, dst_size) = (t.desc.src_type.size(), t.desc.dst_type.size());
         let per_request = (timer.request_bytes / src_size.max(dst_size)).max(1);
-        self.walk = Some(Walk {
+        let me = Reply {
+            transfer: self.next_id,
+            ..me
+        };
+        self.server
+            .get_or_insert_with(|| Server::new(Some(timer.bandwidth)));
+        self.walks.push_back(Walk {
+            id: self.next_id,
             src: timer.end(&t.src, me),
             dst: timer.end(&t.dst, me),
             per_request,
             left: t.elements,
             src_size,
             dst_size,
-            server: Server::new(Some(timer.bandwidth)),
             earliest: now + timer.setup,
             requests: t.elements.div_ceil(per_request),
             issued: 0,
@@ -131,12 +152,15 @@ impl DmaEngine {
             last_done: now,
             steps: BinaryHeap::new(),
         });
+        self.next_id = self.next_id.wrapping_add(1);
     }
 
-    /// A reply for this engine arrived at `now`: read data (`bytes` of it), or a write's
+    /// A reply for transfer `id` arrived at `now`: read data (`bytes` of it), or a write's
     /// acknowledgement.
-    pub fn receive(&mut self, now: Cycle, write: bool, lag: u64, bytes: u64) {
-        let Some(w) = &mut self.walk else { return };
+    pub fn receive(&mut self, now: Cycle, id: u32, write: bool, lag: u64, bytes: u64) {
+        let Some(w) = self.walks.iter_mut().find(|w| w.id == id) else {
+            return;
+        };
         if write {
             w.steps.push(Reverse((now + lag, Step::Done)));
         } else {
@@ -145,58 +169,62 @@ impl DmaEngine {
     }
 
     /// Runs at `now`: writes what has been read, counts what is done, issues what it may.
-    /// Returns the cycle the transfer completes once its last request is done.
-    pub fn evaluate(&mut self, now: Cycle, cx: &mut Ctx<'_>) -> Option<Cycle> {
-        let w = self.walk.as_mut()?;
-        while let Some(&Reverse((at, step))) = w.steps.peek() {
-            if at > now {
-                break;
-            }
-            w.steps.pop();
-            match step {
-                Step::Write { lag, n } => w.write(at, lag, n, cx),
-                Step::Done => {
-                    w.done += 1;
-                    w.last_done = w.last_done.max(at);
+    /// Pushes to `ends` the completion cycle of each transfer that completes, oldest first.
+    pub fn evaluate(&mut self, now: Cycle, cx: &mut Ctx<'_>, ends: &mut Vec<Cycle>) {
+        for w in &mut self.walks {
+            while let Some(&Reverse((at, step))) = w.steps.peek() {
+                if at > now {
+                    break;
+                }
+                w.steps.pop();
+                match step {
+                    Step::Write { lag, n } => w.write(at, lag, n, cx),
+                    Step::Done => {
+                        w.done += 1;
+                        self.in_flight -= 1;
+                        w.last_done = w.last_done.max(at);
+                    }
                 }
             }
         }
-        while w.issued < w.requests
-            && w.issued - w.done < cx.timer.max_outstanding as u64
-            && w.earliest.max(w.server.next_start()) <= now
-        {
-            w.issue(now, cx);
-            self.requests += 1;
+        let max = cx.timer.max_outstanding as u64;
+        if let (Some(w), Some(server)) = (self.walks.back_mut(), &mut self.server) {
+            while w.left > 0 && self.in_flight < max && w.earliest.max(server.next_start()) <= now {
+                w.issue(now, server, cx);
+                self.in_flight += 1;
+                self.requests += 1;
+            }
         }
-        if w.done == w.requests {
-            let end = w.last_done;
-            self.walk = None;
-            return Some(end);
+        while self.walks.front().is_some_and(|w| w.done == w.requests) {
+            if let Some(w) = self.walks.pop_front() {
+                self.last_end = self.last_end.max(w.last_done);
+                ends.push(self.last_end);
+            }
         }
-        None
     }
 
     /// When the engine next needs to run (`None`: only a reply can move it on).
     pub fn next_wake(&self, max_outstanding: usize) -> Option<Cycle> {
-        let w = self.walk.as_ref()?;
-        let step = w.steps.peek().map(|s| s.0.0);
-        let issue = (w.issued < w.requests && w.issued - w.done < max_outstanding as u64)
-            .then(|| w.earliest.max(w.server.next_start()));
-        match (step, issue) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let steps = self
+            .walks
+            .iter()
+            .filter_map(|w| w.steps.peek().map(|s| s.0.0));
+        let issue = match (self.walks.back(), &self.server) {
+            (Some(w), Some(server)) if w.left > 0 && self.in_flight < max_outstanding as u64 => {
+                Some(w.earliest.max(server.next_start()))
+            }
+            _ => None,
+        };
+        steps.chain(issue).min()
     }
 }
 
 impl Walk {
-    fn issue(&mut self, now: Cycle, cx: &mut Ctx<'_>) {
+    fn issue(&mut self, now: Cycle, server: &mut Server, cx: &mut Ctx<'_>) {
         let n = self.per_request.min(self.left);
         self.left -= n;
         self.issued += 1;
-        let (head, lag) = self
-            .server
-            .pass(now, 0, n * self.src_size.max(self.dst_size));
+        let (head, lag) = server.pass(now, 0, n * self.src_size.max(self.dst_size));
         match self.src {
             End::Local(latency) => self.read_done(head + latency, lag, n),
             End::Remote { chip, target, hops } => cx.out.push(Packet {
@@ -211,7 +239,10 @@ impl Walk {
                     target,
                     bytes: n * self.src_size,
                     hops,
-                    reply_to: cx.me,
+                    reply_to: Reply {
+                        transfer: self.id,
+                        ..cx.me
+                    },
                 }),
             }),
         }
@@ -243,7 +274,10 @@ impl Walk {
                     target,
                     bytes,
                     hops,
-                    reply_to: cx.me,
+                    reply_to: Reply {
+                        transfer: self.id,
+                        ..cx.me
+                    },
                 }),
             }),
         }

@@ -69,6 +69,8 @@ pub struct Reply {
     pub tile: u32,
     /// Its DMA queue.
     pub queue: QueueId,
+    /// Which of the engine's transfers (they overlap: the next starts while one finishes).
+    pub transfer: u32,
 }
 
 /// What a message says.

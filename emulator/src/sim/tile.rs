@@ -56,7 +56,7 @@ pub(crate) fn evaluate(
         let mut progress = run_engines(m, chip, tile, t, out);
         for q in QueueId::ALL {
             let queue = &m.chips[chip as usize].tiles[tile as usize].queues[q.index()];
-            if queue.running.as_ref().is_some_and(|r| r.end <= t) {
+            if queue.running.front().is_some_and(|r| r.end <= t) {
                 complete(m, chip, tile, q, t, trace);
                 progress = true;
             }
@@ -96,7 +96,8 @@ fn deliver(m: &mut Machine, chip: u32, tile: u32, t: Cycle) {
     while let Some((_, p)) = tl.inbox.receive(t) {
         match p.body {
             Body::Done { to, write } => {
-                tl.engines[to.queue.index()].receive(t, write, p.lag, p.bytes);
+                let engine = &mut tl.engines[to.queue.index()];
+                engine.receive(t, to.transfer, write, p.lag, p.bytes);
             }
             Body::Signal { sem, amount, from } => {
                 if let Err(e) = tl.sems.add(sem, amount) {
@@ -123,6 +124,7 @@ fn run_engines(m: &mut Machine, chip: u32, tile: u32, t: Cycle, out: &mut Vec<Pa
     let source = component(&m.env, Component::Tile { chip, tile });
     let tl = &mut m.chips[chip as usize].tiles[tile as usize];
     let mut progress = false;
+    let mut ends = Vec::new();
     for q in [QueueId::DmaIn, QueueId::DmaOut] {
         let engine = &mut tl.engines[q.index()];
         if !engine.busy() {
@@ -134,15 +136,23 @@ fn run_engines(m: &mut Machine, chip: u32, tile: u32, t: Cycle, out: &mut Vec<Pa
                 chip,
                 tile,
                 queue: q,
+                transfer: 0,
             },
             source,
             out,
         };
-        if let Some(end) = engine.evaluate(t, &mut cx)
-            && let Some(running) = &mut tl.queues[q.index()].running
-        {
-            running.end = end.max(running.start + 1);
-            progress = true;
+        ends.clear();
+        engine.evaluate(t, &mut cx, &mut ends);
+        // Transfers complete in order: each end goes to the oldest running one without one.
+        let mut waiting = tl.queues[q.index()]
+            .running
+            .iter_mut()
+            .filter(|r| r.end == Cycle::MAX);
+        for &end in &ends {
+            if let Some(r) = waiting.next() {
+                r.end = end.max(r.start + 1);
+                progress = true;
+            }
         }
     }
     progress
@@ -153,7 +163,7 @@ fn next_wake(tl: &Tile, max_outstanding: usize) -> Option<Cycle> {
     let ends = tl
         .queues
         .iter()
-        .filter_map(|q| q.running.as_ref())
+        .flat_map(|q| q.running.iter())
         .map(|r| r.end);
     let engines = tl
         .engines
@@ -175,9 +185,12 @@ fn complete(
 ) {
     let tl = &mut m.chips[chip as usize].tiles[tile as usize];
     let queue = &mut tl.queues[q.index()];
-    let Some(Running { op, pc, start, end }) = queue.running.take() else {
+    let Some(Running { op, pc, start, end }) = queue.running.pop_front() else {
         return;
     };
+    // Overlapping transfers count their shared cycles once.
+    let start = start.max(queue.busy_until).min(end);
+    queue.busy_until = end;
     queue.counters.busy_cycles += end.since(start).get();
     queue.counters.operations += 1;
     if trace.enabled() {
@@ -249,12 +262,16 @@ fn advance(
     env: &Env,
 ) -> Result<bool, (u64, SemaphoreFault)> {
     let queue = &mut tile.queues[q.index()];
-    if queue.running.is_some() {
-        return Ok(false);
-    }
     let Some(Entry { item, pc }) = queue.items.front() else {
         return Ok(false);
     };
+    // While an operation runs, only a DMA transfer may start, once its engine accepts one.
+    let engine = env.dma.ideal.is_none() && matches!(q, QueueId::DmaIn | QueueId::DmaOut);
+    if !queue.running.is_empty()
+        && !(engine && matches!(item, Item::Op(_)) && tile.engines[q.index()].accepts())
+    {
+        return Ok(false);
+    }
     let pc = *pc;
     match item {
         Item::Take { sem, n } => {
@@ -292,6 +309,7 @@ fn advance(
                         chip: tile.chip,
                         tile: tile.id,
                         queue: q,
+                        transfer: 0,
                     };
                     tile.engines[q.index()].start(t, tr, &env.dma, me);
                     Cycle::MAX
@@ -301,7 +319,7 @@ fn advance(
                 EngineOp::Matrix(mop) => t + env.matrix.duration(mop).max(Cycle(1)),
             };
             let queue = &mut tile.queues[q.index()];
-            queue.running = Some(Running {
+            queue.running.push_back(Running {
                 op,
                 pc,
                 start: t,

@@ -137,3 +137,32 @@ fn two_tiles_streaming_from_one_hbm_share_its_bandwidth() {
         (2 * n).div_ceil(64) - n.div_ceil(64)
     );
 }
+
+#[test]
+fn a_queues_next_transfer_starts_once_the_one_before_has_issued_its_last_request() {
+    for c in at_each_clock(1, &[]) {
+        let (setup, bw) = (
+            num(&c, "dma.setup_latency_cycles"),
+            num(&c, "dma.bytes_per_cycle"),
+        );
+        let request = num(&c, "dma.request_bytes");
+        let n = 5000u64;
+        let latencies = hbm(&c) + spad(&c);
+        // The first starts at +2 (enqueued at +1); the second when the first's last request
+        // issues; each then takes the formula from its own start (the engine is free by then).
+        let second_starts = setup + (n - 1) / request * request / bw;
+        let second_ends = second_starts + transfer(&c, latencies, n, bw);
+        let body = "dma.in x21, x22, s0\ndma.in x21, x22, s0\nfence.dma";
+        assert_eq!(
+            measure(
+                &c,
+                &format!("li x11, {n}\nli x10, 1\ndma.cfg u8, u8, 0\ndma.dim 0, x11, x10, x10"),
+                body
+            ),
+            // Two issue cycles, then the fence waits for the second; csrr one later.
+            3 + second_ends,
+        );
+        // Back to back they take less than one after the other.
+        assert!(second_ends < 2 * transfer(&c, latencies, n, bw));
+    }
+}
