@@ -267,9 +267,8 @@ fn advance(
     };
     // While an operation runs, only a DMA transfer may start, once its engine accepts one.
     let engine = env.dma.ideal.is_none() && matches!(q, QueueId::DmaIn | QueueId::DmaOut);
-    if !queue.running.is_empty()
-        && !(engine && matches!(item, Item::Op(_)) && tile.engines[q.index()].accepts())
-    {
+    let overlaps = engine && matches!(item, Item::Op(_)) && tile.engines[q.index()].accepts();
+    if !queue.running.is_empty() && !overlaps {
         return Ok(false);
     }
     let pc = *pc;
