@@ -4,9 +4,22 @@
 
 use crate::config::Resolved;
 use crate::sim::link::Link;
-use crate::sim::message::{Access, Body, Endpoint, Packet, Target};
+use crate::sim::message::{Access, Body, Commit, Endpoint, Packet, Target};
 use crate::sim::server::Server;
 use crate::time::Cycle;
+
+/// A packet that commits a transfer at `to` (the unit that sends it to itself).
+pub(crate) fn commit_packet(to: Endpoint, source: u32, commit: Box<Commit>) -> Packet {
+    Packet {
+        to,
+        from_chip: to.chip(),
+        source,
+        bytes: 0,
+        header: true,
+        lag: 0,
+        body: Body::Commit(commit),
+    }
+}
 
 /// A chip's memory system (L2 and HBM).
 pub trait MemorySystem: std::fmt::Debug + Send {
@@ -58,6 +71,11 @@ impl MemorySystem for IdealMemory {
         };
         let leaves = head + latency.saturating_sub(access.hops);
         let to = access.reply_to;
+        // A transfer's last write commits it when its engine learns it is done.
+        if let Some(commit) = access.commit {
+            let packet = commit_packet(Endpoint::Memory { chip: self.chip }, self.source, commit);
+            self.replies.send(leaves + access.hops + lag, 0, packet);
+        }
         // Replies leaving together go in the order their requests came.
         self.replies.send(
             leaves,

@@ -13,7 +13,7 @@ use crate::sim::server::Server;
 use crate::time::{Bandwidth, Cycle};
 
 /// What became of a packet handed to the network.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Sent {
     /// The network keeps it and hands it over from [`Network::evaluate`].
     Held,

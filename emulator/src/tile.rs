@@ -43,8 +43,11 @@ pub struct Tile {
     pub matrix: MatrixSlot,
     /// The DMA-in and DMA-out engines (indexed like their queues).
     pub engines: [DmaEngine; 2],
-    /// Messages on their way to the tile: replies for its engines, semaphore increments.
+    /// Messages on their way to the tile: replies for its engines, semaphore increments,
+    /// requests for its SRAM port, commits of transfers into its SRAM.
     pub inbox: Link<Packet>,
+    /// What its SRAM port answers, each at the cycle it leaves (replies), or happens (commits).
+    pub port: Link<Packet>,
 }
 
 impl std::fmt::Debug for Tile {
@@ -74,6 +77,7 @@ impl Tile {
             matrix: MatrixSlot::new(env.array, env.model),
             engines: Default::default(),
             inbox: Link::default(),
+            port: Link::default(),
         }
     }
 

@@ -16,7 +16,7 @@ use isa::memory_map::Memory;
 
 use super::{DmaTimer, Transfer};
 use crate::memory::Place;
-use crate::sim::message::{Access, Body, Endpoint, Packet, Reply, Target};
+use crate::sim::message::{Access, Body, Commit, Endpoint, Packet, Reply, Target};
 use crate::sim::server::Server;
 use crate::time::Cycle;
 
@@ -25,9 +25,9 @@ use crate::time::Cycle;
 enum End {
     /// Its own tile's SRAM, after this many cycles.
     Local(u64),
-    /// Through the memory system of another place.
+    /// Through messages to the unit that owns it: a chip's memory system, or another tile.
     Remote {
-        chip: u32,
+        to: Endpoint,
         target: Target,
         /// Header hops of a round trip: 1 on the chip, 2 across chips.
         hops: u64,
@@ -60,9 +60,13 @@ struct Walk {
     earliest: Cycle,
     requests: u64,
     issued: u64,
+    /// Writes sent to a remote destination.
+    writes: u64,
     done: u64,
     last_done: Cycle,
     steps: BinaryHeap<Reverse<(Cycle, Step)>>,
+    /// For a destination outside the tile: the transfer its last write carries.
+    commit: Option<Box<Commit>>,
 }
 
 /// One DMA engine.
@@ -108,8 +112,12 @@ impl DmaTimer {
             Memory::Hbm => Target::Hbm,
             m => Target::Sram { latency: sram(m) },
         };
+        let to = match (target, p.tile) {
+            (Target::Sram { .. }, Some(tile)) => Endpoint::Tile { chip: p.chip, tile },
+            _ => Endpoint::Memory { chip: p.chip },
+        };
         End::Remote {
-            chip: p.chip,
+            to,
             target,
             hops: if p.chip == me.chip { 1 } else { 2 },
         }
@@ -127,8 +135,8 @@ impl DmaEngine {
         self.walks.back().is_none_or(|w| w.left == 0)
     }
 
-    /// Starts walking `t` at cycle `now`.
-    pub fn start(&mut self, now: Cycle, t: &Transfer, timer: &DmaTimer, me: Reply) {
+    /// Starts walking `t`, enqueued by the instruction at `pc`, at cycle `now`.
+    pub fn start(&mut self, now: Cycle, t: &Transfer, pc: u64, timer: &DmaTimer, me: Reply) {
         let (src_size, dst_size) = (t.desc.src_type.size(), t.desc.dst_type.size());
         let per_request = (timer.request_bytes / src_size.max(dst_size)).max(1);
         let me = Reply {
@@ -137,10 +145,19 @@ impl DmaEngine {
         };
         self.server
             .get_or_insert_with(|| Server::new(Some(timer.bandwidth)));
+        let dst = timer.end(&t.dst, me);
+        let commit = matches!(dst, End::Remote { .. }).then(|| {
+            Box::new(Commit {
+                transfer: Box::new(t.clone()),
+                by: (me.chip, me.tile, pc),
+            })
+        });
         self.walks.push_back(Walk {
             id: self.next_id,
             src: timer.end(&t.src, me),
-            dst: timer.end(&t.dst, me),
+            dst,
+            writes: 0,
+            commit,
             per_request,
             left: t.elements,
             src_size,
@@ -227,8 +244,8 @@ impl Walk {
         let (head, lag) = server.pass(now, 0, n * self.src_size.max(self.dst_size));
         match self.src {
             End::Local(latency) => self.read_done(head + latency, lag, n),
-            End::Remote { chip, target, hops } => cx.out.push(Packet {
-                to: Endpoint::Memory { chip },
+            End::Remote { to, target, hops } => cx.out.push(Packet {
+                to,
                 from_chip: cx.me.chip,
                 source: cx.source,
                 bytes: 0,
@@ -243,6 +260,7 @@ impl Walk {
                         transfer: self.id,
                         ..cx.me
                     },
+                    commit: None,
                 }),
             }),
         }
@@ -260,10 +278,17 @@ impl Walk {
 
     fn write(&mut self, at: Cycle, lag: u64, n: u64, cx: &mut Ctx<'_>) {
         let bytes = n * self.dst_size;
+        self.writes += 1;
+        // The last write carries the transfer, for its destination to commit.
+        let commit = if self.writes == self.requests {
+            self.commit.take()
+        } else {
+            None
+        };
         match self.dst {
             End::Local(latency) => self.steps.push(Reverse((at + lag + latency, Step::Done))),
-            End::Remote { chip, target, hops } => cx.out.push(Packet {
-                to: Endpoint::Memory { chip },
+            End::Remote { to, target, hops } => cx.out.push(Packet {
+                to,
                 from_chip: cx.me.chip,
                 source: cx.source,
                 bytes,
@@ -278,6 +303,7 @@ impl Walk {
                         transfer: self.id,
                         ..cx.me
                     },
+                    commit,
                 }),
             }),
         }

@@ -23,26 +23,39 @@ fn offset(base: u64, idx: (u64, u64, u64), stride: impl Fn(usize) -> i64) -> Res
 
 /// Moves the bytes of `t`. `Err` only if the memories differ from those `t` was checked against.
 pub fn apply(t: &Transfer, mem: &mut (impl Memories + ?Sized)) -> Result<(), DmaFault> {
+    let data = read(t, mem)?;
+    write(t, &data, mem)
+}
+
+/// Reads every source element of `t` and converts it to the destination type: the bytes
+/// [`write`] stores.
+pub fn read(t: &Transfer, mem: &(impl Memories + ?Sized)) -> Result<Vec<u8>, DmaFault> {
     let d = &t.desc;
     let (ssize, dsize) = (d.src_type.size() as usize, d.dst_type.size() as usize);
     let row = d.count[0];
-
-    // Read and convert every element first.
     let src = mem.at(&t.src).ok_or(DmaFault::NoMemory(t.src))?;
     let mut raw = Vec::with_capacity(t.elements as usize * ssize);
     for idx in rows(&d.count) {
         let at = offset(t.src.offset, idx, |k| d.src_stride[k])?;
         gather(src, at, d.src_stride[0], row, ssize, &mut raw)?;
     }
-    let converted = if d.src_type == d.dst_type {
-        raw
-    } else {
-        let mut out = vec![0u8; t.elements as usize * dsize];
-        numerics::convert_slice(d.src_type, &raw, d.dst_type, &mut out)?;
-        out
-    };
+    if d.src_type == d.dst_type {
+        return Ok(raw);
+    }
+    let mut out = vec![0u8; t.elements as usize * dsize];
+    numerics::convert_slice(d.src_type, &raw, d.dst_type, &mut out)?;
+    Ok(out)
+}
 
-    // Then write (or add) them, row by row.
+/// Writes (or, with flag 2, adds) `converted`, from [`read`], at the destination of `t`.
+pub fn write(
+    t: &Transfer,
+    converted: &[u8],
+    mem: &mut (impl Memories + ?Sized),
+) -> Result<(), DmaFault> {
+    let d = &t.desc;
+    let dsize = d.dst_type.size() as usize;
+    let row = d.count[0];
     let dst = mem.at_mut(&t.dst).ok_or(DmaFault::NoMemory(t.dst))?;
     let row_stride = d.dst_stride_of(0);
     let mut sum = Vec::new();

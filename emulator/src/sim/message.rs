@@ -1,5 +1,6 @@
-//! What travels between units: DMA requests and their replies, and semaphore increments.
-//! Requests carry sizes and timing, not data: a transfer's values move when it completes
+//! What travels between units: DMA requests and their replies, semaphore increments, and the
+//! commit of a transfer to the unit that owns its destination. Requests carry sizes and timing;
+//! a transfer's values move in one step when it is done, at the unit that owns its destination
 //! (docs/timing.md, "DMA transfer").
 
 use isa::QueueId;
@@ -7,12 +8,12 @@ use isa::QueueId;
 /// Where a message goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Endpoint {
-    /// A chip's memory system (its L2 and HBM, and its tiles' SRAM ports).
+    /// A chip's memory system (its L2 and HBM).
     Memory {
         /// The chip.
         chip: u32,
     },
-    /// A tile (its semaphores, or one of its DMA engines).
+    /// A tile (its semaphores, its SRAM port, or one of its DMA engines).
     Tile {
         /// The chip.
         chip: u32,
@@ -45,7 +46,7 @@ pub enum Target {
 }
 
 /// A request to a memory system.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Access {
     /// Read or write.
     pub write: bool,
@@ -58,6 +59,17 @@ pub struct Access {
     pub hops: u64,
     /// The engine that waits for the reply.
     pub reply_to: Reply,
+    /// On a transfer's last write: the transfer, which the destination then commits.
+    pub commit: Option<Box<Commit>>,
+}
+
+/// A transfer to be applied by the unit that owns its destination.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Commit {
+    /// The transfer.
+    pub transfer: Box<crate::dma::Transfer>,
+    /// Who issued it: chip, tile, and the pc of its `dma.in` or `dma.out` (for a fault).
+    pub by: (u32, u32, u64),
 }
 
 /// Whom a reply goes back to.
@@ -74,7 +86,7 @@ pub struct Reply {
 }
 
 /// What a message says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Body {
     /// A read request (a header) or a write (carrying its data).
     Access(Access),
@@ -85,6 +97,9 @@ pub enum Body {
         /// True for a write's acknowledgement.
         write: bool,
     },
+    /// Apply the transfer now: read its source, write its destination (owned by the receiver),
+    /// and with flag 4 increment the destination tile's semaphore.
+    Commit(Box<Commit>),
     /// `amount` for semaphore `sem` of the destination tile, from the `sem.signal` of tile
     /// `from.1` of chip `from.0` at pc `from.2`.
     Signal {
@@ -98,7 +113,7 @@ pub enum Body {
 }
 
 /// A message in flight.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Packet {
     /// Where it goes.
     pub to: Endpoint,

@@ -281,21 +281,36 @@ fn step(
         }
         Component::Memory(chip) => {
             let mem = &mut m.memories[chip as usize];
+            let mut commits = Vec::new();
             // Requests are taken in the cycle they arrive, in arrival order.
             while let Some((_, p)) = m.memory_inboxes[chip as usize].receive(t) {
-                if let Body::Access(access) = p.body {
-                    mem.accept(t, access, p.lag);
+                match p.body {
+                    Body::Access(access) => mem.accept(t, access, p.lag),
+                    Body::Commit(c) => commits.push(*c),
+                    _ => {}
                 }
             }
             mem.evaluate(t, out);
-            if let Some(next) = mem.next_wake() {
-                m.wakes.schedule(id, next);
+            reschedule(m, Component::Memory(chip));
+            // Its commits happen here; its replies go out on the network.
+            out.retain(|p| match &p.body {
+                Body::Commit(c) => {
+                    commits.push((**c).clone());
+                    false
+                }
+                _ => true,
+            });
+            for c in commits {
+                tile::commit(m, t, &c);
             }
             send(m, t, chip, out);
         }
         Component::Tile { chip, tile } => {
             tile::evaluate(m, chip, tile, t, out, trace);
             send(m, t, chip, out);
+            for (at, p) in std::mem::take(&mut m.mail) {
+                deliver(m, at, p);
+            }
         }
     }
 }

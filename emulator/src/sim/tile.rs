@@ -11,10 +11,11 @@ use crate::dma::engine::Ctx;
 use crate::dma::{DmaFault, transfer};
 use crate::env::Env;
 use crate::machine::Machine;
+use crate::memsys::commit_packet;
 use crate::program::Program;
 use crate::queue::{EngineOp, Entry, Item, Running};
 use crate::semaphore::SemaphoreFault;
-use crate::sim::message::{Body, Packet, Reply};
+use crate::sim::message::{Body, Commit, Endpoint, Packet, Reply, Target};
 use crate::sim::{Component, component};
 use crate::tile::Tile;
 use crate::time::Cycle;
@@ -51,7 +52,7 @@ pub(crate) fn evaluate(
     out: &mut Vec<Packet>,
     trace: &mut dyn TraceSink,
 ) {
-    deliver(m, chip, tile, t);
+    deliver(m, chip, tile, t, out);
     loop {
         let mut progress = run_engines(m, chip, tile, t, out);
         for q in QueueId::ALL {
@@ -66,11 +67,12 @@ pub(crate) fn evaluate(
             program,
             chips,
             trap,
+            mail,
             ..
         } = m;
         let tl = &mut chips[chip as usize].tiles[tile as usize];
         for q in QueueId::ALL {
-            match advance(tl, q, t, env) {
+            match advance(tl, q, t, env, mail) {
                 Ok(p) => progress |= p,
                 Err((pc, fault)) => {
                     let tr = engine_trap(program, tl, pc, fault, t);
@@ -90,8 +92,47 @@ pub(crate) fn evaluate(
     }
 }
 
-/// Takes the messages that have arrived at the tile by `t`.
-fn deliver(m: &mut Machine, chip: u32, tile: u32, t: Cycle) {
+/// Takes the messages that have arrived at the tile by `t`, and hands over what its SRAM port
+/// answers now.
+fn deliver(m: &mut Machine, chip: u32, tile: u32, t: Cycle, out: &mut Vec<Packet>) {
+    let mut commits = Vec::new();
+    deliver_inbox(m, chip, tile, t, &mut commits);
+    let tl = &mut m.chips[chip as usize].tiles[tile as usize];
+    while let Some((_, p)) = tl.port.receive(t) {
+        match p.body {
+            Body::Commit(c) => commits.push(*c),
+            _ => out.push(p),
+        }
+    }
+    for c in commits {
+        commit(m, t, &c);
+    }
+}
+
+/// Commits transfer `c` at its destination, which the caller owns: reads its source, writes its
+/// destination and, with flag 4, increments the destination tile's semaphore.
+pub(crate) fn commit(m: &mut Machine, t: Cycle, c: &Commit) {
+    let tr = &c.transfer;
+    let r = transfer::read(tr, &m.chips[..]).and_then(|data| {
+        transfer::write(tr, &data, &mut m.chips[..])?;
+        let (sc, st, sem) = tr.signal;
+        if tr.dst.tile == Some(st) && tr.dst.chip == sc {
+            let target = &mut m.chips[sc as usize].tiles[st as usize];
+            target.sems.add(sem, 1).map_err(DmaFault::from)?;
+            let c = component(&m.env, Component::Tile { chip: sc, tile: st });
+            m.wakes.schedule(c, t);
+        }
+        Ok(())
+    });
+    if let Err(fault) = r {
+        let (chip, tile, pc) = c.by;
+        let issuer = &m.chips[chip as usize].tiles[tile as usize];
+        let trap = engine_trap(&m.program, issuer, pc, fault, t);
+        Trap::record(&mut m.trap, trap);
+    }
+}
+
+fn deliver_inbox(m: &mut Machine, chip: u32, tile: u32, t: Cycle, commits: &mut Vec<Commit>) {
     let tl = &mut m.chips[chip as usize].tiles[tile as usize];
     while let Some((_, p)) = tl.inbox.receive(t) {
         match p.body {
@@ -112,8 +153,37 @@ fn deliver(m: &mut Machine, chip: u32, tile: u32, t: Cycle) {
                     return;
                 }
             }
-            // Requests go to memory systems, never to a tile.
-            Body::Access(_) => {}
+            // The SRAM port answers after the SRAM's latency, less the header's hops.
+            Body::Access(access) => {
+                let Target::Sram { latency } = access.target else {
+                    continue;
+                };
+                let source = component(&m.env, Component::Tile { chip, tile });
+                let leaves = t + latency.saturating_sub(access.hops);
+                if let Some(commit) = access.commit {
+                    let to = Endpoint::Tile { chip, tile };
+                    let at = leaves + access.hops + p.lag;
+                    tl.port.send(at, 0, commit_packet(to, source, commit));
+                }
+                let to = access.reply_to;
+                let reply = Packet {
+                    to: Endpoint::Tile {
+                        chip: to.chip,
+                        tile: to.tile,
+                    },
+                    from_chip: chip,
+                    source,
+                    bytes: if access.write { 0 } else { access.bytes },
+                    header: access.write,
+                    lag: p.lag,
+                    body: Body::Done {
+                        to,
+                        write: access.write,
+                    },
+                };
+                tl.port.send(leaves, 0, reply);
+            }
+            Body::Commit(c) => commits.push(*c),
         }
     }
 }
@@ -171,6 +241,7 @@ fn next_wake(tl: &Tile, max_outstanding: usize) -> Option<Cycle> {
         .filter_map(|e| e.next_wake(max_outstanding));
     ends.chain(engines)
         .chain(tl.inbox.next_arrival())
+        .chain(tl.port.next_arrival())
         .filter(|&c| c != Cycle::MAX)
         .min()
 }
@@ -210,16 +281,22 @@ fn complete(
             c.bytes_read += tr.bytes_read();
             c.bytes_written += tr.bytes_written();
             c.work += tr.elements;
-            let r = transfer::apply(tr, &mut m.chips[..]);
+            // A destination outside the tile is written by the unit that owns it (a commit);
+            // the tile writes its own SRAM, and increments its own semaphore.
+            let own = tr.dst.chip == chip && tr.dst.tile == Some(tile);
+            let r = if own {
+                transfer::apply(tr, &mut m.chips[..])
+            } else {
+                Ok(())
+            };
             let (sc, st, sem) = tr.signal;
             let r = r.and_then(|()| {
-                let target = &mut m.chips[sc as usize].tiles[st as usize];
-                target.sems.add(sem, 1).map(|_| ()).map_err(DmaFault::from)
+                if (sc, st) != (chip, tile) {
+                    return Ok(());
+                }
+                let tl = &mut m.chips[chip as usize].tiles[tile as usize];
+                tl.sems.add(sem, 1).map(|_| ()).map_err(DmaFault::from)
             });
-            if (sc, st) != (chip, tile) {
-                let other = component(&m.env, Component::Tile { chip: sc, tile: st });
-                m.wakes.schedule(other, t);
-            }
             r.map_err(Fault::from)
         }
         EngineOp::Vector(v) => {
@@ -260,6 +337,7 @@ fn advance(
     q: QueueId,
     t: Cycle,
     env: &Env,
+    mail: &mut Vec<(Cycle, Packet)>,
 ) -> Result<bool, (u64, SemaphoreFault)> {
     let queue = &mut tile.queues[q.index()];
     let Some(Entry { item, pc }) = queue.items.front() else {
@@ -310,10 +388,35 @@ fn advance(
                         queue: q,
                         transfer: 0,
                     };
-                    tile.engines[q.index()].start(t, tr, &env.dma, me);
+                    tile.engines[q.index()].start(t, tr, pc, &env.dma, me);
                     Cycle::MAX
                 }
-                EngineOp::Dma(tr) => t + env.dma.duration(tr, (tile.chip, tile.id)).max(Cycle(1)),
+                EngineOp::Dma(tr) => {
+                    let end = t + env.dma.duration(tr, (tile.chip, tile.id)).max(Cycle(1));
+                    // The ideal engine's commit reaches the destination's owner at the end.
+                    if tr.dst.chip != tile.chip || tr.dst.tile != Some(tile.id) {
+                        let to = match tr.dst.tile {
+                            Some(t) => Endpoint::Tile {
+                                chip: tr.dst.chip,
+                                tile: t,
+                            },
+                            None => Endpoint::Memory { chip: tr.dst.chip },
+                        };
+                        let c = Commit {
+                            transfer: tr.clone(),
+                            by: (tile.chip, tile.id, pc),
+                        };
+                        let me = crate::sim::component(
+                            env,
+                            Component::Tile {
+                                chip: tile.chip,
+                                tile: tile.id,
+                            },
+                        );
+                        mail.push((end, commit_packet(to, me, Box::new(c))));
+                    }
+                    end
+                }
                 EngineOp::Vector(v) => t + env.vector.duration(v).max(Cycle(1)),
                 EngineOp::Matrix(mop) => t + env.matrix.duration(mop).max(Cycle(1)),
             };
