@@ -188,13 +188,22 @@ impl DmaEngine {
     /// Runs at `now`: writes what has been read, counts what is done, issues what it may.
     /// Pushes to `ends` the completion cycle of each transfer that completes, oldest first.
     pub fn evaluate(&mut self, now: Cycle, cx: &mut Ctx<'_>, ends: &mut Vec<Cycle>) {
+        // Whether every transfer before this one is done: a transfer's last write, which
+        // commits it at its destination, waits for that, so transfers commit in queue order.
+        let mut older_done = true;
         for w in &mut self.walks {
+            let mut deferred = None;
             while let Some(&Reverse((at, step))) = w.steps.peek() {
                 if at > now {
                     break;
                 }
                 w.steps.pop();
                 match step {
+                    Step::Write { lag, n } if !older_done && w.writes + 1 == w.requests => {
+                        // Its data has been here since `at`: its tail trails less from now on.
+                        let lag = (at + lag).since(now + 1).get();
+                        deferred = Some((now + 1, Step::Write { lag, n }));
+                    }
                     Step::Write { lag, n } => w.write(at, lag, n, cx),
                     Step::Done => {
                         w.done += 1;
@@ -203,6 +212,10 @@ impl DmaEngine {
                     }
                 }
             }
+            if let Some(step) = deferred {
+                w.steps.push(Reverse(step));
+            }
+            older_done &= w.done == w.requests;
         }
         let max = cx.timer.max_outstanding as u64;
         if let (Some(w), Some(server)) = (self.walks.back_mut(), &mut self.server) {

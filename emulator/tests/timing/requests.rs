@@ -166,3 +166,42 @@ fn a_queues_next_transfer_starts_once_the_one_before_has_issued_its_last_request
         assert!(second_ends < 2 * transfer(&c, latencies, n, bw));
     }
 }
+
+#[test]
+fn transfers_of_a_queue_commit_in_order_even_when_a_later_one_is_quicker() {
+    // The first brings 4 KiB from the other chip's HBM into this chip's L2 (slow); the second
+    // copies that L2 range into this chip's HBM (quick). The second must see the first's data.
+    use crate::address;
+    use isa::memory_map::Memory;
+    let n = 4096u64;
+    let far = address(Some(1), None, Memory::Hbm, 0);
+    let l2 = address(None, None, Memory::L2, 0);
+    let hbm = address(None, None, Memory::Hbm, 0x10000);
+    let src = format!(
+        "
+        .text
+        .global _start
+_start: csrr x5, tile_id
+        bne x5, x0, 1f
+        li x20, {far}
+        li x21, {l2}
+        li x22, {hbm}
+        li x11, {n}
+        li x10, 1
+        dma.cfg u8, u8, 0
+        dma.dim 0, x11, x10, x10
+        dma.in x21, x20, s0
+        dma.in x22, x21, s0
+        fence.dma
+1:      halt
+"
+    );
+    for c in two_chips_at_each_clock(1, &[]) {
+        let mut m = crate::common::machine(&src, &c);
+        let pattern: Vec<u8> = (0..n).map(|i| (i * 7 + 3) as u8).collect();
+        m.write(far, &pattern).unwrap();
+        let r = m.run(Some(1 << 24));
+        assert_eq!(r.exit, Exit::Halted);
+        assert_eq!(m.read(hbm, n).unwrap(), pattern);
+    }
+}
