@@ -81,9 +81,10 @@ impl MemorySystem for IdealMemory {
             leaves,
             0,
             Packet {
-                to: Endpoint::Tile {
+                to: Endpoint::Engine {
                     chip: to.chip,
                     tile: to.tile,
+                    queue: to.queue,
                 },
                 from_chip: self.chip,
                 source: self.source,

@@ -16,6 +16,7 @@ use isa::memory_map::Memory;
 
 use super::{DmaTimer, Transfer};
 use crate::memory::Place;
+use crate::sim::link::Link;
 use crate::sim::message::{Access, Body, Commit, Endpoint, Packet, Reply, Target};
 use crate::sim::server::Server;
 use crate::time::Cycle;
@@ -34,13 +35,12 @@ enum End {
     },
 }
 
-/// A step of a request whose time the engine knows.
+/// A request whose read data (`n` elements, its tail `lag` cycles behind) is at the engine, to
+/// be written to a destination outside the tile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Step {
-    /// Its read data (`n` elements) is here: write it.
-    Write { lag: u64, n: u64 },
-    /// It is done.
-    Done,
+struct Write {
+    lag: u64,
+    n: u64,
 }
 
 /// A transfer being walked.
@@ -62,27 +62,38 @@ struct Walk {
     issued: u64,
     /// Writes sent to a remote destination.
     writes: u64,
+    /// Requests whose done cycle is known.
     done: u64,
+    /// The latest of those.
     last_done: Cycle,
-    steps: BinaryHeap<Reverse<(Cycle, Step)>>,
+    /// Writes to send, each at its cycle.
+    writes_due: BinaryHeap<Reverse<(Cycle, Write)>>,
+    /// The last write, held until every transfer before this one has taken effect.
+    held: Option<(Cycle, Write)>,
     /// For a destination outside the tile: the transfer its last write carries.
     commit: Option<Box<Commit>>,
 }
 
 /// One DMA engine.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct DmaEngine {
     /// Transfers in flight, oldest first; only the newest may still have requests to issue.
     walks: VecDeque<Walk>,
     /// The engine's own bandwidth.
     server: Option<Server>,
-    /// Requests issued and not yet done.
-    in_flight: u64,
+    /// Requests issued whose done cycle is not known yet.
+    unknown: u64,
+    /// The done cycles of requests in flight (a slot frees at each), earliest first.
+    releases: BinaryHeap<Reverse<Cycle>>,
     next_id: u32,
     /// The cycle the last transfer completed (transfers complete in order).
     last_end: Cycle,
     /// Requests issued, over the engine's life.
     pub requests: u64,
+    /// Replies on their way to the engine.
+    pub inbox: Link<Packet>,
+    /// Set when a transfer starts, until the engine's wake is asked for.
+    pub started: bool,
 }
 
 /// What the engine needs of its surroundings.
@@ -167,9 +178,11 @@ impl DmaEngine {
             issued: 0,
             done: 0,
             last_done: now,
-            steps: BinaryHeap::new(),
+            writes_due: BinaryHeap::new(),
+            held: None,
         });
         self.next_id = self.next_id.wrapping_add(1);
+        self.started = true;
     }
 
     /// A reply for transfer `id` arrived at `now`: read data (`bytes` of it), or a write's
@@ -178,50 +191,65 @@ impl DmaEngine {
         let Some(w) = self.walks.iter_mut().find(|w| w.id == id) else {
             return;
         };
-        if write {
-            w.steps.push(Reverse((now + lag, Step::Done)));
+        let done = if write {
+            Some(now + lag)
         } else {
-            w.read_done(now, lag, bytes / w.src_size);
+            w.read_done(now, lag, bytes / w.src_size)
+        };
+        if let Some(at) = done {
+            w.record_done(at);
+            self.unknown -= 1;
+            self.releases.push(Reverse(at));
         }
     }
 
-    /// Runs at `now`: writes what has been read, counts what is done, issues what it may.
-    /// Pushes to `ends` the completion cycle of each transfer that completes, oldest first.
+    /// Requests in flight at `now` (their slots taken).
+    fn in_flight(&mut self, now: Cycle) -> u64 {
+        while self.releases.peek().is_some_and(|r| r.0 <= now) {
+            self.releases.pop();
+        }
+        self.unknown + self.releases.len() as u64
+    }
+
+    /// Runs at `now`: sends the writes whose data is here, issues what it may. Pushes to `ends`
+    /// the completion cycle of each transfer whose last request's done cycle is now known,
+    /// oldest first (transfers complete in order; an end may lie ahead).
     pub fn evaluate(&mut self, now: Cycle, cx: &mut Ctx<'_>, ends: &mut Vec<Cycle>) {
-        // Whether every transfer before this one is done: a transfer's last write, which
-        // commits it at its destination, waits for that, so transfers commit in queue order.
-        let mut older_done = true;
-        for w in &mut self.walks {
-            let mut deferred = None;
-            while let Some(&Reverse((at, step))) = w.steps.peek() {
+        let last_end = self.last_end;
+        for (i, w) in self.walks.iter_mut().enumerate() {
+            // A transfer's last write commits it at its destination: it waits until every
+            // transfer before it has taken effect, so a queue's transfers take effect in order.
+            let older_done = i == 0 && last_end <= now;
+            if let Some((at, write)) = w.held
+                && older_done
+            {
+                w.held = None;
+                w.send_write(at, write, now, cx);
+            }
+            while let Some(&Reverse((at, write))) = w.writes_due.peek() {
                 if at > now {
                     break;
                 }
-                w.steps.pop();
-                match step {
-                    Step::Write { lag, n } if !older_done && w.writes + 1 == w.requests => {
-                        // Its data has been here since `at`: its tail trails less from now on.
-                        let lag = (at + lag).since(now + 1).get();
-                        deferred = Some((now + 1, Step::Write { lag, n }));
-                    }
-                    Step::Write { lag, n } => w.write(at, lag, n, cx),
-                    Step::Done => {
-                        w.done += 1;
-                        self.in_flight -= 1;
-                        w.last_done = w.last_done.max(at);
-                    }
+                w.writes_due.pop();
+                if w.writes + 1 == w.requests && !older_done {
+                    w.held = Some((at, write));
+                } else {
+                    w.send_write(at, write, now, cx);
                 }
             }
-            if let Some(step) = deferred {
-                w.steps.push(Reverse(step));
-            }
-            older_done &= w.done == w.requests;
         }
         let max = cx.timer.max_outstanding as u64;
+        let mut in_flight = self.in_flight(now);
         if let (Some(w), Some(server)) = (self.walks.back_mut(), &mut self.server) {
-            while w.left > 0 && self.in_flight < max && w.earliest.max(server.next_start()) <= now {
-                w.issue(now, server, cx);
-                self.in_flight += 1;
+            while w.left > 0 && in_flight < max && w.earliest.max(server.next_start()) <= now {
+                match w.issue(now, server, cx) {
+                    Some(at) => {
+                        w.record_done(at);
+                        self.releases.push(Reverse(at));
+                    }
+                    None => self.unknown += 1,
+                }
+                in_flight += 1;
                 self.requests += 1;
             }
         }
@@ -235,36 +263,50 @@ impl DmaEngine {
 
     /// When the engine next needs to run (`None`: only a reply can move it on).
     pub fn next_wake(&self, max_outstanding: usize) -> Option<Cycle> {
-        let steps = self
+        let writes = self
             .walks
             .iter()
-            .filter_map(|w| w.steps.peek().map(|s| s.0.0));
+            .filter_map(|w| w.writes_due.peek().map(|s| s.0.0));
+        // A held last write is sent when the transfer before it has taken effect.
+        let held = self
+            .walks
+            .front()
+            .filter(|w| w.held.is_some())
+            .map(|_| self.last_end);
         let issue = match (self.walks.back(), &self.server) {
-            (Some(w), Some(server)) if w.left > 0 && self.in_flight < max_outstanding as u64 => {
-                Some(w.earliest.max(server.next_start()))
+            (Some(w), Some(server)) if w.left > 0 => {
+                let slots = self.unknown + self.releases.len() as u64 >= max_outstanding as u64;
+                // Out of slots: the first release, unless only replies can free one.
+                let free = if slots {
+                    self.releases.peek().map(|r| r.0)
+                } else {
+                    Some(Cycle::ZERO)
+                };
+                free.map(|f| f.max(w.earliest).max(server.next_start()))
             }
             _ => None,
         };
-        steps.chain(issue).min()
+        writes.chain(held).chain(issue).min()
     }
 }
 
 impl Walk {
-    fn issue(&mut self, now: Cycle, server: &mut Server, cx: &mut Ctx<'_>) {
+    /// Counts a request done at `at`.
+    fn record_done(&mut self, at: Cycle) {
+        self.done += 1;
+        self.last_done = self.last_done.max(at);
+    }
+
+    /// Issues the next request at `now`; returns its done cycle when that is known already.
+    fn issue(&mut self, now: Cycle, server: &mut Server, cx: &mut Ctx<'_>) -> Option<Cycle> {
         let n = self.per_request.min(self.left);
         self.left -= n;
         self.issued += 1;
         let (head, lag) = server.pass(now, 0, n * self.src_size.max(self.dst_size));
         match self.src {
             End::Local(latency) => self.read_done(head + latency, lag, n),
-            End::Remote { to, target, hops } => cx.out.push(Packet {
-                to,
-                from_chip: cx.me.chip,
-                source: cx.source,
-                bytes: 0,
-                header: true,
-                lag,
-                body: Body::Access(Access {
+            End::Remote { to, target, hops } => {
+                let access = Access {
                     write: false,
                     target,
                     bytes: n * self.src_size,
@@ -274,23 +316,40 @@ impl Walk {
                         ..cx.me
                     },
                     commit: None,
-                }),
-            }),
+                };
+                cx.out.push(Packet {
+                    to,
+                    from_chip: cx.me.chip,
+                    source: cx.source,
+                    bytes: 0,
+                    header: true,
+                    lag,
+                    body: Body::Access(access),
+                });
+                None
+            }
         }
     }
 
-    /// The read data of `n` elements arrives at `at`: a write to the engine's own SRAM is done
-    /// `latency` after its tail; any other waits for `at` to be sent.
-    fn read_done(&mut self, at: Cycle, lag: u64, n: u64) {
-        let step = match self.dst {
-            End::Local(latency) => (at + lag + latency, Step::Done),
-            End::Remote { .. } => (at, Step::Write { lag, n }),
-        };
-        self.steps.push(Reverse(step));
+    /// The read data of `n` elements arrives at `at`, its tail `lag` behind. A write to the
+    /// engine's own SRAM is done `latency` after the tail: returns when. A write elsewhere is
+    /// sent at `at`, and done when its acknowledgement comes back.
+    fn read_done(&mut self, at: Cycle, lag: u64, n: u64) -> Option<Cycle> {
+        match self.dst {
+            End::Local(latency) => Some(at + lag + latency),
+            End::Remote { .. } => {
+                self.writes_due.push(Reverse((at, Write { lag, n })));
+                None
+            }
+        }
     }
 
-    fn write(&mut self, at: Cycle, lag: u64, n: u64, cx: &mut Ctx<'_>) {
-        let bytes = n * self.dst_size;
+    /// Sends `write`, whose data arrived at `at`, at `now` (later if it was held).
+    fn send_write(&mut self, at: Cycle, write: Write, now: Cycle, cx: &mut Ctx<'_>) {
+        let End::Remote { to, target, hops } = self.dst else {
+            return;
+        };
+        let bytes = write.n * self.dst_size;
         self.writes += 1;
         // The last write carries the transfer, for its destination to commit.
         let commit = if self.writes == self.requests {
@@ -298,27 +357,27 @@ impl Walk {
         } else {
             None
         };
-        match self.dst {
-            End::Local(latency) => self.steps.push(Reverse((at + lag + latency, Step::Done))),
-            End::Remote { to, target, hops } => cx.out.push(Packet {
-                to,
-                from_chip: cx.me.chip,
-                source: cx.source,
-                bytes,
-                header: false,
-                lag,
-                body: Body::Access(Access {
-                    write: true,
-                    target,
-                    bytes,
-                    hops,
-                    reply_to: Reply {
-                        transfer: self.id,
-                        ..cx.me
-                    },
-                    commit,
-                }),
-            }),
-        }
+        // Its tail trails less if it waited.
+        let lag = (at + write.lag).since(now).get();
+        let access = Access {
+            write: true,
+            target,
+            bytes,
+            hops,
+            reply_to: Reply {
+                transfer: self.id,
+                ..cx.me
+            },
+            commit,
+        };
+        cx.out.push(Packet {
+            to,
+            from_chip: cx.me.chip,
+            source: cx.source,
+            bytes,
+            header: false,
+            lag,
+            body: Body::Access(access),
+        });
     }
 }

@@ -13,12 +13,21 @@ pub enum Endpoint {
         /// The chip.
         chip: u32,
     },
-    /// A tile (its semaphores, its SRAM port, or one of its DMA engines).
+    /// A tile (its semaphores, its SRAM port).
     Tile {
         /// The chip.
         chip: u32,
         /// The tile.
         tile: u32,
+    },
+    /// One of a tile's DMA engines (the replies to its requests).
+    Engine {
+        /// The chip.
+        chip: u32,
+        /// The tile.
+        tile: u32,
+        /// Its queue.
+        queue: QueueId,
     },
 }
 
@@ -26,7 +35,9 @@ impl Endpoint {
     /// The chip it is on.
     pub fn chip(self) -> u32 {
         match self {
-            Endpoint::Memory { chip } | Endpoint::Tile { chip, .. } => chip,
+            Endpoint::Memory { chip }
+            | Endpoint::Tile { chip, .. }
+            | Endpoint::Engine { chip, .. } => chip,
         }
     }
 }

@@ -203,29 +203,41 @@ pub enum Component {
     Network(u32),
     /// A chip's memory system.
     Memory(u32),
-    /// A tile (its core's waits, its queues and engines).
+    /// A tile (its core's waits, its queues, its SRAM port).
     Tile {
         /// The chip.
         chip: u32,
         /// The tile.
         tile: u32,
     },
+    /// One of a tile's DMA engines.
+    Engine {
+        /// The chip.
+        chip: u32,
+        /// The tile.
+        tile: u32,
+        /// Its queue.
+        queue: QueueId,
+    },
 }
 
 /// How many components a machine of `env` has.
 pub(crate) fn components(env: &Env) -> usize {
-    1 + env.map.chips as usize * (2 + env.map.tiles as usize)
+    1 + env.map.chips as usize * (2 + 3 * env.map.tiles as usize)
 }
 
 /// The number of component `c`: the wake order within a cycle (fabric, then per chip its
-/// network, its memory system and its tiles).
+/// network, its memory system, and each tile followed by its DMA-in and DMA-out engines).
 pub(crate) fn component(env: &Env, c: Component) -> ComponentId {
-    let per_chip = 2 + env.map.tiles;
+    let per_chip = 2 + 3 * env.map.tiles;
     match c {
         Component::Fabric => 0,
         Component::Network(chip) => 1 + chip * per_chip,
         Component::Memory(chip) => 2 + chip * per_chip,
-        Component::Tile { chip, tile } => 3 + chip * per_chip + tile,
+        Component::Tile { chip, tile } => 3 + chip * per_chip + 3 * tile,
+        Component::Engine { chip, tile, queue } => {
+            3 + chip * per_chip + 3 * tile + 1 + queue.index() as u32
+        }
     }
 }
 
@@ -233,15 +245,27 @@ fn component_of(env: &Env, id: ComponentId) -> Component {
     if id == 0 {
         return Component::Fabric;
     }
-    let per_chip = 2 + env.map.tiles;
+    let per_chip = 2 + 3 * env.map.tiles;
     let (chip, k) = ((id - 1) / per_chip, (id - 1) % per_chip);
     match k {
         0 => Component::Network(chip),
         1 => Component::Memory(chip),
-        tile => Component::Tile {
-            chip,
-            tile: tile - 2,
-        },
+        k => {
+            let tile = (k - 2) / 3;
+            match (k - 2) % 3 {
+                0 => Component::Tile { chip, tile },
+                1 => Component::Engine {
+                    chip,
+                    tile,
+                    queue: QueueId::DmaIn,
+                },
+                _ => Component::Engine {
+                    chip,
+                    tile,
+                    queue: QueueId::DmaOut,
+                },
+            }
+        }
     }
 }
 
@@ -305,6 +329,10 @@ fn step(
             }
             send(m, t, chip, out);
         }
+        Component::Engine { chip, tile, queue } => {
+            tile::evaluate_engine(m, chip, tile, queue, t, out);
+            send(m, t, chip, out);
+        }
         Component::Tile { chip, tile } => {
             tile::evaluate(m, chip, tile, t, out, trace);
             send(m, t, chip, out);
@@ -328,6 +356,12 @@ fn deliver(m: &mut Machine, t: Cycle, p: Packet) {
                 .inbox
                 .send(t, key, p);
             Component::Tile { chip, tile }
+        }
+        Endpoint::Engine { chip, tile, queue } => {
+            m.chips[chip as usize].tiles[tile as usize].engines[queue.index()]
+                .inbox
+                .send(t, key, p);
+            Component::Engine { chip, tile, queue }
         }
     };
     m.wakes.schedule(component(&m.env, c), t);
@@ -357,7 +391,7 @@ fn reschedule(m: &mut Machine, c: Component) {
             let own = m.memories[chip as usize].next_wake();
             inbox.into_iter().chain(own).min()
         }
-        Component::Tile { .. } => None,
+        Component::Tile { .. } | Component::Engine { .. } => None,
     };
     if let Some(next) = next {
         m.wakes.schedule(component(&m.env, c), next);

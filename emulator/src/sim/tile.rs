@@ -54,7 +54,7 @@ pub(crate) fn evaluate(
 ) {
     deliver(m, chip, tile, t, out);
     loop {
-        let mut progress = run_engines(m, chip, tile, t, out);
+        let mut progress = false;
         for q in QueueId::ALL {
             let queue = &m.chips[chip as usize].tiles[tile as usize].queues[q.index()];
             if queue.running.front().is_some_and(|r| r.end <= t) {
@@ -86,7 +86,18 @@ pub(crate) fn evaluate(
     }
     let tl = &mut m.chips[chip as usize].tiles[tile as usize];
     wake(tl, t, &m.env, trace);
-    if let Some(next) = next_wake(tl, m.env.dma.max_outstanding) {
+    // Its engines run on their own wakes; one that took a transfer runs now.
+    for q in [QueueId::DmaIn, QueueId::DmaOut] {
+        if std::mem::take(&mut tl.engines[q.index()].started) {
+            let c = Component::Engine {
+                chip,
+                tile,
+                queue: q,
+            };
+            m.wakes.schedule(component(&m.env, c), t);
+        }
+    }
+    if let Some(next) = next_wake(tl) {
         m.wakes
             .schedule(component(&m.env, Component::Tile { chip, tile }), next);
     }
@@ -167,9 +178,10 @@ fn deliver_inbox(m: &mut Machine, chip: u32, tile: u32, t: Cycle, commits: &mut 
                 }
                 let to = access.reply_to;
                 let reply = Packet {
-                    to: Endpoint::Tile {
+                    to: Endpoint::Engine {
                         chip: to.chip,
                         tile: to.tile,
+                        queue: to.queue,
                     },
                     from_chip: chip,
                     source,
@@ -188,59 +200,78 @@ fn deliver_inbox(m: &mut Machine, chip: u32, tile: u32, t: Cycle, commits: &mut 
     }
 }
 
-/// Lets the tile's DMA engines run; a transfer whose last request is done gets its end.
-fn run_engines(m: &mut Machine, chip: u32, tile: u32, t: Cycle, out: &mut Vec<Packet>) -> bool {
+/// Runs DMA engine `q` of tile `tile` of chip `chip` at cycle `t`: takes its replies, sends
+/// and issues what it may; a transfer whose last request's done cycle is known gets its end.
+pub(crate) fn evaluate_engine(
+    m: &mut Machine,
+    chip: u32,
+    tile: u32,
+    q: QueueId,
+    t: Cycle,
+    out: &mut Vec<Packet>,
+) {
     let timer = &m.env.dma;
-    let source = component(&m.env, Component::Tile { chip, tile });
+    let me = Component::Engine {
+        chip,
+        tile,
+        queue: q,
+    };
+    let source = component(&m.env, me);
     let tl = &mut m.chips[chip as usize].tiles[tile as usize];
-    let mut progress = false;
-    let mut ends = Vec::new();
-    for q in [QueueId::DmaIn, QueueId::DmaOut] {
-        let engine = &mut tl.engines[q.index()];
-        if !engine.busy() {
-            continue;
-        }
-        let mut cx = Ctx {
-            timer,
-            me: Reply {
-                chip,
-                tile,
-                queue: q,
-                transfer: 0,
-            },
-            source,
-            out,
-        };
-        ends.clear();
-        engine.evaluate(t, &mut cx, &mut ends);
-        // Transfers complete in order: each end goes to the oldest running one without one.
-        let mut waiting = tl.queues[q.index()]
-            .running
-            .iter_mut()
-            .filter(|r| r.end == Cycle::MAX);
-        for &end in &ends {
-            if let Some(r) = waiting.next() {
-                r.end = end.max(r.start + 1);
-                progress = true;
-            }
+    let engine = &mut tl.engines[q.index()];
+    while let Some((_, p)) = engine.inbox.receive(t) {
+        if let Body::Done { to, write } = p.body {
+            engine.receive(t, to.transfer, write, p.lag, p.bytes);
         }
     }
-    progress
+    let mut cx = Ctx {
+        timer,
+        me: Reply {
+            chip,
+            tile,
+            queue: q,
+            transfer: 0,
+        },
+        source,
+        out,
+    };
+    let mut ends = Vec::new();
+    let accepted = engine.accepts();
+    engine.evaluate(t, &mut cx, &mut ends);
+    // A wake asked for while an earlier one was pending was dropped: the inbox counts too.
+    let next = engine
+        .next_wake(timer.max_outstanding)
+        .into_iter()
+        .chain(engine.inbox.next_arrival())
+        .min();
+    // The engine takes a new transfer, or its tile completes one: the tile runs then.
+    let queue = &mut tl.queues[q.index()];
+    let mut tile_at = (!accepted && engine.accepts() && !queue.items.is_empty()).then_some(t);
+    // Transfers complete in order: each end goes to the oldest running one without one.
+    let mut waiting = queue.running.iter_mut().filter(|r| r.end == Cycle::MAX);
+    for &end in &ends {
+        if let Some(r) = waiting.next() {
+            r.end = end.max(r.start + 1);
+            tile_at = Some(tile_at.map_or(r.end, |a| a.min(r.end)));
+        }
+    }
+    if let Some(at) = tile_at {
+        m.wakes
+            .schedule(component(&m.env, Component::Tile { chip, tile }), at.max(t));
+    }
+    if let Some(next) = next {
+        m.wakes.schedule(source, next.max(t));
+    }
 }
 
-/// When the tile next needs to run: an operation's end, an engine's next step, a message.
-fn next_wake(tl: &Tile, max_outstanding: usize) -> Option<Cycle> {
+/// When the tile next needs to run: an operation's end, a message, its SRAM port.
+fn next_wake(tl: &Tile) -> Option<Cycle> {
     let ends = tl
         .queues
         .iter()
         .flat_map(|q| q.running.iter())
         .map(|r| r.end);
-    let engines = tl
-        .engines
-        .iter()
-        .filter_map(|e| e.next_wake(max_outstanding));
-    ends.chain(engines)
-        .chain(tl.inbox.next_arrival())
+    ends.chain(tl.inbox.next_arrival())
         .chain(tl.port.next_arrival())
         .filter(|&c| c != Cycle::MAX)
         .min()
