@@ -22,11 +22,9 @@ use crate::memory::{AddressFault, Memories, Place, SharedBytes};
 use crate::memsys::{IdealMemory, MemorySystem};
 use crate::network::{Fabric, Ideal, Network};
 use crate::program::{ImageData, Program};
-use crate::sim::link::Link;
+use crate::sim::ChipRun;
 use crate::sim::message::Packet;
-use crate::sim::wake::Wakes;
 use crate::tile::Tile;
-use crate::trap::Trap;
 
 /// Why a machine could not be built or reached.
 #[derive(Clone, Debug, PartialEq, Error)]
@@ -58,19 +56,13 @@ pub struct Machine {
     pub(crate) env: Env,
     pub(crate) program: Program,
     pub(crate) chips: Vec<Chip>,
-    /// When each component next runs ([`crate::sim::component`] numbers them).
-    pub(crate) wakes: Wakes,
-    /// Each chip's memory system.
-    pub(crate) memories: Vec<Box<dyn MemorySystem>>,
-    /// Requests on their way to each chip's memory system.
-    pub(crate) memory_inboxes: Vec<Link<Packet>>,
-    /// Each chip's network.
-    pub(crate) networks: Vec<Box<dyn Network>>,
-    /// Packets a running core sent whose arrival is known, to deliver when it stops.
-    pub(crate) mail: Vec<(crate::time::Cycle, Packet)>,
+    /// Each chip's part of a run: its components' wakes, memory system, network, trap slot.
+    pub(crate) runs: Vec<ChipRun>,
     /// The links between chips.
     pub(crate) fabric: Box<dyn Fabric>,
-    pub(crate) trap: Option<Trap>,
+    /// Packets whose arrival is known, sent by a running core or an ideal engine, to deliver
+    /// when it stops.
+    pub(crate) mail: Vec<(crate::time::Cycle, Packet)>,
     /// The cycle a run ended at (0 before any run).
     pub(crate) end: u64,
     /// How the run loop interleaves tiles (never changes a result).
@@ -102,15 +94,15 @@ pub enum ComponentOrder {
 }
 
 impl ComponentOrder {
-    /// The rank of each of `n` components.
-    fn ranks(self, n: usize) -> Vec<u32> {
+    /// The rank of each of the `n` components of chip `chip`.
+    fn ranks(self, n: usize, chip: u64) -> Vec<u32> {
         let mut rank: Vec<u32> = (0..n as u32).collect();
         match self {
             ComponentOrder::Phases => {}
             ComponentOrder::Reversed => rank.reverse(),
             ComponentOrder::Shuffled(seed) => {
                 // Fisher–Yates with a splitmix64 stream: fixed for a seed on every host.
-                let mut s = seed;
+                let mut s = seed ^ chip.wrapping_mul(0x9e37_79b9_7f4a_7c15);
                 for i in (1..n).rev() {
                     s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
                     let mut z = s;
@@ -157,26 +149,21 @@ impl Machine {
             .map(|c| Chip::new(&env, c, program.entry))
             .collect();
         let c = &env.config;
-        let chip_ids = 0..env.map.chips;
+        let runs = (0..env.map.chips)
+            .map(|i| {
+                let id = crate::sim::component(&env, crate::sim::Component::Memory(i));
+                let memory = Box::new(IdealMemory::new(c, i, id)) as Box<dyn MemorySystem>;
+                let network = Box::new(Ideal::network(c)) as Box<dyn Network>;
+                ChipRun::new(&env, memory, network)
+            })
+            .collect();
         let mut m = Machine {
-            wakes: Wakes::new(crate::sim::components(&env)),
-            memories: chip_ids
-                .clone()
-                .map(|i| {
-                    let id = crate::sim::component(&env, crate::sim::Component::Memory(i));
-                    Box::new(IdealMemory::new(c, i, id)) as Box<dyn MemorySystem>
-                })
-                .collect(),
-            memory_inboxes: chip_ids.clone().map(|_| Link::default()).collect(),
-            networks: chip_ids
-                .map(|_| Box::new(Ideal::network(c)) as Box<dyn Network>)
-                .collect(),
+            runs,
             fabric: Box::new(Ideal::fabric(c)),
             mail: Vec::new(),
             env,
             program,
             chips,
-            trap: None,
             end: 0,
             schedule: Schedule::default(),
         };
@@ -358,8 +345,10 @@ impl Machine {
     /// Sets how the run loop interleaves tiles (see [`Schedule`]).
     pub fn set_schedule(&mut self, schedule: Schedule) {
         self.schedule = schedule;
-        let n = crate::sim::components(&self.env);
-        self.wakes.rerank(schedule.order.ranks(n));
+        let n = crate::sim::per_chip(&self.env);
+        for (chip, run) in self.runs.iter_mut().enumerate() {
+            run.wakes.rerank(schedule.order.ranks(n, chip as u64));
+        }
     }
 
     /// The cycle the last run ended at.

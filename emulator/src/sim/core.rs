@@ -17,7 +17,7 @@ use crate::network::Sent;
 use crate::program::IssueRule;
 use crate::queue::Entry;
 use crate::sim::message::{Body, Endpoint, Packet};
-use crate::sim::{Component, component};
+use crate::sim::{Component, component, local};
 use crate::time::Cycle;
 use crate::trace::{TraceSink, Track};
 use crate::trap::Trap;
@@ -54,13 +54,13 @@ pub(crate) fn run(
         env,
         program,
         chips,
-        wakes,
-        networks,
+        runs,
         mail,
-        trap,
         ..
     } = m;
     let me_component = component(env, Component::Tile { chip, tile });
+    let (_, me_local) = local(Component::Tile { chip, tile }).unwrap_or_default();
+    let run = &mut runs[chip as usize];
     let tl = &mut chips[chip as usize].tiles[tile as usize];
     let slots = program.slots();
     let text_end = program.text_bytes();
@@ -92,7 +92,7 @@ pub(crate) fn run(
             _ if trap_waits(next) => leave!(next, CoreExit::Yield),
             _ => {
                 Trap::record(
-                    trap,
+                    &mut run.trap,
                     Trap {
                         chip,
                         tile,
@@ -195,7 +195,7 @@ pub(crate) fn run(
             Step::Trap { .. } if t >= limit || trap_waits(t) => leave!(t, CoreExit::Yield),
             Step::Trap { cause, detail } => {
                 Trap::record(
-                    trap,
+                    &mut run.trap,
                     Trap {
                         chip,
                         tile,
@@ -218,14 +218,14 @@ pub(crate) fn run(
                 let was_idle = queue.is_idle();
                 queue.items.push_back(Entry { item, pc });
                 if was_idle {
-                    wakes.schedule(me_component, t + 1);
+                    run.wakes.schedule(me_local, t + 1);
                     limit = limit.min(t + 1);
                 }
             }
             Step::SemChanged => {
                 retire!();
                 if tl.queues.iter().any(|q| q.take_since.is_some()) {
-                    wakes.schedule(me_component, t + 1);
+                    run.wakes.schedule(me_local, t + 1);
                     limit = limit.min(t + 1);
                 }
             }
@@ -238,7 +238,7 @@ pub(crate) fn run(
                 retire!();
                 // A semaphore increment crosses the network (and the fabric) like data.
                 let at = t + env.signal_delay(chip, to_chip);
-                let sent = networks[chip as usize].send(
+                let sent = run.network.send(
                     t,
                     Packet {
                         to: Endpoint::Tile {
@@ -261,8 +261,10 @@ pub(crate) fn run(
                     // Delivered when the core stops, before it arrives (`limit` below).
                     Sent::Arrives(at, p) => mail.push((at, p)),
                     Sent::Held => {
-                        if let Some(next) = networks[chip as usize].next_wake() {
-                            wakes.schedule(component(env, Component::Network(chip)), next);
+                        if let (Some(next), Some((_, id))) =
+                            (run.network.next_wake(), local(Component::Network(chip)))
+                        {
+                            run.wakes.schedule(id, next);
                         }
                     }
                 }

@@ -32,9 +32,12 @@ use isa::QueueId;
 use crate::control::{Block, State};
 use crate::env::Env;
 use crate::machine::Machine;
-use crate::network::Sent;
+use crate::memsys::MemorySystem;
+use crate::network::{Network, Sent};
+use crate::sim::link::Link;
 use crate::sim::message::{Body, Endpoint, Packet};
 use crate::sim::wake::ComponentId;
+use crate::sim::wake::Wakes;
 use crate::time::Cycle;
 use crate::trace::TraceSink;
 use crate::trap::Trap;
@@ -110,13 +113,19 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
     // Wake every tile once: a blocked core may be ready (a rerun after changes by the host).
     for chip in 0..m.chips.len() as u32 {
         for tile in 0..tiles as u32 {
-            let c = component(&m.env, Component::Tile { chip, tile });
-            m.wakes.schedule(c, Cycle::ZERO);
+            schedule(m, Component::Tile { chip, tile }, Cycle::ZERO);
         }
     }
     let mut out = Vec::new();
     loop {
-        if let Some(trap) = m.trap.take() {
+        // The earliest of the chips' traps (then the lowest chip and tile).
+        let mut first = None;
+        for run in &mut m.runs {
+            if let Some(t) = run.trap.take() {
+                Trap::record(&mut first, t);
+            }
+        }
+        if let Some(trap) = first {
             // The run ends at the trap; tiles that had run ahead through register-only
             // instructions keep their state (stats count their cycles up to the trap).
             m.end = trap.cycle.get();
@@ -141,7 +150,7 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
                 State::Halted { .. } | State::Trapped => {}
             }
         }
-        let t_event = m.wakes.next_time();
+        let t_event = next_wake(m);
         let all_done = best == usize::MAX && !waiting;
         if let Some(te) = t_event
             && (te <= t_best || all_done)
@@ -150,9 +159,7 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
                 m.end = max_cycles.get();
                 return Exit::MaxCycles;
             }
-            while let Some((t, c)) = m.wakes.pop_until(te) {
-                step(m, t, c, &mut out, trace);
-            }
+            run_cycle(m, te, &mut out, trace);
             continue;
         }
         if best == usize::MAX {
@@ -190,8 +197,73 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
 /// crossing the quickest network, or the 2 cycles of the fastest DMA (enqueued at `t`, started
 /// at `t + 1`, completing at `t + 2` at the earliest).
 fn lookahead(m: &Machine) -> u64 {
-    let network = m.networks.iter().map(|n| n.min_latency().get()).min();
+    let network = m.runs.iter().map(|r| r.network.min_latency().get()).min();
     network.unwrap_or(1).clamp(1, 2)
+}
+
+/// One chip's part of a run: when each of its components next runs, its memory system and
+/// network, the requests on their way to its memory system, and its trap slot. A chip reaches
+/// another only through the fabric, so chips can later run on threads of their own.
+pub(crate) struct ChipRun {
+    /// When each of the chip's components next runs (numbered by [`local`]).
+    pub(crate) wakes: Wakes,
+    /// The memory system.
+    pub(crate) memory: Box<dyn MemorySystem>,
+    /// Requests on their way to it.
+    pub(crate) requests: Link<Packet>,
+    /// The network.
+    pub(crate) network: Box<dyn Network>,
+    /// The earliest trap raised on the chip.
+    pub(crate) trap: Option<Trap>,
+}
+
+impl ChipRun {
+    /// The run state of a chip of `env` with these models.
+    pub(crate) fn new(
+        env: &Env,
+        memory: Box<dyn MemorySystem>,
+        network: Box<dyn Network>,
+    ) -> ChipRun {
+        ChipRun {
+            wakes: Wakes::new(per_chip(env)),
+            memory,
+            requests: Link::default(),
+            network,
+            trap: None,
+        }
+    }
+}
+
+/// Records `trap` in the slot of the chip it happened on.
+pub(crate) fn record(m: &mut Machine, trap: Trap) {
+    let chip = trap.chip as usize;
+    Trap::record(&mut m.runs[chip].trap, trap);
+}
+
+/// Components per chip: its network, its memory system, and each tile with its two engines.
+pub(crate) fn per_chip(env: &Env) -> usize {
+    2 + 3 * env.map.tiles as usize
+}
+
+/// The chip of component `c` and its number there (the wake order within the chip's cycle:
+/// network, memory system, then each tile followed by its DMA-in and DMA-out engines). `None`
+/// for the fabric, which belongs to no chip.
+pub(crate) fn local(c: Component) -> Option<(u32, ComponentId)> {
+    Some(match c {
+        Component::Fabric => return None,
+        Component::Network(chip) => (chip, 0),
+        Component::Memory(chip) => (chip, 1),
+        Component::Tile { chip, tile } => (chip, 2 + 3 * tile),
+        Component::Engine { chip, tile, queue } => (chip, 3 + 3 * tile + queue.index() as u32),
+    })
+}
+
+/// Asks for component `c` to run at `t` (the fabric says when it runs itself).
+#[inline]
+pub(crate) fn schedule(m: &mut Machine, c: Component, t: Cycle) {
+    if let Some((chip, id)) = local(c) {
+        m.runs[chip as usize].wakes.schedule(id, t);
+    }
 }
 
 /// A component of the run loop.
@@ -221,33 +293,17 @@ pub enum Component {
     },
 }
 
-/// How many components a machine of `env` has.
-pub(crate) fn components(env: &Env) -> usize {
-    1 + env.map.chips as usize * (2 + 3 * env.map.tiles as usize)
-}
-
-/// The number of component `c`: the wake order within a cycle (fabric, then per chip its
-/// network, its memory system, and each tile followed by its DMA-in and DMA-out engines).
+/// A number for component `c` unique in the machine (the order arrivals of one cycle come out
+/// in, by sender).
 pub(crate) fn component(env: &Env, c: Component) -> ComponentId {
-    let per_chip = 2 + 3 * env.map.tiles;
-    match c {
-        Component::Fabric => 0,
-        Component::Network(chip) => 1 + chip * per_chip,
-        Component::Memory(chip) => 2 + chip * per_chip,
-        Component::Tile { chip, tile } => 3 + chip * per_chip + 3 * tile,
-        Component::Engine { chip, tile, queue } => {
-            3 + chip * per_chip + 3 * tile + 1 + queue.index() as u32
-        }
+    match local(c) {
+        None => 0,
+        Some((chip, id)) => 1 + chip * per_chip(env) as u32 + id,
     }
 }
 
-fn component_of(env: &Env, id: ComponentId) -> Component {
-    if id == 0 {
-        return Component::Fabric;
-    }
-    let per_chip = 2 + 3 * env.map.tiles;
-    let (chip, k) = ((id - 1) / per_chip, (id - 1) % per_chip);
-    match k {
+fn component_of(chip: u32, id: ComponentId) -> Component {
+    match id {
         0 => Component::Network(chip),
         1 => Component::Memory(chip),
         k => {
@@ -269,45 +325,54 @@ fn component_of(env: &Env, id: ComponentId) -> Component {
     }
 }
 
-/// Runs component `id` at cycle `t`.
-fn step(
-    m: &mut Machine,
-    t: Cycle,
-    id: ComponentId,
-    out: &mut Vec<Packet>,
-    trace: &mut dyn TraceSink,
-) {
+/// The cycle of the earliest wake: the fabric's, or any chip's.
+fn next_wake(m: &mut Machine) -> Option<Cycle> {
+    let chips = m.runs.iter_mut().filter_map(|r| r.wakes.next_time());
+    chips.chain(m.fabric.next_wake()).min()
+}
+
+/// Runs every wake of cycle `t`: the fabric's, then each chip's in its order.
+fn run_cycle(m: &mut Machine, t: Cycle, out: &mut Vec<Packet>, trace: &mut dyn TraceSink) {
+    if m.fabric.next_wake().is_some_and(|f| f <= t) {
+        step(m, t, Component::Fabric, out, trace);
+    }
+    for chip in 0..m.runs.len() {
+        while let Some((at, id)) = m.runs[chip].wakes.pop_until(t) {
+            step(m, at, component_of(chip as u32, id), out, trace);
+        }
+    }
+}
+
+/// Runs component `c` at cycle `t`.
+fn step(m: &mut Machine, t: Cycle, c: Component, out: &mut Vec<Packet>, trace: &mut dyn TraceSink) {
     out.clear();
-    match component_of(&m.env, id) {
+    match c {
         Component::Fabric => {
             m.fabric.evaluate(t, out);
-            if let Some(next) = m.fabric.next_wake() {
-                m.wakes.schedule(id, next);
-            }
             for p in out.drain(..) {
                 deliver(m, t, p);
             }
         }
         Component::Network(chip) => {
-            let net = &mut m.networks[chip as usize];
+            let net = &mut m.runs[chip as usize].network;
             net.evaluate(t, out);
             if let Some(next) = net.next_wake() {
-                m.wakes.schedule(id, next);
+                schedule(m, c, next);
             }
             for p in out.drain(..) {
                 if p.to.chip() == chip {
                     deliver(m, t, p);
                 } else {
                     m.fabric.send(t, p);
-                    reschedule(m, Component::Fabric);
                 }
             }
         }
         Component::Memory(chip) => {
-            let mem = &mut m.memories[chip as usize];
+            let run = &mut m.runs[chip as usize];
+            let mem = &mut run.memory;
             let mut commits = Vec::new();
             // Requests are taken in the cycle they arrive, in arrival order.
-            while let Some((_, p)) = m.memory_inboxes[chip as usize].receive(t) {
+            while let Some((_, p)) = run.requests.receive(t) {
                 match p.body {
                     Body::Access(access) => mem.accept(t, access, p.lag),
                     Body::Commit(c) => commits.push(*c),
@@ -348,7 +413,7 @@ fn deliver(m: &mut Machine, t: Cycle, p: Packet) {
     let key = u64::from(p.source);
     let c = match p.to {
         Endpoint::Memory { chip } => {
-            m.memory_inboxes[chip as usize].send(t, key, p);
+            m.runs[chip as usize].requests.send(t, key, p);
             Component::Memory(chip)
         }
         Endpoint::Tile { chip, tile } => {
@@ -364,14 +429,14 @@ fn deliver(m: &mut Machine, t: Cycle, p: Packet) {
             Component::Engine { chip, tile, queue }
         }
     };
-    m.wakes.schedule(component(&m.env, c), t);
+    schedule(m, c, t);
 }
 
 /// Sends the packets of chip `chip` in `out` into its network at `t`.
 pub(crate) fn send(m: &mut Machine, t: Cycle, chip: u32, out: &mut Vec<Packet>) {
     let mut held = false;
     for p in out.drain(..) {
-        match m.networks[chip as usize].send(t, p) {
+        match m.runs[chip as usize].network.send(t, p) {
             Sent::Arrives(at, p) => deliver(m, at, p),
             Sent::Held => held = true,
         }
@@ -384,17 +449,16 @@ pub(crate) fn send(m: &mut Machine, t: Cycle, chip: u32, out: &mut Vec<Packet>) 
 /// Asks for `c`'s next wake, as it says.
 fn reschedule(m: &mut Machine, c: Component) {
     let next = match c {
-        Component::Fabric => m.fabric.next_wake(),
-        Component::Network(chip) => m.networks[chip as usize].next_wake(),
+        Component::Network(chip) => m.runs[chip as usize].network.next_wake(),
         Component::Memory(chip) => {
-            let inbox = m.memory_inboxes[chip as usize].next_arrival();
-            let own = m.memories[chip as usize].next_wake();
-            inbox.into_iter().chain(own).min()
+            let run = &m.runs[chip as usize];
+            let inbox = run.requests.next_arrival();
+            inbox.into_iter().chain(run.memory.next_wake()).min()
         }
-        Component::Tile { .. } | Component::Engine { .. } => None,
+        Component::Fabric | Component::Tile { .. } | Component::Engine { .. } => None,
     };
     if let Some(next) = next {
-        m.wakes.schedule(component(&m.env, c), next);
+        schedule(m, c, next);
     }
 }
 

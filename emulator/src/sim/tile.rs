@@ -16,7 +16,7 @@ use crate::program::Program;
 use crate::queue::{EngineOp, Entry, Item, Running};
 use crate::semaphore::SemaphoreFault;
 use crate::sim::message::{Body, Commit, Endpoint, Packet, Reply, Target};
-use crate::sim::{Component, component};
+use crate::sim::{Component, component, record, schedule};
 use crate::tile::Tile;
 use crate::time::Cycle;
 use crate::trace::{TraceSink, Track};
@@ -66,7 +66,7 @@ pub(crate) fn evaluate(
             env,
             program,
             chips,
-            trap,
+            runs,
             mail,
             ..
         } = m;
@@ -76,7 +76,7 @@ pub(crate) fn evaluate(
                 Ok(p) => progress |= p,
                 Err((pc, fault)) => {
                     let tr = engine_trap(program, tl, pc, fault, t);
-                    Trap::record(trap, tr);
+                    Trap::record(&mut runs[chip as usize].trap, tr);
                 }
             }
         }
@@ -88,18 +88,19 @@ pub(crate) fn evaluate(
     wake(tl, t, &m.env, trace);
     // Its engines run on their own wakes; one that took a transfer runs now.
     for q in [QueueId::DmaIn, QueueId::DmaOut] {
+        let tl = &mut m.chips[chip as usize].tiles[tile as usize];
         if std::mem::take(&mut tl.engines[q.index()].started) {
             let c = Component::Engine {
                 chip,
                 tile,
                 queue: q,
             };
-            m.wakes.schedule(component(&m.env, c), t);
+            schedule(m, c, t);
         }
     }
+    let tl = &m.chips[chip as usize].tiles[tile as usize];
     if let Some(next) = next_wake(tl) {
-        m.wakes
-            .schedule(component(&m.env, Component::Tile { chip, tile }), next);
+        schedule(m, Component::Tile { chip, tile }, next);
     }
 }
 
@@ -130,8 +131,7 @@ pub(crate) fn commit(m: &mut Machine, t: Cycle, c: &Commit) {
         if tr.dst.tile == Some(st) && tr.dst.chip == sc {
             let target = &mut m.chips[sc as usize].tiles[st as usize];
             target.sems.add(sem, 1).map_err(DmaFault::from)?;
-            let c = component(&m.env, Component::Tile { chip: sc, tile: st });
-            m.wakes.schedule(c, t);
+            schedule(m, Component::Tile { chip: sc, tile: st }, t);
         }
         Ok(())
     });
@@ -139,7 +139,7 @@ pub(crate) fn commit(m: &mut Machine, t: Cycle, c: &Commit) {
         let (chip, tile, pc) = c.by;
         let issuer = &m.chips[chip as usize].tiles[tile as usize];
         let trap = engine_trap(&m.program, issuer, pc, fault, t);
-        Trap::record(&mut m.trap, trap);
+        record(m, trap);
     }
 }
 
@@ -160,7 +160,7 @@ fn deliver_inbox(m: &mut Machine, chip: u32, tile: u32, t: Cycle, commits: &mut 
                     };
                     let sender = &m.chips[from.0 as usize].tiles[from.1 as usize];
                     let trap = engine_trap(&m.program, sender, from.2, fault, t);
-                    Trap::record(&mut m.trap, trap);
+                    record(m, trap);
                     return;
                 }
             }
@@ -256,11 +256,10 @@ pub(crate) fn evaluate_engine(
         }
     }
     if let Some(at) = tile_at {
-        m.wakes
-            .schedule(component(&m.env, Component::Tile { chip, tile }), at.max(t));
+        schedule(m, Component::Tile { chip, tile }, at.max(t));
     }
     if let Some(next) = next {
-        m.wakes.schedule(source, next.max(t));
+        schedule(m, me, next.max(t));
     }
 }
 
@@ -357,7 +356,7 @@ fn complete(
     if let Err(fault) = result {
         let tl = &m.chips[chip as usize].tiles[tile as usize];
         let trap = engine_trap(&m.program, tl, pc, fault, t);
-        Trap::record(&mut m.trap, trap);
+        record(m, trap);
     }
 }
 
