@@ -94,6 +94,9 @@ pub struct DmaEngine {
     pub inbox: Link<Packet>,
     /// Set when a transfer starts, until the engine's wake is asked for.
     pub started: bool,
+    /// True while replies need not wake the engine: it will run again to issue before any of
+    /// them matters (each only frees a slot, which it counts from the reply's own cycle).
+    pub lazy: bool,
 }
 
 /// What the engine needs of its surroundings.
@@ -259,6 +262,11 @@ impl DmaEngine {
                 ends.push(self.last_end);
             }
         }
+        // Replies matter at once if one may send a write, end a transfer, or free the slot the
+        // next request waits for.
+        self.lazy = self.walks.back().is_some_and(|w| w.left > 0)
+            && in_flight + 1 < max
+            && self.walks.iter().all(|w| matches!(w.dst, End::Local(_)));
     }
 
     /// When the engine next needs to run (`None`: only a reply can move it on).

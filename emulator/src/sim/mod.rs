@@ -423,9 +423,11 @@ fn deliver(m: &mut Machine, t: Cycle, p: Packet) {
             Component::Tile { chip, tile }
         }
         Endpoint::Engine { chip, tile, queue } => {
-            m.chips[chip as usize].tiles[tile as usize].engines[queue.index()]
-                .inbox
-                .send(t, key, p);
+            let engine = &mut m.chips[chip as usize].tiles[tile as usize].engines[queue.index()];
+            engine.inbox.send(t, key, p);
+            if engine.lazy {
+                return;
+            }
             Component::Engine { chip, tile, queue }
         }
     };

@@ -219,9 +219,10 @@ pub(crate) fn evaluate_engine(
     let source = component(&m.env, me);
     let tl = &mut m.chips[chip as usize].tiles[tile as usize];
     let engine = &mut tl.engines[q.index()];
-    while let Some((_, p)) = engine.inbox.receive(t) {
+    // Replies count from the cycle they arrived (a lazy engine takes them later).
+    while let Some((at, p)) = engine.inbox.receive(t) {
         if let Body::Done { to, write } = p.body {
-            engine.receive(t, to.transfer, write, p.lag, p.bytes);
+            engine.receive(at, to.transfer, write, p.lag, p.bytes);
         }
     }
     let mut cx = Ctx {
@@ -239,10 +240,11 @@ pub(crate) fn evaluate_engine(
     let accepted = engine.accepts();
     engine.evaluate(t, &mut cx, &mut ends);
     // A wake asked for while an earlier one was pending was dropped: the inbox counts too.
+    let replies = engine.inbox.next_arrival().filter(|_| !engine.lazy);
     let next = engine
         .next_wake(timer.max_outstanding)
         .into_iter()
-        .chain(engine.inbox.next_arrival())
+        .chain(replies)
         .min();
     // The engine takes a new transfer, or its tile completes one: the tile runs then.
     let queue = &mut tl.queues[q.index()];
