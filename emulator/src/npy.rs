@@ -51,16 +51,18 @@ pub const fn descr_of(dtype: DType) -> &'static str {
 
 fn element_size(descr: &str) -> Result<usize, NpyError> {
     let bad = || NpyError::Unsupported(format!("element type `{descr}`"));
-    let (order, rest) = descr.split_at(descr.len().min(1));
-    let kind = rest.chars().next().ok_or_else(bad)?;
-    let size: usize = rest[1..].parse().map_err(|_| bad())?;
+    // By characters, not bytes: the header is any text.
+    let mut chars = descr.chars();
+    let order = chars.next().ok_or_else(bad)?;
+    let kind = chars.next().ok_or_else(bad)?;
+    let size: usize = chars.as_str().parse().map_err(|_| bad())?;
     if !"biufcV".contains(kind) || size == 0 {
         return Err(bad());
     }
     match order {
-        "<" | "|" => Ok(size),
-        "=" if cfg!(target_endian = "little") => Ok(size),
-        ">" if size == 1 => Ok(size),
+        '<' | '|' => Ok(size),
+        '=' if cfg!(target_endian = "little") => Ok(size),
+        '>' if size == 1 => Ok(size),
         _ => Err(NpyError::Unsupported(format!(
             "big-endian elements (`{descr}`); save the array little-endian"
         ))),
@@ -136,7 +138,10 @@ pub fn parse(bytes: &[u8]) -> Result<Header, NpyError> {
         .and_then(|e| e.checked_mul(size))
         .ok_or_else(|| NpyError::Malformed(format!("shape `{shape_text}` overflows")))?;
     let data_offset = start + len;
-    if bytes.len() < data_offset + data_len {
+    if data_offset
+        .checked_add(data_len)
+        .is_none_or(|end| bytes.len() < end)
+    {
         return Err(NpyError::Malformed(format!(
             "the header promises {data_len} bytes of data, the file has {}",
             bytes.len().saturating_sub(data_offset)
@@ -224,11 +229,15 @@ mod tests {
     }
 
     #[test]
-    fn big_endian_and_fortran_arrays_are_refused() {
+    fn big_endian_fortran_and_unknown_element_types_are_refused_even_in_any_text() {
         for dict in [
             "{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }",
             "{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }",
             "{'descr': 'O', 'fortran_order': False, 'shape': (1,), }",
+            "{'descr': 'é4', 'fortran_order': False, 'shape': (1,), }",
+            "{'descr': '<é4', 'fortran_order': False, 'shape': (1,), }",
+            "{'descr': '<fé', 'fortran_order': False, 'shape': (1,), }",
+            "{'descr': '', 'fortran_order': False, 'shape': (1,), }",
         ] {
             let mut f = b"\x93NUMPY\x01\x00".to_vec();
             f.extend_from_slice(&(dict.len() as u16).to_le_bytes());
@@ -237,5 +246,17 @@ mod tests {
             assert!(matches!(parse(&f), Err(NpyError::Unsupported(_))), "{dict}");
         }
         assert!(parse(b"not numpy").is_err());
+    }
+
+    #[test]
+    fn a_shape_whose_bytes_pass_the_address_space_is_malformed_not_a_panic() {
+        let dict = format!(
+            "{{'descr': '<f8', 'fortran_order': False, 'shape': ({}, ), }}",
+            u64::MAX / 8
+        );
+        let mut f = b"\x93NUMPY\x01\x00".to_vec();
+        f.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+        f.extend_from_slice(dict.as_bytes());
+        assert!(matches!(parse(&f), Err(NpyError::Malformed(_))));
     }
 }

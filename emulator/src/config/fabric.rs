@@ -171,7 +171,11 @@ pub(super) fn check(c: &Config, out: &mut Vec<ConfigError>) {
         }
         TopologyKind::Torus => {
             let dims = format!("{:?}", t.dims);
-            let product: u64 = t.dims.iter().map(|&d| u64::from(d)).product();
+            // Checked: three 32-bit sizes can pass 2^64, and a wrapped product could match.
+            let product = t
+                .dims
+                .iter()
+                .try_fold(1u64, |p, &d| p.checked_mul(u64::from(d)));
             if !(2..=3).contains(&t.dims.len()) || t.dims.iter().any(|&d| d < 2) {
                 inconsistent(
                     out,
@@ -179,7 +183,7 @@ pub(super) fn check(c: &Config, out: &mut Vec<ConfigError>) {
                     dims,
                     "a torus has 2 or 3 dimensions, each of size at least 2".to_string(),
                 );
-            } else if product != u64::from(t.chips) {
+            } else if product != Some(u64::from(t.chips)) {
                 inconsistent(
                     out,
                     "topology.dims",

@@ -135,6 +135,18 @@ pub(crate) fn from_toml_str(text: &str, depth: usize) -> Result<Config, ConfigEr
 pub(crate) fn set(config: &Config, key: &str, value: &str) -> Result<Config, ConfigError> {
     let reference = reference_table();
     let parts: Vec<&str> = key.split('.').map(str::trim).collect();
+    // No key is deeper than the reference's: a deeper one is refused before it is built.
+    let deepest = all_keys(&reference)
+        .iter()
+        .map(|k| k.split('.').count())
+        .max()
+        .unwrap_or(1);
+    if parts.len() > deepest {
+        return Err(ConfigError::UnknownKey {
+            key: format!("{}… ({} parts)", parts[..deepest].join("."), parts.len()),
+            suggestion: None,
+        });
+    }
     if parts.iter().any(|p| p.is_empty()) {
         return Err(ConfigError::UnknownKey {
             key: key.to_string(),

@@ -146,6 +146,9 @@ fn timed(
     Ok((run, start.elapsed().as_secs_f64()))
 }
 
+/// The most host memory a benchmark's operands and results may take.
+pub const MAX_BENCH_BYTES: u64 = 2 << 30;
+
 /// Runs one GEMM on the bare array with ideal operand supply: cycles, MAC utilization, host
 /// time per model, and (with [`BenchModel::Both`]) whether the models agree.
 pub fn bench_systolic(request: &BenchRequest) -> Result<SystolicBenchReport, SystolicError> {
@@ -161,6 +164,14 @@ pub fn bench_systolic(request: &BenchRequest) -> Result<SystolicBenchReport, Sys
             .ok_or(SystolicError::TooLarge("operand size overflows"))
     };
     let (mk, kn, mn) = (elements(m, k)?, elements(k, n)?, elements(m, n)?);
+    // Both operands and both models' results, before any is allocated.
+    let bytes = (mk as u128 + kn as u128) * u128::from(dtype.size())
+        + 2 * mn as u128 * u128::from(acc.size());
+    if bytes > u128::from(MAX_BENCH_BYTES) {
+        return Err(SystolicError::TooLarge(
+            "operands and results exceed the benchmark's 2 GiB of host memory",
+        ));
+    }
     let a = random_matrix(dtype, mk, request.seed);
     let b = random_matrix(dtype, kn, request.seed ^ 0x5555_5555);
     let gemm = Gemm {
@@ -265,4 +276,24 @@ pub fn models_agree(
         register_mismatch: first_difference(&fast_c, &register_c),
         reference_mismatch: first_difference(&fast_c, &reference_c),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_benchmark_beyond_its_host_memory_bound_is_refused_before_allocating() {
+        let request = BenchRequest {
+            config: ArrayConfig::default(),
+            dtype: DType::Bf16,
+            shape: GemmShape::new(100_000, 100_000, 100_000),
+            model: BenchModel::Both,
+            seed: 1,
+        };
+        assert!(matches!(
+            bench_systolic(&request),
+            Err(SystolicError::TooLarge(_))
+        ));
+    }
 }

@@ -718,3 +718,27 @@ fn docs_list_every_key_with_its_unit_default_range_and_source() {
     }
     panic!("docs/config.md's key tables are stale: run BLESS=1 cargo test -p emulator config");
 }
+
+#[test]
+fn a_key_of_thousands_of_parts_or_a_deeply_nested_value_is_an_error_not_a_stack_overflow() {
+    let mut c = Config::zw1();
+    let deep_key = vec!["chip"; 40_000].join(".");
+    assert!(matches!(
+        c.set(&deep_key, "1"),
+        Err(ConfigError::UnknownKey { .. })
+    ));
+    let deep_value = format!("{}1{}", "[".repeat(40_000), "]".repeat(40_000));
+    assert!(c.set("chip.tiles_x", &deep_value).is_err());
+    assert_eq!(c, Config::zw1());
+}
+
+#[test]
+fn torus_dimensions_whose_product_passes_2_to_the_64_are_refused_not_wrapped() {
+    let mut c = Config::zw1();
+    c.set("topology.kind", "torus").unwrap();
+    c.set("topology.chips", "16").unwrap();
+    c.set("topology.dims", "[4294967295, 4294967295, 2]")
+        .unwrap();
+    let e = c.validate().unwrap_err().to_string();
+    assert!(e.contains("topology.dims"), "{e}");
+}
