@@ -58,6 +58,14 @@ pub struct Machine {
     pub(crate) chips: Vec<Chip>,
     /// Each chip's part of a run: its components' wakes, memory system, network, trap slot.
     pub(crate) runs: Vec<ChipRun>,
+    /// Running cores by their next issue, then flat index (`chip × tiles + tile`); an entry
+    /// whose core has moved on or stopped is skipped when it comes up.
+    pub(crate) cores: std::collections::BinaryHeap<std::cmp::Reverse<(crate::time::Cycle, usize)>>,
+    /// Set when any chip records a trap (the run loop then looks at every chip's slot).
+    pub(crate) trapped: bool,
+    /// Each chip's next wake, earliest first; stale entries are skipped when they come up.
+    pub(crate) chip_wakes:
+        std::collections::BinaryHeap<std::cmp::Reverse<(crate::time::Cycle, u32)>>,
     /// The links between chips.
     pub(crate) fabric: Box<dyn Fabric>,
     /// Packets whose arrival is known, sent by a running core or an ideal engine, to deliver
@@ -159,6 +167,9 @@ impl Machine {
             .collect();
         let mut m = Machine {
             runs,
+            cores: Default::default(),
+            trapped: false,
+            chip_wakes: Default::default(),
             fabric: Box::new(Ideal::fabric(c)),
             mail: Vec::new(),
             env,

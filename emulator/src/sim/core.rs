@@ -56,6 +56,8 @@ pub(crate) fn run(
         chips,
         runs,
         mail,
+        chip_wakes,
+        trapped,
         ..
     } = m;
     let me_component = component(env, Component::Tile { chip, tile });
@@ -91,6 +93,7 @@ pub(crate) fn run(
             Some(s) if pc & 7 == 0 => s,
             _ if trap_waits(next) => leave!(next, CoreExit::Yield),
             _ => {
+                *trapped = true;
                 Trap::record(
                     &mut run.trap,
                     Trap {
@@ -194,6 +197,7 @@ pub(crate) fn run(
             // trap earlier, or in the same cycle with a lower index.
             Step::Trap { .. } if t >= limit || trap_waits(t) => leave!(t, CoreExit::Yield),
             Step::Trap { cause, detail } => {
+                *trapped = true;
                 Trap::record(
                     &mut run.trap,
                     Trap {
@@ -218,14 +222,18 @@ pub(crate) fn run(
                 let was_idle = queue.is_idle();
                 queue.items.push_back(Entry { item, pc });
                 if was_idle {
-                    run.wakes.schedule(me_local, t + 1);
+                    if run.wakes.schedule(me_local, t + 1) {
+                        chip_wakes.push(std::cmp::Reverse((t + 1, chip)));
+                    }
                     limit = limit.min(t + 1);
                 }
             }
             Step::SemChanged => {
                 retire!();
                 if tl.queues.iter().any(|q| q.take_since.is_some()) {
-                    run.wakes.schedule(me_local, t + 1);
+                    if run.wakes.schedule(me_local, t + 1) {
+                        chip_wakes.push(std::cmp::Reverse((t + 1, chip)));
+                    }
                     limit = limit.min(t + 1);
                 }
             }
@@ -263,8 +271,9 @@ pub(crate) fn run(
                     Sent::Held => {
                         if let (Some(next), Some((_, id))) =
                             (run.network.next_wake(), local(Component::Network(chip)))
+                            && run.wakes.schedule(id, next)
                         {
-                            run.wakes.schedule(id, next);
+                            chip_wakes.push(std::cmp::Reverse((next, chip)));
                         }
                     }
                 }

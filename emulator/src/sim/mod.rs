@@ -29,6 +29,8 @@ use std::fmt;
 
 use isa::QueueId;
 
+use std::cmp::Reverse;
+
 use crate::control::{Block, State};
 use crate::env::Env;
 use crate::machine::Machine;
@@ -111,18 +113,31 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
     let lookahead = Cycle(lookahead);
     let tiles = m.env.map.tiles as usize;
     // Wake every tile once: a blocked core may be ready (a rerun after changes by the host).
+    m.cores.clear();
+    m.chip_wakes.clear();
     for chip in 0..m.chips.len() as u32 {
         for tile in 0..tiles as u32 {
             schedule(m, Component::Tile { chip, tile }, Cycle::ZERO);
+            let i = chip as usize * tiles + tile as usize;
+            let core = &m.chips[chip as usize].tiles[tile as usize].core;
+            if core.state == State::Running {
+                let at = Cycle(core.at);
+                m.cores.push(Reverse((at, i)));
+            }
+        }
+        if let Some(next) = m.runs[chip as usize].wakes.next_time() {
+            m.chip_wakes.push(Reverse((next, chip)));
         }
     }
     let mut out = Vec::new();
     loop {
         // The earliest of the chips' traps (then the lowest chip and tile).
         let mut first = None;
-        for run in &mut m.runs {
-            if let Some(t) = run.trap.take() {
-                Trap::record(&mut first, t);
+        if std::mem::take(&mut m.trapped) {
+            for run in &mut m.runs {
+                if let Some(t) = run.trap.take() {
+                    Trap::record(&mut first, t);
+                }
             }
         }
         if let Some(trap) = first {
@@ -134,22 +149,18 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
         // The earliest running core, and the next one (by time, then flat index).
         let (mut best, mut t_best) = (usize::MAX, Cycle::MAX);
         let (mut second, mut t_second) = (usize::MAX, Cycle::MAX);
-        let mut waiting = false;
-        for (i, tile) in m.chips.iter().flat_map(|c| c.tiles.iter()).enumerate() {
-            match tile.core.state {
-                State::Running => {
-                    let at = Cycle(tile.core.at);
-                    if at < t_best {
-                        (second, t_second) = (best, t_best);
-                        (best, t_best) = (i, at);
-                    } else if at < t_second {
-                        (second, t_second) = (i, at);
-                    }
-                }
-                State::Blocked { .. } => waiting = true,
-                State::Halted { .. } | State::Trapped => {}
+        if let Some((at, i)) = next_core(m) {
+            (best, t_best) = (i, at);
+            m.cores.pop();
+            if let Some((at2, i2)) = next_core(m) {
+                (second, t_second) = (i2, at2);
             }
+            m.cores.push(Reverse((at, i)));
         }
+        // Whether any core waits matters only once none runs.
+        let waiting = best == usize::MAX
+            && m.tiles()
+                .any(|t| matches!(t.core.state, State::Blocked { .. }));
         let t_event = next_wake(m);
         let all_done = best == usize::MAX && !waiting;
         if let Some(te) = t_event
@@ -187,6 +198,11 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
             (t_second, second),
             trace,
         );
+        let core = &m.chips[best / tiles].tiles[best % tiles].core;
+        if core.state == State::Running {
+            let at = Cycle(core.at);
+            m.cores.push(Reverse((at, best)));
+        }
         for (at, p) in std::mem::take(&mut m.mail) {
             deliver(m, at, p);
         }
@@ -238,6 +254,7 @@ impl ChipRun {
 pub(crate) fn record(m: &mut Machine, trap: Trap) {
     let chip = trap.chip as usize;
     Trap::record(&mut m.runs[chip].trap, trap);
+    m.trapped = true;
 }
 
 /// Components per chip: its network, its memory system, and each tile with its two engines.
@@ -261,8 +278,10 @@ pub(crate) fn local(c: Component) -> Option<(u32, ComponentId)> {
 /// Asks for component `c` to run at `t` (the fabric says when it runs itself).
 #[inline]
 pub(crate) fn schedule(m: &mut Machine, c: Component, t: Cycle) {
-    if let Some((chip, id)) = local(c) {
-        m.runs[chip as usize].wakes.schedule(id, t);
+    if let Some((chip, id)) = local(c)
+        && m.runs[chip as usize].wakes.schedule(id, t)
+    {
+        m.chip_wakes.push(Reverse((t, chip)));
     }
 }
 
@@ -325,22 +344,57 @@ fn component_of(chip: u32, id: ComponentId) -> Component {
     }
 }
 
-/// The cycle of the earliest wake: the fabric's, or any chip's.
-fn next_wake(m: &mut Machine) -> Option<Cycle> {
-    let chips = m.runs.iter_mut().filter_map(|r| r.wakes.next_time());
-    chips.chain(m.fabric.next_wake()).min()
+/// The earliest chip wake and its chip, dropping entries that no longer hold.
+fn next_chip(m: &mut Machine) -> Option<(Cycle, u32)> {
+    while let Some(&Reverse((at, chip))) = m.chip_wakes.peek() {
+        let actual = m.runs[chip as usize].wakes.next_time();
+        if actual == Some(at) {
+            return Some((at, chip));
+        }
+        m.chip_wakes.pop();
+        if let Some(a) = actual {
+            m.chip_wakes.push(Reverse((a, chip)));
+        }
+    }
+    None
 }
 
-/// Runs every wake of cycle `t`: the fabric's, then each chip's in its order.
+/// The cycle of the earliest wake: the fabric's, or any chip's.
+fn next_wake(m: &mut Machine) -> Option<Cycle> {
+    let chip = next_chip(m).map(|(at, _)| at);
+    chip.into_iter().chain(m.fabric.next_wake()).min()
+}
+
+/// Runs every wake of cycle `t`: the fabric's, then each chip's (in chip order) in its order.
 fn run_cycle(m: &mut Machine, t: Cycle, out: &mut Vec<Packet>, trace: &mut dyn TraceSink) {
     if m.fabric.next_wake().is_some_and(|f| f <= t) {
         step(m, t, Component::Fabric, out, trace);
     }
-    for chip in 0..m.runs.len() {
-        while let Some((at, id)) = m.runs[chip].wakes.pop_until(t) {
-            step(m, at, component_of(chip as u32, id), out, trace);
+    while let Some((at, chip)) = next_chip(m) {
+        if at > t {
+            break;
+        }
+        m.chip_wakes.pop();
+        while let Some((at, id)) = m.runs[chip as usize].wakes.pop_until(t) {
+            step(m, at, component_of(chip, id), out, trace);
+        }
+        if let Some(next) = m.runs[chip as usize].wakes.next_time() {
+            m.chip_wakes.push(Reverse((next, chip)));
         }
     }
+}
+
+/// The earliest running core (time, flat index), dropping entries that no longer hold.
+fn next_core(m: &mut Machine) -> Option<(Cycle, usize)> {
+    let tiles = m.env.map.tiles as usize;
+    while let Some(&Reverse((at, i))) = m.cores.peek() {
+        let core = &m.chips[i / tiles].tiles[i % tiles].core;
+        if core.state == State::Running && Cycle(core.at) == at {
+            return Some((at, i));
+        }
+        m.cores.pop();
+    }
+    None
 }
 
 /// Runs component `c` at cycle `t`.

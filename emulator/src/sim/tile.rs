@@ -68,6 +68,7 @@ pub(crate) fn evaluate(
             chips,
             runs,
             mail,
+            trapped,
             ..
         } = m;
         let tl = &mut chips[chip as usize].tiles[tile as usize];
@@ -77,6 +78,7 @@ pub(crate) fn evaluate(
                 Err((pc, fault)) => {
                     let tr = engine_trap(program, tl, pc, fault, t);
                     Trap::record(&mut runs[chip as usize].trap, tr);
+                    *trapped = true;
                 }
             }
         }
@@ -85,7 +87,11 @@ pub(crate) fn evaluate(
         }
     }
     let tl = &mut m.chips[chip as usize].tiles[tile as usize];
-    wake(tl, t, &m.env, trace);
+    if wake(tl, t, &m.env, trace) {
+        let at = Cycle(tl.core.at);
+        let i = chip as usize * m.env.map.tiles as usize + tile as usize;
+        m.cores.push(std::cmp::Reverse((at, i)));
+    }
     // Its engines run on their own wakes; one that took a transfer runs now.
     for q in [QueueId::DmaIn, QueueId::DmaOut] {
         let tl = &mut m.chips[chip as usize].tiles[tile as usize];
@@ -474,9 +480,9 @@ fn block_stall(on: Block) -> (Stall, &'static str) {
 }
 
 /// Wakes the core of `tile` if what it waits for holds at cycle `t`.
-fn wake(tile: &mut Tile, t: Cycle, env: &Env, trace: &mut dyn TraceSink) {
+fn wake(tile: &mut Tile, t: Cycle, env: &Env, trace: &mut dyn TraceSink) -> bool {
     let State::Blocked { on, since } = tile.core.state else {
-        return;
+        return false;
     };
     let ready = match on {
         Block::Semaphore { sem, n } => tile.sems.reaches(sem, n),
@@ -484,7 +490,7 @@ fn wake(tile: &mut Tile, t: Cycle, env: &Env, trace: &mut dyn TraceSink) {
         Block::Drain(set) => tile.drained(set),
     };
     if !ready {
-        return;
+        return false;
     }
     let (reason, label) = block_stall(on);
     let core = &mut tile.core;
@@ -502,4 +508,5 @@ fn wake(tile: &mut Tile, t: Cycle, env: &Env, trace: &mut dyn TraceSink) {
             &[],
         );
     }
+    true
 }

@@ -46,14 +46,17 @@ impl Wakes {
             .collect();
     }
 
-    /// Asks for component `c` to run at cycle `t` (kept if it is earlier than its live wake).
+    /// Asks for component `c` to run at cycle `t` (kept if it is earlier than its live wake);
+    /// true if it was.
     #[inline]
-    pub fn schedule(&mut self, c: ComponentId, t: Cycle) {
+    pub fn schedule(&mut self, c: ComponentId, t: Cycle) -> bool {
         let slot = &mut self.at[c as usize];
         if t < *slot {
             *slot = t;
             self.heap.push(Reverse((t, self.rank[c as usize], c)));
+            return true;
         }
+        false
     }
 
     /// The cycle of the earliest live wake.
