@@ -15,7 +15,7 @@ use super::sim::{
     ConfigArgs, EXIT_DEADLOCK, EXIT_MAX_CYCLES, EXIT_TRAP, ProgramError, parse_address,
     parse_number, read_program,
 };
-use super::{EXIT_ASSEMBLY, EXIT_IO, EXIT_OK, EXIT_USAGE};
+use super::{EXIT_ASSEMBLY, EXIT_IO, EXIT_OK, EXIT_USAGE, print_or_exit_code};
 
 /// Run a program on the simulated ZW chip, cycle by cycle.
 ///
@@ -36,7 +36,7 @@ Addresses are global (docs/isa.md, \"Memory map\"): an own scratchpad or accumul
 loads into every tile and dumps tile 0's; an own L2 or HBM address is chip 0's (loads reach
 every chip). Dump lengths are bytes, or DTYPE[D0,D1,...] (bf16 .npy files use descr '<V2').
 
-Exit codes: 0 halted, 1 file error, 2 usage or config error, 3 assembly error, 4 trap,
+Exit codes: 0 halted, 1 file error (stdout too), 2 usage or config error, 3 assembly error, 4 trap,
 5 --max-cycles reached, 6 deadlock.")]
 pub struct Args {
     /// The program: an ELF executable, or assembly source (`.s`, assembled on the fly).
@@ -317,14 +317,11 @@ pub fn run(args: Args) -> u8 {
 
     if args.reference {
         let exit = m.run_reference(args.max_cycles.unwrap_or(u64::MAX));
-        println!("ended     {exit} (reference interpreter)");
-        for d in &dumps {
-            if let Err(e) = write_dump(&m, d) {
-                eprintln!("error: {e}");
-                return EXIT_IO;
-            }
-        }
-        return report_exit(&exit);
+        // The files first: a closed or full stdout must not lose them.
+        let files = write_dumps(&m, &dumps);
+        let printed = print_or_exit_code(&format!("ended     {exit} (reference interpreter)\n"));
+        let code = report_exit(&exit);
+        return files.and(printed).err().unwrap_or(code);
     }
 
     let report = match &args.trace {
@@ -353,22 +350,34 @@ pub fn run(args: Args) -> u8 {
         None => m.run(args.max_cycles),
     };
     let stats = m.stats(&report.exit);
-    print!(
-        "{}",
-        summary(&m, &report, &stats, &args.program.display().to_string())
-    );
+    // The files first: a closed or full stdout must not lose them.
+    let mut files = Ok(());
     if let Some(path) = &args.stats {
         let text = serde_json::to_string_pretty(&stats).unwrap_or_default();
         if let Err(e) = std::fs::write(path, text + "\n") {
             eprintln!("error: cannot write {}: {e}", path.display());
-            return EXIT_IO;
+            files = Err(EXIT_IO);
         }
     }
-    for d in &dumps {
-        if let Err(e) = write_dump(&m, d) {
+    let files = files.and(write_dumps(&m, &dumps));
+    let printed = print_or_exit_code(&summary(
+        &m,
+        &report,
+        &stats,
+        &args.program.display().to_string(),
+    ));
+    let code = report_exit(&report.exit);
+    files.and(printed).err().unwrap_or(code)
+}
+
+/// Writes every `--dump` file, going on after a failure; `Err(EXIT_IO)` if any failed.
+fn write_dumps(m: &Machine, dumps: &[Dump]) -> Result<(), u8> {
+    let mut result = Ok(());
+    for d in dumps {
+        if let Err(e) = write_dump(m, d) {
             eprintln!("error: {e}");
-            return EXIT_IO;
+            result = Err(EXIT_IO);
         }
     }
-    report_exit(&report.exit)
+    result
 }

@@ -1,0 +1,99 @@
+//! Hostile files and streams: a closed or full standard output, outputs that are inputs or
+//! devices, pipes and directories given as inputs, and sizes that overflow.
+
+mod common;
+
+use common::{code, text, write, zw};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const SMALL: [&str; 4] = ["--set", "chip.tiles_x=2", "--set", "chip.tiles_y=1"];
+const HALT: &str = ".global _start\n_start: halt\n";
+
+/// Runs `zw` in `dir` with `stdout` as its standard output.
+fn zw_to(args: &[&str], dir: &Path, stdout: Stdio) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zw"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("zw runs")
+}
+
+/// A pipe whose reader is already gone, as `| head -0` leaves it.
+fn closed_pipe() -> Stdio {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    writer.into()
+}
+
+/// A device that is always full.
+fn full() -> Stdio {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap()
+        .into()
+}
+
+fn run_args<'a>(program: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["run", program];
+    args.extend_from_slice(&SMALL);
+    args.extend_from_slice(extra);
+    args
+}
+
+/// Exit 1, no panic, and a message that says what happened to standard output.
+fn assert_stdout_error(o: &Output, what: &str) {
+    let err = text(&o.stderr);
+    assert_eq!(code(o), 1, "{what}: {err}");
+    assert!(!err.contains("panicked"), "{what}: {err}");
+    assert!(err.contains("standard output"), "{what}: {err}");
+}
+
+#[test]
+fn a_closed_or_full_stdout_is_an_io_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "p.s", HALT);
+    let commands: [&[&str]; 5] = [
+        &run_args("p.s", &[]),
+        &run_args("p.s", &["--reference"]),
+        &["config", "show"],
+        &["bench", "core", "--iterations", "10"],
+        &["bench", "core", "--iterations", "10", "--json"],
+    ];
+    for args in commands {
+        let o = zw_to(args, d, closed_pipe());
+        assert_stdout_error(&o, &format!("{args:?} | head -0"));
+        assert!(text(&o.stderr).contains("closed"), "{}", text(&o.stderr));
+        let o = zw_to(args, d, full());
+        assert_stdout_error(&o, &format!("{args:?} > /dev/full"));
+        assert!(text(&o.stderr).contains("no space"), "{}", text(&o.stderr));
+    }
+}
+
+#[test]
+fn run_writes_its_files_even_when_stdout_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "p.s", ".global _start\n_start: li x5, 3\nhalt\n");
+    let o = zw_to(
+        &run_args(
+            "p.s",
+            &["--stats", "s.json", "--dump", "0x10000000000:16=d.bin"],
+        ),
+        d,
+        full(),
+    );
+    assert_stdout_error(&o, "run > /dev/full");
+    let stats: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("s.json")).unwrap()).unwrap();
+    assert_eq!(stats["exit"], "halted");
+    assert_eq!(std::fs::read(d.join("d.bin")).unwrap().len(), 16);
+    // And to a working stdout, the summary as before.
+    let o = zw(&run_args("p.s", &[]), d);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("every tile halted"));
+}
