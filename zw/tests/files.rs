@@ -97,3 +97,104 @@ fn run_writes_its_files_even_when_stdout_fails() {
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("every tile halted"));
 }
+
+#[test]
+fn asm_refuses_an_output_that_is_an_input_and_leaves_it_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "x.s", HALT);
+    write(d, "inc.s", ".include \"part.inc\"\n");
+    write(d, "part.inc", HALT);
+    write(d, "bad.s", ".include \"part.inc\"\nnot_an_instruction x1\n");
+    std::fs::hard_link(d.join("x.s"), d.join("alias.s")).unwrap();
+    let cases: [(&[&str], &str); 5] = [
+        (&["asm", "x.s", "-o", "x.s"], "x.s"),
+        (&["asm", "x.s", "-o", "./x.s"], "x.s"),
+        // The same file under another name.
+        (&["asm", "x.s", "-o", "alias.s"], "x.s"),
+        // An included file, after a good assembly and after a bad one.
+        (&["asm", "inc.s", "-o", "part.inc"], "part.inc"),
+        (&["asm", "bad.s", "-o", "part.inc"], "part.inc"),
+    ];
+    for (args, kept) in cases {
+        let o = zw(args, d);
+        let err = text(&o.stderr);
+        assert_eq!(code(&o), 2, "{args:?}: {err}");
+        assert!(
+            err.contains("would overwrite") && err.contains(kept),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(d.join(kept)).unwrap(), HALT);
+    }
+    let o = zw(&["asm", "x.s", "-o", "out.elf"], d);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let o = zw(&["objdump", "out.elf", "-o", "out.elf"], d);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    assert!(
+        std::fs::read(d.join("out.elf"))
+            .unwrap()
+            .starts_with(b"\x7fELF")
+    );
+}
+
+#[test]
+fn an_output_that_is_a_device_is_written_through_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "x.s", HALT);
+    std::os::unix::fs::symlink("/dev/null", d.join("null")).unwrap();
+    let o = zw(&["asm", "x.s", "-o", "null"], d);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let o = zw(&["asm", "x.s", "-o", "x.elf"], d);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let o = zw(&["objdump", "x.elf", "-o", "null"], d);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let link = std::fs::symlink_metadata(d.join("null")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link was replaced");
+    assert_eq!(
+        std::fs::read_link(d.join("null")).unwrap(),
+        Path::new("/dev/null")
+    );
+    // A directory is refused by name.
+    std::fs::create_dir(d.join("out")).unwrap();
+    let o = zw(&["asm", "x.s", "-o", "out"], d);
+    assert_eq!(code(&o), 1);
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("out") && err.contains("is a directory"),
+        "{err}"
+    );
+}
+
+#[test]
+fn run_refuses_two_outputs_to_one_file_before_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "p.s", HALT);
+    let cases: [&[&str]; 4] = [
+        &["--stats", "x", "--trace", "x"],
+        &["--stats", "x", "--dump", "0x10000000000:16=./x"],
+        &[
+            "--dump",
+            "0x10000000000:16=x",
+            "--dump",
+            "0x10000000000:8=x",
+        ],
+        &["--dump", "0x10000000000:16=p.s"],
+    ];
+    for extra in cases {
+        let o = zw(&run_args("p.s", extra), d);
+        let err = text(&o.stderr);
+        assert_eq!(code(&o), 2, "{extra:?}: {err}");
+        assert!(err.contains('x') || err.contains("p.s"), "{err}");
+        assert!(o.stdout.is_empty(), "{extra:?} ran");
+        assert!(!d.join("x").exists());
+        assert_eq!(std::fs::read_to_string(d.join("p.s")).unwrap(), HALT);
+    }
+    // Devices discard whatever reaches them: no clash.
+    let o = zw(
+        &run_args("p.s", &["--stats", "/dev/null", "--trace", "/dev/null"]),
+        d,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+}

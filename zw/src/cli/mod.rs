@@ -106,3 +106,75 @@ pub fn print_or_exit_code(text: &str) -> Result<(), u8> {
         EXIT_IO
     })
 }
+
+/// What makes two paths one file: its device and inode when it exists, else its absolute path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileKey {
+    /// An existing file: (device, inode).
+    Node(u64, u64),
+    /// A file not yet created: its directory's canonical path joined with its name.
+    Path(std::path::PathBuf),
+}
+
+/// The identity of the file at `path` (following symbolic links).
+pub fn file_key(path: &std::path::Path) -> FileKey {
+    if let Ok(m) = std::fs::metadata(path) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            return FileKey::Node(m.dev(), m.ino());
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = m;
+            if let Ok(p) = path.canonicalize() {
+                return FileKey::Path(p);
+            }
+        }
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    match (dir.canonicalize(), path.file_name()) {
+        (Ok(d), Some(name)) => FileKey::Path(d.join(name)),
+        _ => FileKey::Path(path.to_path_buf()),
+    }
+}
+
+/// True when `path` names a device, pipe or socket: writing to it twice, or to it and
+/// something else, loses nothing, and it must be written through, never replaced.
+pub fn is_special(path: &std::path::Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// The first clash among a command's files: an output that is also an input, or two outputs
+/// that are one file. Each file is (what names it on the command line, its path). Devices and
+/// pipes (`/dev/null`) clash with nothing.
+pub fn clash(
+    inputs: &[(String, &std::path::Path)],
+    outputs: &[(String, &std::path::Path)],
+) -> Option<String> {
+    let keyed = |files: &[(String, &std::path::Path)]| -> Vec<(String, FileKey)> {
+        files
+            .iter()
+            .filter(|(_, p)| !is_special(p))
+            .map(|(what, p)| (what.clone(), file_key(p)))
+            .collect()
+    };
+    let inputs = keyed(inputs);
+    let outputs = keyed(outputs);
+    for (i, (out, key)) in outputs.iter().enumerate() {
+        if let Some((input, _)) = inputs.iter().find(|(_, k)| k == key) {
+            return Some(format!(
+                "{out} would overwrite {input}, an input; give another output file"
+            ));
+        }
+        if let Some((other, _)) = outputs[..i].iter().find(|(_, k)| k == key) {
+            return Some(format!(
+                "{other} and {out} are the same file; give each its own"
+            ));
+        }
+    }
+    None
+}

@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use emulator::loader;
 use emulator::npy;
@@ -133,6 +133,36 @@ fn parse_dump(text: &str, m: &Machine) -> Result<Dump, String> {
         array: Some((dtype, dims)),
         file,
     })
+}
+
+/// An output that would overwrite an input (the program, `--config`, a `--load` file), or two
+/// outputs that are one file: found before the run, so nothing is lost after it.
+fn clashing_files(args: &Args) -> Option<String> {
+    let mut inputs = vec![(
+        format!("the program `{}`", args.program.display()),
+        args.program.as_path(),
+    )];
+    if let Some(c) = &args.config.config {
+        inputs.push((format!("--config `{}`", c.display()), c.as_path()));
+    }
+    for l in &args.load {
+        if let Some((file, _)) = l.rsplit_once('@') {
+            inputs.push((format!("--load `{file}`"), Path::new(file)));
+        }
+    }
+    let mut outputs = Vec::new();
+    if let Some(s) = &args.stats {
+        outputs.push((format!("--stats `{}`", s.display()), s.as_path()));
+    }
+    if let Some(t) = &args.trace {
+        outputs.push((format!("--trace `{}`", t.display()), t.as_path()));
+    }
+    for d in &args.dump {
+        if let Some((_, file)) = d.rsplit_once('=') {
+            outputs.push((format!("--dump `{file}`"), Path::new(file)));
+        }
+    }
+    super::clash(&inputs, &outputs)
 }
 
 /// Loads one `--load FILE@ADDR`. Files are mapped, not copied, into L2 and HBM.
@@ -295,6 +325,10 @@ pub fn run(args: Args) -> u8 {
             return EXIT_ASSEMBLY;
         }
     };
+    if let Some(clash) = clashing_files(&args) {
+        eprintln!("error: {clash}");
+        return EXIT_USAGE;
+    }
     let mut m = Machine::with_env(env, program);
     for l in &args.load {
         if let Err((code, e)) = load(&mut m, l) {
