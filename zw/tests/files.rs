@@ -198,3 +198,33 @@ fn run_refuses_two_outputs_to_one_file_before_running() {
     );
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
 }
+
+#[test]
+fn a_dump_too_large_or_out_of_range_is_a_usage_error_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "p.s", HALT);
+    let cases = [
+        // 2^62 fp32 elements: 2^64 bytes.
+        ("0x10000000000:fp32[4611686018427387904]=big.npy", "2^64"),
+        ("0x10000000000:fp32[4294967296,4294967296]=big.npy", "2^64"),
+        ("0x10000000000:99999999999999=big.bin", "0x10000000000"),
+        ("0x10000000000:fp32[1000000000]=big.npy", "0x10000000000"),
+        ("0:8=big.bin", "instruction memory"),
+    ];
+    for (spec, want) in cases {
+        let o = zw(&run_args("p.s", &["--dump", spec]), d);
+        let err = text(&o.stderr);
+        assert_eq!(code(&o), 2, "{spec}: {err}");
+        assert!(err.contains(spec) && err.contains(want), "{spec}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(o.stdout.is_empty(), "{spec}: the program ran");
+        assert!(!d.join("big.npy").exists() && !d.join("big.bin").exists());
+    }
+}
+
+#[test]
+fn npy_write_refuses_a_shape_whose_byte_count_overflows() {
+    let e = emulator::npy::write(isa::DType::Fp32, &[1 << 62], &[]).unwrap_err();
+    assert!(e.to_string().contains("2^64"), "{e}");
+}

@@ -123,16 +123,43 @@ fn parse_dump(text: &str, m: &Machine) -> Result<Dump, String> {
     let dtype = DType::from_name(name).ok_or_else(|| {
         format!("--dump {text}: unknown element type `{name}` (i8, u8, i32, e4m3, e5m2, bf16, fp16, fp32)")
     })?;
-    let elements = dims
+    let len = dims
         .iter()
-        .try_fold(1u64, |a, &d| a.checked_mul(d))
-        .ok_or_else(|| format!("--dump {text}: the shape overflows"))?;
+        .try_fold(dtype.size(), |a, &d| a.checked_mul(d))
+        .ok_or_else(|| {
+            format!(
+                "--dump {text}: {} elements of {name} are more bytes than 2^64",
+                shape(&dims)
+            )
+        })?;
     Ok(Dump {
         addr,
-        len: elements * dtype.size(),
+        len,
         array: Some((dtype, dims)),
         file,
     })
+}
+
+/// `[D0,D1,...]`, for messages.
+fn shape(dims: &[u64]) -> String {
+    let dims: Vec<String> = dims.iter().map(u64::to_string).collect();
+    format!("[{}]", dims.join(","))
+}
+
+/// Checks, before the run, that a dump's bytes lie in one memory the host can read.
+fn check_dump(m: &Machine, text: &str, d: &Dump) -> Result<(), String> {
+    let place = m
+        .env()
+        .map
+        .resolve_span(d.addr, 0, i128::from(d.len), 0, 0)
+        .map_err(|e| format!("--dump {text}: {e}"))?;
+    if place.memory == isa::memory_map::Memory::Imem {
+        return Err(format!(
+            "--dump {text}: {:#x} is in instruction memory, which the host cannot read",
+            d.addr
+        ));
+    }
+    Ok(())
 }
 
 /// An output that would overwrite an input (the program, `--config`, a `--load` file), or two
@@ -339,7 +366,7 @@ pub fn run(args: Args) -> u8 {
     let dumps = match args
         .dump
         .iter()
-        .map(|d| parse_dump(d, &m))
+        .map(|d| parse_dump(d, &m).and_then(|dump| check_dump(&m, d, &dump).map(|()| dump)))
         .collect::<Result<Vec<Dump>, String>>()
     {
         Ok(d) => d,
