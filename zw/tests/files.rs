@@ -228,3 +228,71 @@ fn npy_write_refuses_a_shape_whose_byte_count_overflows() {
     let e = emulator::npy::write(isa::DType::Fp32, &[1 << 62], &[]).unwrap_err();
     assert!(e.to_string().contains("2^64"), "{e}");
 }
+
+/// Makes a named pipe at `path`.
+fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(ok.success());
+}
+
+#[test]
+fn load_reads_a_pipe_and_refuses_directories_and_endless_streams_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "p.s", HALT);
+    // As `--load <(cmd)@ADDR` gives it: a pipe, written while zw reads it.
+    let fifo = d.join("fifo");
+    mkfifo(&fifo);
+    let values: Vec<u8> = (0..64u8).map(|i| i.wrapping_mul(7)).collect();
+    let writer = {
+        let (fifo, values) = (fifo.clone(), values.clone());
+        std::thread::spawn(move || std::fs::write(fifo, values))
+    };
+    let o = zw(
+        &run_args(
+            "p.s",
+            &[
+                "--load",
+                "fifo@0x10000000000",
+                "--dump",
+                "0x10000000000:64=out.bin",
+            ],
+        ),
+        d,
+    );
+    if !writer.is_finished() {
+        // zw never opened the pipe: let the writer finish rather than hang.
+        let _ = std::fs::read(&fifo);
+    }
+    writer.join().unwrap().unwrap();
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert_eq!(std::fs::read(d.join("out.bin")).unwrap(), values);
+
+    // A stream that never ends is read only as far as the memory at ADDR reaches.
+    let o = zw(&run_args("p.s", &["--load", "/dev/zero@0x10000000000"]), d);
+    let err = text(&o.stderr);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(
+        err.contains("/dev/zero") && err.contains("stream longer"),
+        "{err}"
+    );
+
+    std::fs::create_dir(d.join("dir")).unwrap();
+    std::fs::create_dir(d.join("dir.s")).unwrap();
+    for args in [
+        run_args("p.s", &["--load", "dir@0x10000000000"]),
+        run_args("dir", &[]),
+        run_args("dir.s", &[]),
+    ] {
+        let o = zw(&args, d);
+        let err = text(&o.stderr);
+        assert_eq!(code(&o), 1, "{args:?}: {err}");
+        assert!(
+            err.contains("dir") && err.contains("is a directory"),
+            "{args:?}: {err}"
+        );
+    }
+}

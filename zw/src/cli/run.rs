@@ -200,8 +200,18 @@ fn load(m: &mut Machine, text: &str) -> Result<(), (u8, String)> {
         .ok_or_else(|| usage("expected FILE@ADDR".to_string()))?;
     let addr = parse_address(addr, m.program()).map_err(usage)?;
     let path = PathBuf::from(file);
-    let bytes = loader::map_file(&path).map_err(|e| (EXIT_IO, e.to_string()))?;
-    let bytes = if path.extension().is_some_and(|e| e == "npy") {
+    let is_npy = path.extension().is_some_and(|e| e == "npy");
+    // A pipe (`<(cmd)`) is read, as far as fits at ADDR (plus an .npy header).
+    let map = &m.env().map;
+    let place = map.resolve(addr, 0, 0).map_err(|e| usage(e.to_string()))?;
+    let room = map.size(place.memory).saturating_sub(place.offset);
+    let limit = if is_npy {
+        room.saturating_add(1 << 16)
+    } else {
+        room
+    };
+    let bytes = loader::map_file_bounded(&path, limit).map_err(|e| (EXIT_IO, e.to_string()))?;
+    let bytes = if is_npy {
         let h = npy::parse((*bytes).as_ref()).map_err(|e| (EXIT_IO, format!("{file}: {e}")))?;
         loader::share(&bytes, h.data_offset, h.data_len)
             .ok_or_else(|| (EXIT_IO, format!("{file}: truncated")))?

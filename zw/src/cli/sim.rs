@@ -73,6 +73,12 @@ pub fn read_program(
     include_dirs: &[PathBuf],
     map: &MemoryMap,
 ) -> Result<Program, ProgramError> {
+    if path.is_dir() {
+        return Err(ProgramError::Io(format!(
+            "cannot read `{}`: it is a directory",
+            path.display()
+        )));
+    }
     if !is_source(path) {
         return loader::load_file(path, map)
             .map_err(|e| ProgramError::Io(format!("{}: {e}", path.display())));
