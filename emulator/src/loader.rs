@@ -319,6 +319,7 @@ pub fn load(bytes: SharedBytes, map: &MemoryMap) -> Result<Program, LoadError> {
     program.images = images;
     program.entry = elf.entry;
     program.symbols = symbols(&elf);
+    program.addresses = addresses(&elf);
     Ok(program)
 }
 
@@ -566,6 +567,24 @@ fn place_text(piece: &Piece, offset: u64, text: &mut Vec<u64>) {
         }
         *word = u64::from_le_bytes(w);
     }
+}
+
+/// Addresses by name: every defined symbol with a name, a global winning over locals of the
+/// same name, else the first in the table.
+fn addresses(elf: &ElfFile<'_>) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    let defined = || {
+        elf.symbols
+            .iter()
+            .filter(|s| s.defined && !s.name.is_empty())
+    };
+    for sym in defined().filter(|s| s.global) {
+        out.entry(sym.name.clone()).or_insert(sym.value);
+    }
+    for sym in defined() {
+        out.entry(sym.name.clone()).or_insert(sym.value);
+    }
+    out
 }
 
 /// Names by address: every defined symbol with a name, the first in the table winning (globals

@@ -296,3 +296,35 @@ fn load_reads_a_pipe_and_refuses_directories_and_endless_streams_by_name() {
         );
     }
 }
+
+#[test]
+fn dump_finds_a_symbol_by_name_when_another_shares_its_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "p.s",
+        "
+        .data
+first:  
+        .global out
+out:    .byte 1, 2, 3, 4
+        .text
+main:
+        .global _start
+_start: halt
+",
+    );
+    let o = zw(
+        &run_args("p.s", &["--dump", "out:4=o.bin", "--dump", "out+1:2=p.bin"]),
+        d,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert_eq!(std::fs::read(d.join("o.bin")).unwrap(), [1, 2, 3, 4]);
+    assert_eq!(std::fs::read(d.join("p.bin")).unwrap(), [2, 3]);
+    // `_start` is found too (and refused for what it is: code).
+    let o = zw(&run_args("p.s", &["--dump", "_start:8=s.bin"]), d);
+    let err = text(&o.stderr);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(err.contains("instruction memory"), "{err}");
+}

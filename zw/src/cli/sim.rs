@@ -135,9 +135,8 @@ pub fn parse_address(text: &str, program: &Program) -> Result<u64, String> {
     };
     let name = name.trim();
     program
-        .symbols
-        .iter()
-        .find(|(_, n)| n.as_str() == name)
-        .map(|(a, _)| a.wrapping_add(offset))
+        .addresses
+        .get(name)
+        .map(|a| a.wrapping_add(offset))
         .ok_or_else(|| format!("`{text}` is neither a number nor a symbol of the program"))
 }
