@@ -22,7 +22,8 @@ Examples:
   zw asm --defsym TILES=16 k.s -o k.elf  define a symbol before assembling
 
 On any error every message is printed (file:line:col, the line, a caret), the exit
-code is 3, and no output file is written.")]
+code is 3, and no output file is written. An output that is one of the files read
+(a source, an .include or .incbin, under any name) is refused with exit code 2.")]
 pub struct Args {
     /// Assembly source files.
     #[arg(required = true, value_name = "FILE")]

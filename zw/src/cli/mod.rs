@@ -16,7 +16,6 @@ pub const EXIT_OK: u8 = 0;
 /// not a ZW executable.
 pub const EXIT_IO: u8 = 1;
 /// The command line is wrong (clap's own exit code for usage errors).
-#[allow(dead_code)]
 pub const EXIT_USAGE: u8 = 2;
 /// The source has errors; nothing was written.
 pub const EXIT_ASSEMBLY: u8 = 3;
