@@ -173,15 +173,46 @@ pub fn share(whole: &SharedBytes, start: usize, len: usize) -> Option<SharedByte
     }))
 }
 
+/// The most bytes [`map_file`] reads from a pipe or other stream.
+pub const STREAM_LIMIT: u64 = 1 << 30;
+
 /// Maps a file into memory read-only, so large tensors and executables are shared with the
-/// operating system's page cache instead of copied.
+/// operating system's page cache instead of copied. A pipe or other stream (`<(cmd)`) is read
+/// into memory instead, up to [`STREAM_LIMIT`] bytes; a directory is refused.
 pub fn map_file(path: &Path) -> Result<SharedBytes, LoadError> {
+    map_file_bounded(path, STREAM_LIMIT)
+}
+
+/// As [`map_file`], reading at most `limit` bytes from a stream: a longer one is an error, so a
+/// stream that never ends (`/dev/zero`) cannot exhaust the host's memory.
+pub fn map_file_bounded(path: &Path, limit: u64) -> Result<SharedBytes, LoadError> {
     let io = |e: std::io::Error| LoadError::Io {
         path: path.display().to_string(),
         message: e.to_string(),
     };
+    let refuse = |message: String| LoadError::Io {
+        path: path.display().to_string(),
+        message,
+    };
     let file = std::fs::File::open(path).map_err(io)?;
-    if file.metadata().map_err(io)?.len() == 0 {
+    let meta = file.metadata().map_err(io)?;
+    if meta.is_dir() {
+        return Err(refuse("it is a directory".to_string()));
+    }
+    if !meta.is_file() {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        file.take(limit.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() as u64 > limit {
+            return Err(refuse(format!(
+                "it is a stream longer than {limit} bytes, the most that is read from one"
+            )));
+        }
+        return Ok(Arc::new(bytes));
+    }
+    if meta.len() == 0 {
         return Ok(Arc::new(Vec::new()));
     }
     // SAFETY: the mapping is read-only and private to this process. The file must not be
@@ -288,6 +319,7 @@ pub fn load(bytes: SharedBytes, map: &MemoryMap) -> Result<Program, LoadError> {
     program.images = images;
     program.entry = elf.entry;
     program.symbols = symbols(&elf);
+    program.addresses = addresses(&elf);
     Ok(program)
 }
 
@@ -535,6 +567,24 @@ fn place_text(piece: &Piece, offset: u64, text: &mut Vec<u64>) {
         }
         *word = u64::from_le_bytes(w);
     }
+}
+
+/// Addresses by name: every defined symbol with a name, a global winning over locals of the
+/// same name, else the first in the table.
+fn addresses(elf: &ElfFile<'_>) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    let defined = || {
+        elf.symbols
+            .iter()
+            .filter(|s| s.defined && !s.name.is_empty())
+    };
+    for sym in defined().filter(|s| s.global) {
+        out.entry(sym.name.clone()).or_insert(sym.value);
+    }
+    for sym in defined() {
+        out.entry(sym.name.clone()).or_insert(sym.value);
+    }
+    out
 }
 
 /// Names by address: every defined symbol with a name, the first in the table winning (globals

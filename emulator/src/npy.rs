@@ -163,11 +163,17 @@ pub fn data(bytes: &[u8]) -> Result<&[u8], NpyError> {
 
 /// An `.npy` file (format 1.0) holding `data` as an array of `dtype` elements of `shape`.
 pub fn write(dtype: DType, shape: &[u64], data: &[u8]) -> Result<Vec<u8>, NpyError> {
-    let elements = shape.iter().product::<u64>();
-    if elements * dtype.size() != data.len() as u64 {
+    let bytes = shape
+        .iter()
+        .try_fold(dtype.size(), |a, &d| a.checked_mul(d))
+        .ok_or_else(|| {
+            NpyError::Malformed(format!(
+                "shape {shape:?} of {dtype} has more bytes than 2^64"
+            ))
+        })?;
+    if bytes != data.len() as u64 {
         return Err(NpyError::Malformed(format!(
-            "shape {shape:?} of {dtype} needs {} bytes, got {}",
-            elements * dtype.size(),
+            "shape {shape:?} of {dtype} needs {bytes} bytes, got {}",
             data.len()
         )));
     }

@@ -169,8 +169,11 @@ pub struct Program {
     pub entry: u64,
     /// Data to place in memory.
     pub images: Vec<Image>,
-    /// Symbol names by address, for disassembly in messages.
+    /// Symbol names by address, for disassembly in messages (one name per address).
     pub symbols: BTreeMap<u64, String>,
+    /// Symbol addresses by name, for looking names up (every name, however many share an
+    /// address; a global wins over a local of the same name).
+    pub addresses: BTreeMap<String, u64>,
 }
 
 impl Program {
@@ -181,6 +184,7 @@ impl Program {
             entry: isa::memory_map::IMEM_BASE,
             images: Vec::new(),
             symbols: BTreeMap::new(),
+            addresses: BTreeMap::new(),
         }
     }
 

@@ -1,7 +1,9 @@
 //! `zw asm`: assemble and link source files into one executable.
 
-use super::{Color, EXIT_ASSEMBLY, EXIT_IO, EXIT_OK};
+use super::{Color, EXIT_ASSEMBLY, EXIT_IO, EXIT_OK, EXIT_USAGE};
+use assembler::source::{FileSystem, Loader};
 use assembler::{Assembler, Options};
+use std::cell::RefCell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -20,7 +22,8 @@ Examples:
   zw asm --defsym TILES=16 k.s -o k.elf  define a symbol before assembling
 
 On any error every message is printed (file:line:col, the line, a caret), the exit
-code is 3, and no output file is written.")]
+code is 3, and no output file is written. An output that is one of the files read
+(a source, an .include or .incbin, under any name) is refused with exit code 2.")]
 pub struct Args {
     /// Assembly source files.
     #[arg(required = true, value_name = "FILE")]
@@ -55,6 +58,33 @@ fn parse_defsym(s: &str) -> Result<(String, i64), String> {
     ))
 }
 
+/// Reads from the file system and remembers every file it read (sources, `.include`s,
+/// `.incbin`s), so the output can be checked against all of them.
+#[derive(Default)]
+struct Recorder {
+    read: RefCell<Vec<PathBuf>>,
+}
+
+impl Loader for Recorder {
+    fn load(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        let bytes = FileSystem.load(path)?;
+        self.read.borrow_mut().push(path.to_path_buf());
+        Ok(bytes)
+    }
+}
+
+impl Recorder {
+    /// Why writing `output` would destroy a file that was read, if it would.
+    fn clash(&self, output: &Path) -> Option<String> {
+        let read = self.read.borrow();
+        let inputs: Vec<(String, &Path)> = read
+            .iter()
+            .map(|p| (format!("`{}`", p.display()), p.as_path()))
+            .collect();
+        super::clash(&inputs, &[(format!("-o `{}`", output.display()), output)])
+    }
+}
+
 pub fn run(args: Args) -> u8 {
     let mut err = super::stderr(args.color);
     let options = Options {
@@ -62,14 +92,26 @@ pub fn run(args: Args) -> u8 {
         defines: args.defsym,
         ..Options::default()
     };
-    let mut asm = Assembler::new(options);
+    let recorder = Recorder::default();
+    let mut asm = Assembler::with_loader(options, &recorder);
     for path in &args.inputs {
         if let Err(e) = asm.add_file(path) {
             let _ = writeln!(err, "error: cannot read `{}`: {e}", path.display());
             return EXIT_IO;
         }
     }
-    match asm.assemble() {
+    if let Some(clash) = recorder.clash(&args.output) {
+        let _ = writeln!(err, "error: {clash}");
+        return EXIT_USAGE;
+    }
+    let result = asm.assemble();
+    // `.include`d and `.incbin`ed files are known only now; one of them must not be replaced
+    // by the output either, nor removed after an error.
+    if let Some(clash) = recorder.clash(&args.output) {
+        let _ = writeln!(err, "error: {clash}");
+        return EXIT_USAGE;
+    }
+    match result {
         Err(report) => {
             let _ = report.render(&mut err);
             // As GNU as does: an old output must not pass for the result of this run.
@@ -93,7 +135,22 @@ pub fn run(args: Args) -> u8 {
 }
 
 /// Writes the whole file or nothing: a temporary file in the same directory, renamed into place.
+/// A device or pipe (`/dev/null`, `/dev/stdout`) is written through instead, never replaced;
+/// a directory is refused.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Ok(m) = std::fs::metadata(path) {
+        if m.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
+        }
+        if !m.is_file() {
+            let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
+            file.write_all(bytes)?;
+            return file.flush();
+        }
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

@@ -6,7 +6,7 @@ use emulator::systolic::{BenchModel, BenchRequest, GemmShape, bench_systolic};
 use isa::DType;
 
 use super::sim::ConfigArgs;
-use super::{EXIT_IO, EXIT_OK, EXIT_USAGE};
+use super::{EXIT_IO, EXIT_OK, EXIT_USAGE, print_or_exit_code};
 
 /// Measure the simulator's host speed.
 #[derive(clap::Args)]
@@ -111,11 +111,13 @@ fn one_tile(c: &ConfigArgs) -> Result<Config, String> {
 }
 
 fn print(report: &BenchReport, json: bool) -> u8 {
+    let mut text = String::new();
     if json {
-        println!("{}", serde_json::to_string(report).unwrap_or_default());
+        text += &serde_json::to_string(report).unwrap_or_default();
+        text += "\n";
     } else {
-        println!(
-            "{}: {} tile{}, {} instructions retired in {} simulated cycles, {:.4} s on the host",
+        text += &format!(
+            "{}: {} tile{}, {} instructions retired in {} simulated cycles, {:.4} s on the host\n",
             report.bench,
             report.tiles,
             if report.tiles == 1 { "" } else { "s" },
@@ -123,14 +125,17 @@ fn print(report: &BenchReport, json: bool) -> u8 {
             report.simulated_cycles,
             report.host_seconds
         );
-        println!(
-            "  {:.1} M instructions/s, {:.1} M simulated cycles/s",
+        text += &format!(
+            "  {:.1} M instructions/s, {:.1} M simulated cycles/s\n",
             report.instructions_per_second / 1e6,
             report.cycles_per_second / 1e6
         );
         if let (Some(n), Some(rate)) = (report.requests, report.requests_per_host_second) {
-            println!("  {n} DMA requests, {:.1} M requests/s", rate / 1e6);
+            text += &format!("  {n} DMA requests, {:.1} M requests/s\n", rate / 1e6);
         }
+    }
+    if let Err(code) = print_or_exit_code(&text) {
+        return code;
     }
     if completed(report) { EXIT_OK } else { EXIT_IO }
 }
@@ -245,13 +250,13 @@ fn systolic(
         seed: 1,
     };
     let report = bench_systolic(&request).map_err(|e| e.to_string())?;
-    if json {
-        println!("{}", serde_json::to_string(&report).unwrap_or_default());
+    let text = if json {
+        serde_json::to_string(&report).unwrap_or_default()
     } else {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        );
-    }
-    Ok(EXIT_OK)
+        serde_json::to_string_pretty(&report).unwrap_or_default()
+    };
+    Ok(match print_or_exit_code(&(text + "\n")) {
+        Ok(()) => EXIT_OK,
+        Err(code) => code,
+    })
 }

@@ -40,8 +40,10 @@ pub fn run(args: Args) -> u8 {
         Command::Show(c) => match c.load() {
             Ok(config) => {
                 // Lines the emulator does not model as given carry a comment saying so.
-                print!("{}", config.to_marked_toml_string());
-                EXIT_OK
+                match super::print_or_exit_code(&config.to_marked_toml_string()) {
+                    Ok(()) => EXIT_OK,
+                    Err(code) => code,
+                }
             }
             Err(e) => {
                 eprintln!("error: {e}");
@@ -61,8 +63,10 @@ pub fn run(args: Args) -> u8 {
                 for u in config.unmodelled() {
                     eprintln!("warning: {}: {u}", file.display());
                 }
-                println!("{}: valid", file.display());
-                return EXIT_OK;
+                return match super::print_or_exit_code(&format!("{}: valid\n", file.display())) {
+                    Ok(()) => EXIT_OK,
+                    Err(code) => code,
+                };
             }
             for p in &problems {
                 eprintln!("error: {}: {p}", file.display());

@@ -38,6 +38,14 @@ pub struct Args {
 
 pub fn run(args: Args) -> u8 {
     let _ = args.disassemble;
+    if let Some(output) = &args.output {
+        let input = [(format!("`{}`", args.file.display()), args.file.as_path())];
+        let output = [(format!("-o `{}`", output.display()), output.as_path())];
+        if let Some(clash) = super::clash(&input, &output) {
+            eprintln!("error: {clash}");
+            return super::EXIT_USAGE;
+        }
+    }
     let bytes = match std::fs::read(&args.file) {
         Ok(b) => b,
         Err(e) => {

@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use emulator::loader;
 use emulator::npy;
@@ -15,7 +15,7 @@ use super::sim::{
     ConfigArgs, EXIT_DEADLOCK, EXIT_MAX_CYCLES, EXIT_TRAP, ProgramError, parse_address,
     parse_number, read_program,
 };
-use super::{EXIT_ASSEMBLY, EXIT_IO, EXIT_OK, EXIT_USAGE};
+use super::{EXIT_ASSEMBLY, EXIT_IO, EXIT_OK, EXIT_USAGE, print_or_exit_code};
 
 /// Run a program on the simulated ZW chip, cycle by cycle.
 ///
@@ -36,7 +36,7 @@ Addresses are global (docs/isa.md, \"Memory map\"): an own scratchpad or accumul
 loads into every tile and dumps tile 0's; an own L2 or HBM address is chip 0's (loads reach
 every chip). Dump lengths are bytes, or DTYPE[D0,D1,...] (bf16 .npy files use descr '<V2').
 
-Exit codes: 0 halted, 1 file error, 2 usage or config error, 3 assembly error, 4 trap,
+Exit codes: 0 halted, 1 file error (stdout too), 2 usage or config error, 3 assembly error, 4 trap,
 5 --max-cycles reached, 6 deadlock.")]
 pub struct Args {
     /// The program: an ELF executable, or assembly source (`.s`, assembled on the fly).
@@ -123,16 +123,73 @@ fn parse_dump(text: &str, m: &Machine) -> Result<Dump, String> {
     let dtype = DType::from_name(name).ok_or_else(|| {
         format!("--dump {text}: unknown element type `{name}` (i8, u8, i32, e4m3, e5m2, bf16, fp16, fp32)")
     })?;
-    let elements = dims
+    let len = dims
         .iter()
-        .try_fold(1u64, |a, &d| a.checked_mul(d))
-        .ok_or_else(|| format!("--dump {text}: the shape overflows"))?;
+        .try_fold(dtype.size(), |a, &d| a.checked_mul(d))
+        .ok_or_else(|| {
+            format!(
+                "--dump {text}: {} elements of {name} are more bytes than 2^64",
+                shape(&dims)
+            )
+        })?;
     Ok(Dump {
         addr,
-        len: elements * dtype.size(),
+        len,
         array: Some((dtype, dims)),
         file,
     })
+}
+
+/// `[D0,D1,...]`, for messages.
+fn shape(dims: &[u64]) -> String {
+    let dims: Vec<String> = dims.iter().map(u64::to_string).collect();
+    format!("[{}]", dims.join(","))
+}
+
+/// Checks, before the run, that a dump's bytes lie in one memory the host can read.
+fn check_dump(m: &Machine, text: &str, d: &Dump) -> Result<(), String> {
+    let place = m
+        .env()
+        .map
+        .resolve_span(d.addr, 0, i128::from(d.len), 0, 0)
+        .map_err(|e| format!("--dump {text}: {e}"))?;
+    if place.memory == isa::memory_map::Memory::Imem {
+        return Err(format!(
+            "--dump {text}: {:#x} is in instruction memory, which the host cannot read",
+            d.addr
+        ));
+    }
+    Ok(())
+}
+
+/// An output that would overwrite an input (the program, `--config`, a `--load` file), or two
+/// outputs that are one file: found before the run, so nothing is lost after it.
+fn clashing_files(args: &Args) -> Option<String> {
+    let mut inputs = vec![(
+        format!("the program `{}`", args.program.display()),
+        args.program.as_path(),
+    )];
+    if let Some(c) = &args.config.config {
+        inputs.push((format!("--config `{}`", c.display()), c.as_path()));
+    }
+    for l in &args.load {
+        if let Some((file, _)) = l.rsplit_once('@') {
+            inputs.push((format!("--load `{file}`"), Path::new(file)));
+        }
+    }
+    let mut outputs = Vec::new();
+    if let Some(s) = &args.stats {
+        outputs.push((format!("--stats `{}`", s.display()), s.as_path()));
+    }
+    if let Some(t) = &args.trace {
+        outputs.push((format!("--trace `{}`", t.display()), t.as_path()));
+    }
+    for d in &args.dump {
+        if let Some((_, file)) = d.rsplit_once('=') {
+            outputs.push((format!("--dump `{file}`"), Path::new(file)));
+        }
+    }
+    super::clash(&inputs, &outputs)
 }
 
 /// Loads one `--load FILE@ADDR`. Files are mapped, not copied, into L2 and HBM.
@@ -143,8 +200,18 @@ fn load(m: &mut Machine, text: &str) -> Result<(), (u8, String)> {
         .ok_or_else(|| usage("expected FILE@ADDR".to_string()))?;
     let addr = parse_address(addr, m.program()).map_err(usage)?;
     let path = PathBuf::from(file);
-    let bytes = loader::map_file(&path).map_err(|e| (EXIT_IO, e.to_string()))?;
-    let bytes = if path.extension().is_some_and(|e| e == "npy") {
+    let is_npy = path.extension().is_some_and(|e| e == "npy");
+    // A pipe (`<(cmd)`) is read, as far as fits at ADDR (plus an .npy header).
+    let map = &m.env().map;
+    let place = map.resolve(addr, 0, 0).map_err(|e| usage(e.to_string()))?;
+    let room = map.size(place.memory).saturating_sub(place.offset);
+    let limit = if is_npy {
+        room.saturating_add(1 << 16)
+    } else {
+        room
+    };
+    let bytes = loader::map_file_bounded(&path, limit).map_err(|e| (EXIT_IO, e.to_string()))?;
+    let bytes = if is_npy {
         let h = npy::parse((*bytes).as_ref()).map_err(|e| (EXIT_IO, format!("{file}: {e}")))?;
         loader::share(&bytes, h.data_offset, h.data_len)
             .ok_or_else(|| (EXIT_IO, format!("{file}: truncated")))?
@@ -295,6 +362,10 @@ pub fn run(args: Args) -> u8 {
             return EXIT_ASSEMBLY;
         }
     };
+    if let Some(clash) = clashing_files(&args) {
+        eprintln!("error: {clash}");
+        return EXIT_USAGE;
+    }
     let mut m = Machine::with_env(env, program);
     for l in &args.load {
         if let Err((code, e)) = load(&mut m, l) {
@@ -305,7 +376,7 @@ pub fn run(args: Args) -> u8 {
     let dumps = match args
         .dump
         .iter()
-        .map(|d| parse_dump(d, &m))
+        .map(|d| parse_dump(d, &m).and_then(|dump| check_dump(&m, d, &dump).map(|()| dump)))
         .collect::<Result<Vec<Dump>, String>>()
     {
         Ok(d) => d,
@@ -317,14 +388,11 @@ pub fn run(args: Args) -> u8 {
 
     if args.reference {
         let exit = m.run_reference(args.max_cycles.unwrap_or(u64::MAX));
-        println!("ended     {exit} (reference interpreter)");
-        for d in &dumps {
-            if let Err(e) = write_dump(&m, d) {
-                eprintln!("error: {e}");
-                return EXIT_IO;
-            }
-        }
-        return report_exit(&exit);
+        // The files first: a closed or full stdout must not lose them.
+        let files = write_dumps(&m, &dumps);
+        let printed = print_or_exit_code(&format!("ended     {exit} (reference interpreter)\n"));
+        let code = report_exit(&exit);
+        return files.and(printed).err().unwrap_or(code);
     }
 
     let report = match &args.trace {
@@ -353,22 +421,34 @@ pub fn run(args: Args) -> u8 {
         None => m.run(args.max_cycles),
     };
     let stats = m.stats(&report.exit);
-    print!(
-        "{}",
-        summary(&m, &report, &stats, &args.program.display().to_string())
-    );
+    // The files first: a closed or full stdout must not lose them.
+    let mut files = Ok(());
     if let Some(path) = &args.stats {
         let text = serde_json::to_string_pretty(&stats).unwrap_or_default();
         if let Err(e) = std::fs::write(path, text + "\n") {
             eprintln!("error: cannot write {}: {e}", path.display());
-            return EXIT_IO;
+            files = Err(EXIT_IO);
         }
     }
-    for d in &dumps {
-        if let Err(e) = write_dump(&m, d) {
+    let files = files.and(write_dumps(&m, &dumps));
+    let printed = print_or_exit_code(&summary(
+        &m,
+        &report,
+        &stats,
+        &args.program.display().to_string(),
+    ));
+    let code = report_exit(&report.exit);
+    files.and(printed).err().unwrap_or(code)
+}
+
+/// Writes every `--dump` file, going on after a failure; `Err(EXIT_IO)` if any failed.
+fn write_dumps(m: &Machine, dumps: &[Dump]) -> Result<(), u8> {
+    let mut result = Ok(());
+    for d in dumps {
+        if let Err(e) = write_dump(m, d) {
             eprintln!("error: {e}");
-            return EXIT_IO;
+            result = Err(EXIT_IO);
         }
     }
-    report_exit(&report.exit)
+    result
 }

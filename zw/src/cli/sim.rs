@@ -73,6 +73,12 @@ pub fn read_program(
     include_dirs: &[PathBuf],
     map: &MemoryMap,
 ) -> Result<Program, ProgramError> {
+    if path.is_dir() {
+        return Err(ProgramError::Io(format!(
+            "cannot read `{}`: it is a directory",
+            path.display()
+        )));
+    }
     if !is_source(path) {
         return loader::load_file(path, map)
             .map_err(|e| ProgramError::Io(format!("{}: {e}", path.display())));
@@ -129,9 +135,8 @@ pub fn parse_address(text: &str, program: &Program) -> Result<u64, String> {
     };
     let name = name.trim();
     program
-        .symbols
-        .iter()
-        .find(|(_, n)| n.as_str() == name)
-        .map(|(a, _)| a.wrapping_add(offset))
+        .addresses
+        .get(name)
+        .map(|a| a.wrapping_add(offset))
         .ok_or_else(|| format!("`{text}` is neither a number nor a symbol of the program"))
 }
