@@ -220,18 +220,14 @@ impl<'s, 'l> FileAsm<'s, 'l> {
         frame.pos = lx.position();
         match start {
             None => self.end_frame(),
-            Some(_) if toks.is_empty() => {}
-            Some(_) => {
-                self.statements += 1;
-                if self.statements > self.s.limits().max_statements {
-                    let t = toks[0];
-                    let limit = self.s.limits().max_statements;
-                    self.error(
-                        Span::new(file, t.start, t.end),
-                        format!("more than {limit} statements: is a `.rept` count or a macro recursion runaway?"),
-                    );
-                    self.frames.clear();
-                } else {
+            Some(at) => {
+                // Every line read counts, blank or comment-only ones too: a repeated block of
+                // comments is as endless as one of instructions.
+                let span = match toks.first() {
+                    Some(t) => Span::new(file, t.start, t.end),
+                    None => Span::new(file, at as u32, at as u32),
+                };
+                if self.count_statement(span) && !toks.is_empty() {
                     self.statement(&text, file, &toks);
                 }
             }
@@ -249,10 +245,34 @@ impl<'s, 'l> FileAsm<'s, 'l> {
         {
             *remaining -= 1;
             frame.pos = *start;
+            // Each repetition counts, whatever its body.
+            let expansion = frame.expansion;
+            let at = self.s.sources.expansion(expansion).map(|e| e.at);
+            if let Some(at) = at {
+                self.count_statement(at);
+            }
             return;
         }
         let frame = self.frames.pop().expect("checked above");
         self.close_conds(frame.conds);
+    }
+
+    /// Counts a statement (or line, or repetition) against the limit; past it, reports the error
+    /// at `span`, stops reading and returns false.
+    fn count_statement(&mut self, span: Span) -> bool {
+        self.statements += 1;
+        let limit = self.s.limits().max_statements;
+        if self.statements <= limit {
+            return true;
+        }
+        self.error(
+            span,
+            format!(
+                "more than {limit} statements and lines: is a `.rept` count or a macro recursion runaway?"
+            ),
+        );
+        self.frames.clear();
+        false
     }
 
     /// Reports `.if`s left open by a text that ended, and closes them.
@@ -722,42 +742,122 @@ pub(crate) fn symbol_value(
     span: Span,
     final_pass: bool,
 ) -> PResult<Option<Val>> {
+    match known_value(symbols, id, span, final_pass)? {
+        Known::Now(v) => Ok(v),
+        Known::Pending => resolve_pending(symbols, id, final_pass),
+    }
+}
+
+enum Known {
+    Now(Option<Val>),
+    /// Defined by an expression not evaluated yet.
+    Pending,
+}
+
+/// A symbol's value when it needs no evaluation; an error when it is being evaluated (a cycle).
+fn known_value(symbols: &SymbolTable, id: SymId, span: Span, final_pass: bool) -> PResult<Known> {
     let sym = symbols.sym(id);
-    match &sym.def {
-        SymDef::Undefined if final_pass && !sym.temporary => Ok(Some(Val::Rel {
+    Ok(Known::Now(match &sym.def {
+        SymDef::Undefined if final_pass && !sym.temporary => Some(Val::Rel {
             base: RelBase::Symbol(id),
             offset: 0,
-        })),
-        SymDef::Undefined => Ok(None),
-        SymDef::Label { section, offset } => Ok(Some(Val::Rel {
+        }),
+        SymDef::Undefined => None,
+        SymDef::Label { section, offset } => Some(Val::Rel {
             base: RelBase::Section(*section),
             offset: *offset as i64,
-        })),
-        SymDef::Value(v) => Ok(Some(*v)),
-        SymDef::Pending(e) => {
-            if sym.evaluating {
-                return Err(SyntaxError::new(
-                    span,
-                    format!(
-                        "symbol `{}` is defined in terms of itself",
-                        sym.display_name()
-                    ),
-                ));
+        }),
+        SymDef::Value(v) => Some(*v),
+        SymDef::Pending(_) if sym.evaluating => {
+            return Err(SyntaxError::new(
+                span,
+                format!(
+                    "symbol `{}` is defined in terms of itself",
+                    sym.display_name()
+                ),
+            ));
+        }
+        SymDef::Pending(_) => return Ok(Known::Pending),
+    }))
+}
+
+/// Evaluates a pending definition and every pending definition it waits on, keeping the chain on
+/// the heap: `.equ a0, a1` / `.equ a1, a2` / … is as deep as the source is long, far deeper than
+/// the call stack allows recursion. Each symbol of the chain is evaluated once its operands are.
+fn resolve_pending(
+    symbols: &mut SymbolTable,
+    root: SymId,
+    final_pass: bool,
+) -> PResult<Option<Val>> {
+    let mut stack = vec![root];
+    symbols.sym_mut(root).evaluating = true;
+    // Pending symbols found not known yet in this run: they count as unknown, not as waiting.
+    let mut unknown = std::collections::HashSet::new();
+    loop {
+        let top = *stack.last().expect("the stack ends when the root is done");
+        let SymDef::Pending(e) = &symbols.sym(top).def else {
+            unreachable!("only pending symbols are stacked")
+        };
+        let e = e.clone();
+        let mut env = StepEnv {
+            symbols,
+            final_pass,
+            unknown: &unknown,
+            waits_on: None,
+        };
+        let r = expr::eval(&e, &mut env);
+        let waits_on = env.waits_on;
+        match r {
+            Err(err) => {
+                // Every symbol of the chain counts as 0 from now on: one message per cycle.
+                for id in stack {
+                    let sym = symbols.sym_mut(id);
+                    sym.evaluating = false;
+                    sym.def = SymDef::Value(Val::Abs(0));
+                }
+                return Err(err);
             }
-            let e = e.clone();
-            symbols.sym_mut(id).evaluating = true;
-            let mut env = TableEnv {
-                symbols,
-                final_pass,
-            };
-            let r = expr::eval(&e, &mut env);
-            symbols.sym_mut(id).evaluating = false;
-            // A symbol whose definition failed counts as 0 from now on: one message per cycle.
-            let v = r.inspect_err(|_| symbols.sym_mut(id).def = SymDef::Value(Val::Abs(0)))?;
-            if let Some(v) = v {
-                symbols.sym_mut(id).def = SymDef::Value(v);
+            Ok(_) if waits_on.is_some() => {
+                let next = waits_on.expect("checked");
+                symbols.sym_mut(next).evaluating = true;
+                stack.push(next);
             }
-            Ok(v)
+            Ok(v) => {
+                stack.pop();
+                let sym = symbols.sym_mut(top);
+                sym.evaluating = false;
+                match v {
+                    Some(v) => sym.def = SymDef::Value(v),
+                    None => {
+                        unknown.insert(top);
+                    }
+                }
+                if stack.is_empty() {
+                    return Ok(v);
+                }
+            }
+        }
+    }
+}
+
+/// One step of [`resolve_pending`]: a pending operand is not evaluated here but named as the
+/// symbol to evaluate first.
+struct StepEnv<'a> {
+    symbols: &'a SymbolTable,
+    final_pass: bool,
+    unknown: &'a std::collections::HashSet<SymId>,
+    waits_on: Option<SymId>,
+}
+
+impl Env for StepEnv<'_> {
+    fn value(&mut self, id: SymId, span: Span) -> PResult<Option<Val>> {
+        match known_value(self.symbols, id, span, self.final_pass)? {
+            Known::Now(v) => Ok(v),
+            Known::Pending if self.unknown.contains(&id) => Ok(None),
+            Known::Pending => {
+                self.waits_on.get_or_insert(id);
+                Ok(None)
+            }
         }
     }
 }

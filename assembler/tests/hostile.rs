@@ -1,0 +1,96 @@
+//! Hostile sources: legal but deep, endless or huge inputs end with a message at the line that
+//! asked too much, in bounded time, memory and stack. Each case injects small limits where the
+//! default ones would take long to reach.
+
+use assembler::{Assembler, Image, Limits, MemoryFiles, Options};
+use std::fmt::Write;
+
+/// Assembles `text` (named `input.s`) with `limits`, reading no files.
+fn assemble_with(text: &str, limits: Limits) -> Result<Image, String> {
+    let loader = MemoryFiles::default();
+    let options = Options {
+        limits,
+        ..Options::default()
+    };
+    let mut a = Assembler::with_loader(options, &loader);
+    a.add_source("input.s", text);
+    a.assemble()
+        .map(|o| o.image)
+        .map_err(|r| r.to_plain_string())
+}
+
+/// Runs `f` on a thread with a stack of `bytes`: recursion as deep as the input overflows it.
+fn on_small_stack<T: Send + 'static>(bytes: usize, f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(bytes)
+        .spawn(f)
+        .expect("a thread")
+        .join()
+        .expect("the thread ends")
+}
+
+/// Asserts that `text` contains each of `parts`.
+fn says(text: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(text.contains(p), "expected {p:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn a_long_forward_equ_chain_resolves_without_recursion() {
+    const N: usize = 30_000;
+    let mut text = String::from(".global _start\n_start: halt\n.data\nfirst: .dword a0\n");
+    for i in 0..N - 1 {
+        writeln!(text, ".equ a{i}, a{} + 1", i + 1).unwrap();
+    }
+    writeln!(text, ".equ a{}, 1", N - 1).unwrap();
+    // Used in pass 1 too, once the whole chain is there.
+    text.push_str("last: .dword a0\n");
+    let image = on_small_stack(1 << 20, move || assemble_with(&text, Limits::default())).unwrap();
+    let data = &image.section(".data").unwrap().data;
+    assert_eq!(data[..8], (N as u64).to_le_bytes());
+    assert_eq!(data[8..16], (N as u64).to_le_bytes());
+    assert_eq!(image.symbol("a0").unwrap().value, N as u64);
+}
+
+#[test]
+fn a_long_equ_cycle_is_one_error_at_the_line_that_closes_it() {
+    let mut text = String::new();
+    for i in 0..10_000 {
+        writeln!(text, ".equ b{i}, b{}", i + 1).unwrap();
+    }
+    text.push_str(".equ b10000, b0\n.dword b0\n");
+    let m = on_small_stack(1 << 20, move || assemble_with(&text, Limits::default())).unwrap_err();
+    says(
+        &m,
+        &[
+            "symbol `b0` is defined in terms of itself",
+            "input.s:10001:14",
+            ".equ b10000, b0",
+        ],
+    );
+}
+
+/// `_start` and a `halt`, so that a source that ends assembles.
+const START: &str = ".global _start\n_start: halt\n";
+
+fn limits(f: impl FnOnce(&mut Limits)) -> Limits {
+    let mut l = Limits::default();
+    f(&mut l);
+    l
+}
+
+#[test]
+fn repeated_comments_and_blank_lines_count_against_the_statement_limit() {
+    let text = format!("{START}.rept 1000\n.rept 1000\n# nothing\n\n.endr\n.endr\n");
+    let m = assemble_with(&text, limits(|l| l.max_statements = 10_000)).unwrap_err();
+    says(
+        &m,
+        &[
+            "more than 10000 statements and lines",
+            "input.s:5:1",
+            "4 │ .rept 1000",
+            "5 │ # nothing",
+        ],
+    );
+}
