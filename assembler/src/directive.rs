@@ -478,6 +478,8 @@ impl FileAsm<'_, '_> {
         {
             return Ok(());
         }
+        // All the padding is checked before any of it is made.
+        self.check_room(pad, span)?;
         let sec = &mut self.sections[s.0 as usize];
         sec.align = sec.align.max(bytes);
         if sec.placement.executable && fill.is_none() {

@@ -24,6 +24,10 @@ pub(crate) struct Session<'l> {
     pub loader: &'l dyn Loader,
     pub options: &'l Options,
     errors: usize,
+    /// Expansion memory used so far ([`Limits::max_expansion_bytes`]).
+    pub expansion_bytes: u64,
+    /// File bytes of every section so far ([`Limits::max_output_bytes`]).
+    pub output_bytes: u64,
     /// Too many errors: stop.
     pub stopped: bool,
     seen: HashSet<(Span, String)>,
@@ -37,6 +41,8 @@ impl<'l> Session<'l> {
             loader,
             options,
             errors: 0,
+            expansion_bytes: 0,
+            output_bytes: 0,
             stopped: false,
             seen: HashSet::new(),
         }
@@ -432,23 +438,50 @@ impl<'s, 'l> FileAsm<'s, 'l> {
         self.sections[s.0 as usize].size
     }
 
-    /// Makes room for `n` more bytes, or explains why there is none.
+    /// Makes room for `n` more bytes, or explains why there is none: checked before anything
+    /// is allocated.
     pub(crate) fn check_room(&mut self, n: u64, span: Span) -> PResult<SecId> {
         let s = self.section();
         self.touch(s);
         let sec = &self.sections[s.0 as usize];
+        let limits = self.s.limits();
         let limit = if sec.placement.nobits {
             1u64 << isa::memory_map::OFFSET_BITS
         } else {
-            self.s.limits().max_section_bytes
+            limits.max_section_bytes
         };
-        match sec.size.checked_add(n) {
-            Some(total) if total <= limit => Ok(s),
-            _ => Err(SyntaxError::new(
+        let fits = sec.size.checked_add(n).is_some_and(|total| total <= limit);
+        if !fits {
+            return Err(SyntaxError::new(
                 span,
-                format!("section `{}` would grow beyond {limit} bytes", sec.name),
-            )),
+                format!(
+                    "section `{}` would grow by {n} bytes beyond {limit} bytes",
+                    sec.name
+                ),
+            )
+            .help(if sec.placement.nobits {
+                "a zero-filled section's offsets have 40 bits"
+            } else {
+                "the assembler's limit for a section's file bytes (`Limits::max_section_bytes`)"
+            }));
         }
+        if !sec.placement.nobits
+            && self
+                .s
+                .output_bytes
+                .checked_add(n)
+                .is_none_or(|total| total > limits.max_output_bytes)
+        {
+            let limit = limits.max_output_bytes;
+            return Err(SyntaxError::new(
+                span,
+                format!(
+                    "the sections' file bytes would grow by {n} bytes beyond {limit} bytes in all"
+                ),
+            )
+            .help("the assembler's limit for the output (`Limits::max_output_bytes`)"));
+        }
+        Ok(s)
     }
 
     /// Appends bytes to the current section.
@@ -460,6 +493,7 @@ impl<'s, 'l> FileAsm<'s, 'l> {
         }
         sec.data.extend_from_slice(bytes);
         sec.size += bytes.len() as u64;
+        self.s.output_bytes += bytes.len() as u64;
         Ok(())
     }
 
@@ -473,6 +507,7 @@ impl<'s, 'l> FileAsm<'s, 'l> {
             }
         } else {
             sec.data.resize(sec.data.len() + n as usize, fill);
+            self.s.output_bytes += n;
         }
         sec.size += n;
         Ok(())

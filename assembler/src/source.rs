@@ -77,6 +77,8 @@ pub struct SourceFile {
     /// Line number of the text's first line minus one: macro expansions carry the line numbers
     /// of the definition they were made from.
     pub first_line: usize,
+    /// Made by macro or `.irp` substitution, not read from a file.
+    pub expanded: bool,
     line_starts: OnceLock<Vec<usize>>,
 }
 
@@ -147,9 +149,23 @@ impl SourceMap {
             path,
             text,
             first_line,
+            expanded: false,
             line_starts: OnceLock::new(),
         });
         FileId(self.files.len() as u32 - 1)
+    }
+
+    /// Adds text made by substitution, standing for `name` from line `first_line + 1` on.
+    pub fn add_expanded(
+        &mut self,
+        name: String,
+        path: Option<PathBuf>,
+        text: Arc<str>,
+        first_line: usize,
+    ) -> FileId {
+        let id = self.add_at_line(name, path, text, first_line);
+        self.files[id.0 as usize].expanded = true;
+        id
     }
 
     pub fn file(&self, id: FileId) -> &SourceFile {

@@ -94,3 +94,106 @@ fn repeated_comments_and_blank_lines_count_against_the_statement_limit() {
         ],
     );
 }
+
+/// A message naming `line` of `input.s` and showing it.
+fn error_at(text: &str, limits: Limits, line: usize, source: &str, message: &str) {
+    let m = assemble_with(text, limits).unwrap_err();
+    says(
+        &m,
+        &[
+            message,
+            &format!("input.s:{line}:"),
+            &format!("{line} │ {source}"),
+        ],
+    );
+}
+
+#[test]
+fn huge_spaces_and_alignments_are_refused_before_they_are_made() {
+    // The default limits: each would allocate gigabytes if it were made.
+    let d = Limits::default;
+    let beyond = "would grow by";
+    error_at(
+        &format!("{START}.data\n.space 0xffffffff\n"),
+        d(),
+        4,
+        ".space 0xffffffff",
+        beyond,
+    );
+    error_at(
+        &format!("{START}.data\n.byte 1\n.align 32\n"),
+        d(),
+        5,
+        ".align 32",
+        beyond,
+    );
+    error_at(
+        &format!("{START}.byte 1\n.p2align 31\n"),
+        d(),
+        4,
+        ".p2align 31",
+        beyond,
+    );
+    error_at(
+        &format!("{START}.data\n.balign 0x80000000, 7\n.byte 1\n.balign 0x80000000, 7\n"),
+        d(),
+        6,
+        ".balign 0x80000000, 7",
+        beyond,
+    );
+    // Padding in code is checked whole, not nop by nop up to the limit.
+    let small = limits(|l| l.max_section_bytes = 1 << 16);
+    error_at(
+        &format!("{START}.p2align 20\n"),
+        small,
+        3,
+        ".p2align 20",
+        beyond,
+    );
+}
+
+#[test]
+fn many_sections_together_are_bounded() {
+    let mut text = String::from(START);
+    for i in 0..8 {
+        writeln!(text, ".section .data.s{i}\n.space 0x100000").unwrap();
+    }
+    let l = limits(|l| {
+        l.max_section_bytes = 1 << 20;
+        l.max_output_bytes = 4 << 20;
+    });
+    error_at(
+        &text,
+        l,
+        10,
+        ".space 0x100000",
+        "beyond 4194304 bytes in all",
+    );
+}
+
+#[test]
+fn an_empty_irp_in_a_huge_rept_is_bounded_by_the_expansion_budget() {
+    let text = format!("{START}.rept 1000000000\n.irp x\n.endr\n.endr\n");
+    let l = limits(|l| l.max_expansion_bytes = 64 << 10);
+    error_at(
+        &text,
+        l,
+        4,
+        ".irp x",
+        "expansions need more than 65536 bytes in all",
+    );
+}
+
+#[test]
+fn a_self_doubling_macro_is_refused_before_its_text_is_built() {
+    let text = format!("{START}.macro d a\nd \\a\\a\n.endm\nd xy\n");
+    // Nesting alone would allow 2^100 bytes.
+    let l = limits(|l| l.max_expansion_bytes = 1 << 20);
+    error_at(
+        &text,
+        l,
+        6,
+        "d xy",
+        "expansions need more than 1048576 bytes in all",
+    );
+}
