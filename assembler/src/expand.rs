@@ -7,15 +7,15 @@
 use crate::layout::{FileAsm, Frame, FrameKind, Macro, Param};
 use crate::lex::{Kind, Lexer};
 use crate::parse::{Cursor, PResult, SyntaxError};
-use crate::source::{ExpansionId, ExpansionKind, FileId, Span};
+use crate::source::{ExpansionId, ExpansionKind, FileId, Opened, Span, read_limited};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
-impl FileAsm<'_, '_> {
-    /// Finds a file named by `.include`/`.incbin`: next to the including file, then in each
-    /// include directory, then as given.
-    pub(crate) fn load(&mut self, path: &str, span: Span) -> PResult<(PathBuf, Vec<u8>)> {
+impl<'l> FileAsm<'_, 'l> {
+    /// Finds and opens a file named by `.include`/`.incbin`: next to the including file, then in
+    /// each include directory, then as given.
+    pub(crate) fn open(&mut self, path: &str, span: Span) -> PResult<(PathBuf, Opened<'l>)> {
         let p = Path::new(path);
         let mut candidates = Vec::new();
         if p.is_absolute() {
@@ -30,9 +30,10 @@ impl FileAsm<'_, '_> {
             candidates.push(p.to_path_buf());
         }
         let mut last_error = None;
+        let loader = self.s.loader;
         for cand in &candidates {
-            match self.s.loader.load(cand) {
-                Ok(bytes) => return Ok((cand.clone(), bytes)),
+            match loader.open(cand) {
+                Ok(file) => return Ok((cand.clone(), file)),
                 Err(e) => last_error = Some(e),
             }
         }
@@ -54,7 +55,12 @@ impl FileAsm<'_, '_> {
         c.finish()?;
         self.check_depth(span)?;
         let path = String::from_utf8_lossy(&path).into_owned();
-        let (full, bytes) = self.load(&path, path_span)?;
+        let (full, file) = self.open(&path, path_span)?;
+        let max = self.s.limits().max_source_bytes;
+        let bytes = read_limited(file, max).map_err(|e| {
+            SyntaxError::new(path_span, format!("cannot read `{}`: {e}", full.display()))
+                .help(format!("source files are limited to {max} bytes"))
+        })?;
         let text: Arc<str> = match String::from_utf8(bytes) {
             Ok(s) => s.into(),
             Err(e) => {

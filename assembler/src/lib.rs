@@ -46,7 +46,7 @@ pub mod source;
 pub use diagnostic::{Diagnostic, Report, Severity};
 pub use limits::Limits;
 pub use link::{Image, ImageSection, ImageSymbol};
-pub use source::{FileSystem, Loader, MemoryFiles};
+pub use source::{FileSystem, Loader, MemoryFiles, Opened};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -118,9 +118,10 @@ impl<'l> Assembler<'l> {
             .push((name, Some(path.to_path_buf()), text.into()));
     }
 
-    /// Reads and adds a source file.
+    /// Reads and adds a source file of at most [`Limits::max_source_bytes`].
     pub fn add_file(&mut self, path: &Path) -> std::io::Result<()> {
-        let bytes = self.loader.load(path)?;
+        let file = self.loader.open(path)?;
+        let bytes = source::read_limited(file, self.options.limits.max_source_bytes)?;
         self.add_bytes(path, bytes);
         Ok(())
     }

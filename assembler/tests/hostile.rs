@@ -197,3 +197,137 @@ fn a_self_doubling_macro_is_refused_before_its_text_is_built() {
         "expansions need more than 1048576 bytes in all",
     );
 }
+
+/// Assembles `text` reading files from the file system.
+fn assemble_fs(text: &str, limits: Limits) -> Result<Image, String> {
+    let options = Options {
+        limits,
+        ..Options::default()
+    };
+    let mut a = Assembler::new(options);
+    a.add_source("input.s", text);
+    a.assemble()
+        .map(|o| o.image)
+        .map_err(|r| r.to_plain_string())
+}
+
+/// A sparse file of `len` bytes (no disk blocks) that starts with `head`; removed on drop.
+struct Sparse(std::path::PathBuf);
+
+impl Sparse {
+    fn new(name: &str, head: &[u8], len: u64) -> Sparse {
+        let path = std::env::temp_dir().join(format!("zw-hostile-{}-{name}", std::process::id()));
+        let f = std::fs::File::create(&path).unwrap();
+        std::io::Write::write_all(&mut &f, head).unwrap();
+        f.set_len(len).unwrap();
+        Sparse(path)
+    }
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for Sparse {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn incbin_reads_only_the_range_it_takes() {
+    // 3 GiB, of which 16 bytes are read.
+    let big = Sparse::new("incbin.bin", b"0123456789abcdef", 3 << 30);
+    let text = format!(
+        "{START}.data\n.incbin \"{p}\", 0, 16\n.incbin \"{p}\", 0xbffffff8, 8\n",
+        p = big.path()
+    );
+    let image = assemble_fs(&text, Limits::default()).unwrap();
+    let data = &image.section(".data").unwrap().data;
+    assert_eq!(&data[..16], b"0123456789abcdef");
+    assert_eq!(data[16..], [0; 8]);
+    // Past the end, and a whole file larger than a section: errors naming the file and line.
+    let text = format!(
+        "{START}.data\n.incbin \"{p}\", 0xbffffff8, 9\n.incbin \"{p}\"\n",
+        p = big.path()
+    );
+    let m = assemble_fs(&text, Limits::default()).unwrap_err();
+    says(
+        &m,
+        &[
+            &format!(
+                "`{}` has 3221225472 bytes; offset 3221225464 and count 9",
+                big.path()
+            ),
+            "input.s:4:1",
+            "input.s:5:1",
+            "has 3221225472 bytes from offset 0 on, more than 268435456, the most one section holds",
+        ],
+    );
+    // In memory too.
+    let loader = MemoryFiles {
+        files: vec![("/d.bin".into(), b"abcdef".to_vec())],
+    };
+    let mut a = Assembler::with_loader(Options::default(), &loader);
+    a.add_source(
+        "input.s",
+        format!("{START}.data\n.incbin \"/d.bin\", 2\n.incbin \"/d.bin\", 1, 2\n"),
+    );
+    let image = a.assemble().map_err(|r| r.to_plain_string()).unwrap().image;
+    assert_eq!(image.section(".data").unwrap().data, b"cdefbc");
+}
+
+#[cfg(unix)]
+#[test]
+fn endless_files_are_read_no_further_than_a_limit() {
+    let small = || {
+        limits(|l| {
+            l.max_source_bytes = 1 << 16;
+            l.max_section_bytes = 1 << 16;
+        })
+    };
+    // A range of an endless file is fine.
+    let image = assemble_fs(
+        &format!("{START}.data\n.incbin \"/dev/zero\", 100, 16\n"),
+        small(),
+    )
+    .unwrap();
+    assert_eq!(image.section(".data").unwrap().data, [0; 16]);
+    let m = assemble_fs(
+        &format!(
+            "{START}.data\n.incbin \"/dev/zero\"\n.incbin \"/dev/zero\", 0x7fffffffffff, 16\n.include \"/dev/zero\"\n"
+        ),
+        small(),
+    )
+    .unwrap_err();
+    says(
+        &m,
+        &[
+            "`/dev/zero` is not a regular file and does not end within 65536 bytes",
+            "input.s:4:1",
+            "`/dev/zero` is not a regular file: offset 140737488355327 plus count 16 is beyond 65536",
+            "input.s:5:1",
+            "cannot read `/dev/zero`: it is longer than 65536 bytes, the limit",
+            "input.s:6:10",
+        ],
+    );
+}
+
+#[test]
+fn source_files_larger_than_the_limit_are_refused_unread() {
+    let big = Sparse::new("big.s", b"# a comment\n", 3 << 30);
+    let mut a = Assembler::new(Options::default());
+    let e = a.add_file(big.0.as_ref()).unwrap_err();
+    assert!(e.to_string().contains("longer than 67108864 bytes"), "{e}");
+    let m = assemble_fs(
+        &format!("{START}.include \"{}\"\n", big.path()),
+        Limits::default(),
+    )
+    .unwrap_err();
+    says(
+        &m,
+        &[
+            "it is longer than 67108864 bytes, the limit",
+            "input.s:3:10",
+        ],
+    );
+}
