@@ -357,14 +357,14 @@ impl FileAsm<'_, '_> {
                     let section = self.section();
                     let offset = self.offset();
                     self.emit(&[0u8; 8][..size as usize], span)?;
-                    self.fixups.push(Fixup {
+                    self.push_fixup(Fixup {
                         section,
                         offset,
                         kind: FixKind::Data(size),
                         expr: Some(self.scratch.clone()),
                         span,
                         expansion: self.expansion,
-                    });
+                    })?;
                 }
             }
             if !c.eat(Kind::Comma) {

@@ -28,6 +28,8 @@ pub(crate) struct Session<'l> {
     pub expansion_bytes: u64,
     /// File bytes of every section so far ([`Limits::max_output_bytes`]).
     pub output_bytes: u64,
+    /// Fixup memory so far ([`Limits::max_fixup_bytes`]).
+    pub fixup_bytes: u64,
     /// Too many errors: stop.
     pub stopped: bool,
     seen: HashSet<(Span, String)>,
@@ -43,6 +45,7 @@ impl<'l> Session<'l> {
             errors: 0,
             expansion_bytes: 0,
             output_bytes: 0,
+            fixup_bytes: 0,
             stopped: false,
             seen: HashSet::new(),
         }
@@ -510,6 +513,24 @@ impl<'s, 'l> FileAsm<'s, 'l> {
             self.s.output_bytes += n;
         }
         sec.size += n;
+        Ok(())
+    }
+
+    /// Keeps a fixup for pass 2, within the fixup memory budget. Past it, reading stops: every
+    /// later fixup would fail too.
+    pub(crate) fn push_fixup(&mut self, fx: Fixup) -> PResult<()> {
+        let limit = self.s.limits().max_fixup_bytes;
+        let total = self.s.fixup_bytes.saturating_add(fx.approx_bytes());
+        if total > limit {
+            self.frames.clear();
+            return Err(SyntaxError::new(
+                fx.span,
+                format!("values waiting for later symbols need more than {limit} bytes in all"),
+            )
+            .help("define symbols before the lines that use them, or is a repeat count runaway?"));
+        }
+        self.s.fixup_bytes = total;
+        self.fixups.push(fx);
         Ok(())
     }
 

@@ -15,6 +15,9 @@ pub const MAX_STATEMENTS: u64 = 100_000_000;
 pub const MAX_EXPANSION_BYTES: u64 = 256 << 20;
 /// What each expansion record counts against [`MAX_EXPANSION_BYTES`].
 pub const EXPANSION_RECORD_BYTES: u64 = 64;
+/// Memory for values not known yet where they are used (fixups: a later label, an `.equ`
+/// defined further on), counted as each one's approximate size.
+pub const MAX_FIXUP_BYTES: u64 = 256 << 20;
 /// Largest executable `zw objdump` reads.
 pub const MAX_EXECUTABLE_BYTES: u64 = 1 << 30;
 
@@ -31,6 +34,8 @@ pub struct Limits {
     pub max_expansion_depth: usize,
     /// Memory for expansion text and records (see [`MAX_EXPANSION_BYTES`]).
     pub max_expansion_bytes: u64,
+    /// Memory for fixups (see [`MAX_FIXUP_BYTES`]).
+    pub max_fixup_bytes: u64,
     /// Largest source file read (inputs and `.include`s); `.incbin` reads at most
     /// `max_section_bytes` from a file.
     pub max_source_bytes: u64,
@@ -46,6 +51,7 @@ impl Default for Limits {
             max_statements: MAX_STATEMENTS,
             max_expansion_depth: 100,
             max_expansion_bytes: MAX_EXPANSION_BYTES,
+            max_fixup_bytes: MAX_FIXUP_BYTES,
             max_source_bytes: MAX_SOURCE_BYTES,
             max_errors: 50,
         }
@@ -61,6 +67,7 @@ impl Limits {
             max_statements: 20_000,
             max_expansion_depth: 16,
             max_expansion_bytes: 4 << 20,
+            max_fixup_bytes: 4 << 20,
             max_source_bytes: 1 << 20,
             max_errors: 20,
         }

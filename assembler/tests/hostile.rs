@@ -331,3 +331,21 @@ fn source_files_larger_than_the_limit_are_refused_unread() {
         ],
     );
 }
+
+#[test]
+fn values_waiting_for_later_symbols_are_bounded() {
+    let text = format!(
+        "{START}.data\n.rept 1000000000\n.dword later\n.endr\nlater:\n.text\n.rept 1000000000\nli x5, more\n.endr\n.equ more, 1\n"
+    );
+    let l = limits(|l| l.max_fixup_bytes = 1 << 20);
+    error_at(
+        &text,
+        l,
+        5,
+        ".dword later",
+        "values waiting for later symbols need more than 1048576 bytes",
+    );
+    // A program with fewer fixups than the budget assembles.
+    let text = format!("{START}.data\n.rept 100\n.dword later\n.endr\nlater:\n");
+    assemble_with(&text, limits(|l| l.max_fixup_bytes = 1 << 20)).unwrap();
+}
