@@ -256,8 +256,10 @@ impl<'s, 'l> FileAsm<'s, 'l> {
             frame.pos = *start;
             // Each repetition counts, whatever its body.
             let expansion = frame.expansion;
-            let at = self.s.sources.expansion(expansion).map(|e| e.at);
-            if let Some(at) = at {
+            if let Some(e) = self.s.sources.expansion(expansion) {
+                // A message points at the `.rept`, in the text around it.
+                let at = e.at;
+                self.expansion = e.parent;
                 self.count_statement(at);
             }
             return;
