@@ -73,6 +73,8 @@ impl<'l> FileAsm<'_, 'l> {
                 ));
             }
         };
+        // Each inclusion keeps its own copy of the text.
+        self.charge_expansion(text.len() as u64, span)?;
         let name = full.display().to_string();
         let file = self.s.sources.add(name, Some(full), text.clone());
         let expansion = self.new_expansion(ExpansionKind::Include, span)?;

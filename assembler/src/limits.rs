@@ -10,7 +10,8 @@ pub const MAX_SECTION_BYTES: u64 = 256 << 20;
 pub const MAX_OUTPUT_BYTES: u64 = 512 << 20;
 /// Statements and lines read in all, counting each repetition and expansion.
 pub const MAX_STATEMENTS: u64 = 100_000_000;
-/// Memory for expansions: text made by macro and `.irp` substitution, plus
+/// Memory for expansions: text made by macro and `.irp` substitution and the text of each
+/// `.include`d file, plus
 /// [`EXPANSION_RECORD_BYTES`] for each `.include`, macro invocation and repeated block.
 pub const MAX_EXPANSION_BYTES: u64 = 256 << 20;
 /// What each expansion record counts against [`MAX_EXPANSION_BYTES`].

@@ -349,3 +349,28 @@ fn values_waiting_for_later_symbols_are_bounded() {
     let text = format!("{START}.data\n.rept 100\n.dword later\n.endr\nlater:\n");
     assemble_with(&text, limits(|l| l.max_fixup_bytes = 1 << 20)).unwrap();
 }
+
+#[test]
+fn repeated_includes_count_against_the_expansion_budget() {
+    let loader = MemoryFiles {
+        files: vec![("/inc.s".into(), vec![b'#'; 10_000])],
+    };
+    let options = Options {
+        limits: limits(|l| l.max_expansion_bytes = 1 << 20),
+        ..Options::default()
+    };
+    let mut a = Assembler::with_loader(options, &loader);
+    a.add_source(
+        "input.s",
+        format!("{START}.rept 1000000\n.include \"/inc.s\"\n.endr\n"),
+    );
+    let m = a.assemble().map(drop).unwrap_err().to_plain_string();
+    says(
+        &m,
+        &[
+            "expansions need more than 1048576 bytes in all",
+            "input.s:4:1",
+            "4 │ .include \"/inc.s\"",
+        ],
+    );
+}
