@@ -839,46 +839,52 @@ fn known_value(symbols: &SymbolTable, id: SymId, span: Span, final_pass: bool) -
     }))
 }
 
-/// Evaluates a pending definition and every pending definition it waits on, keeping the chain on
+/// Evaluates a pending definition and every pending definition it waits on, keeping the walk on
 /// the heap: `.equ a0, a1` / `.equ a1, a2` / … is as deep as the source is long, far deeper than
-/// the call stack allows recursion. Each symbol of the chain is evaluated once its operands are.
+/// the call stack allows recursion. A depth-first walk: a symbol being evaluated (`evaluating`)
+/// is on the path from the root, so meeting it again is a cycle; each symbol is evaluated once
+/// to find what it waits on, and once more when that is known.
 fn resolve_pending(
     symbols: &mut SymbolTable,
     root: SymId,
     final_pass: bool,
 ) -> PResult<Option<Val>> {
     let mut stack = vec![root];
-    symbols.sym_mut(root).evaluating = true;
-    // Pending symbols found not known yet in this run: they count as unknown, not as waiting.
+    // Pending symbols found not known yet in this walk: they count as unknown, not as waiting.
     let mut unknown = std::collections::HashSet::new();
-    loop {
-        let top = *stack.last().expect("the stack ends when the root is done");
-        let SymDef::Pending(e) = &symbols.sym(top).def else {
-            unreachable!("only pending symbols are stacked")
+    while let Some(&top) = stack.last() {
+        let e = match &symbols.sym(top).def {
+            SymDef::Pending(e) if !unknown.contains(&top) => e.clone(),
+            // Done already, reached again through another symbol.
+            _ => {
+                stack.pop();
+                continue;
+            }
         };
-        let e = e.clone();
         let mut env = StepEnv {
             symbols,
             final_pass,
             unknown: &unknown,
-            waits_on: None,
+            waits_on: Vec::new(),
         };
         let r = expr::eval(&e, &mut env);
         let waits_on = env.waits_on;
         match r {
             Err(err) => {
-                // Every symbol of the chain counts as 0 from now on: one message per cycle.
+                // The symbols on the path count as 0 from now on: one message per cycle.
                 for id in stack {
                     let sym = symbols.sym_mut(id);
-                    sym.evaluating = false;
-                    sym.def = SymDef::Value(Val::Abs(0));
+                    if sym.evaluating {
+                        sym.evaluating = false;
+                        sym.def = SymDef::Value(Val::Abs(0));
+                    }
                 }
+                symbols.sym_mut(top).def = SymDef::Value(Val::Abs(0));
                 return Err(err);
             }
-            Ok(_) if waits_on.is_some() => {
-                let next = waits_on.expect("checked");
-                symbols.sym_mut(next).evaluating = true;
-                stack.push(next);
+            Ok(_) if !waits_on.is_empty() => {
+                symbols.sym_mut(top).evaluating = true;
+                stack.extend(waits_on);
             }
             Ok(v) => {
                 stack.pop();
@@ -890,21 +896,22 @@ fn resolve_pending(
                         unknown.insert(top);
                     }
                 }
-                if stack.is_empty() {
-                    return Ok(v);
-                }
             }
         }
     }
+    Ok(match symbols.sym(root).def {
+        SymDef::Value(v) => Some(v),
+        _ => None,
+    })
 }
 
-/// One step of [`resolve_pending`]: a pending operand is not evaluated here but named as the
-/// symbol to evaluate first.
+/// One step of [`resolve_pending`]: pending operands are not evaluated here but named as the
+/// symbols to evaluate first.
 struct StepEnv<'a> {
     symbols: &'a SymbolTable,
     final_pass: bool,
     unknown: &'a std::collections::HashSet<SymId>,
-    waits_on: Option<SymId>,
+    waits_on: Vec<SymId>,
 }
 
 impl Env for StepEnv<'_> {
@@ -913,7 +920,9 @@ impl Env for StepEnv<'_> {
             Known::Now(v) => Ok(v),
             Known::Pending if self.unknown.contains(&id) => Ok(None),
             Known::Pending => {
-                self.waits_on.get_or_insert(id);
+                if !self.waits_on.contains(&id) {
+                    self.waits_on.push(id);
+                }
                 Ok(None)
             }
         }

@@ -374,3 +374,24 @@ fn repeated_includes_count_against_the_expansion_budget() {
         ],
     );
 }
+
+#[test]
+fn shared_and_wide_equ_dependencies_resolve_once() {
+    // A diamond, and one symbol waiting on 300 chains: each symbol is evaluated a bounded number
+    // of times.
+    let mut text = format!("{START}.data\n.dword a, wide\n.equ a, b + c\n.equ b, d\n.equ c, d\n");
+    let terms: Vec<String> = (0..300).map(|i| format!("w{i}")).collect();
+    writeln!(text, ".equ wide, {}", terms.join(" + ")).unwrap();
+    for i in 0..300 {
+        writeln!(text, ".equ w{i}, v{i} * 2\n.equ v{i}, d").unwrap();
+    }
+    text.push_str(".equ d, 5\n");
+    let image = on_small_stack(1 << 20, move || assemble_with(&text, Limits::default())).unwrap();
+    let data = &image.section(".data").unwrap().data;
+    assert_eq!(data[..8], 10u64.to_le_bytes());
+    assert_eq!(data[8..16], 3000u64.to_le_bytes());
+    // A cycle below the symbol asked for.
+    let text = format!("{START}.data\n.dword r\n.equ r, x + 1\n.equ x, y\n.equ y, x\n");
+    let m = assemble_with(&text, Limits::default()).unwrap_err();
+    says(&m, &["is defined in terms of itself"]);
+}
