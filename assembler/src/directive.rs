@@ -357,14 +357,14 @@ impl FileAsm<'_, '_> {
                     let section = self.section();
                     let offset = self.offset();
                     self.emit(&[0u8; 8][..size as usize], span)?;
-                    self.fixups.push(Fixup {
+                    self.push_fixup(Fixup {
                         section,
                         offset,
                         kind: FixKind::Data(size),
                         expr: Some(self.scratch.clone()),
                         span,
                         expansion: self.expansion,
-                    });
+                    })?;
                 }
             }
             if !c.eat(Kind::Comma) {
@@ -478,6 +478,8 @@ impl FileAsm<'_, '_> {
         {
             return Ok(());
         }
+        // All the padding is checked before any of it is made.
+        self.check_room(pad, span)?;
         let sec = &mut self.sections[s.0 as usize];
         sec.align = sec.align.max(bytes);
         if sec.placement.executable && fill.is_none() {
@@ -508,24 +510,26 @@ impl FileAsm<'_, '_> {
         };
         c.finish()?;
         let path = String::from_utf8_lossy(&path).into_owned();
-        let (_, bytes) = self.load(&path, path_span)?;
-        let len = bytes.len() as i64;
-        let end = match count {
-            Some(n) => skip.checked_add(n),
-            None => Some(len),
-        };
-        match end {
-            Some(end) if skip >= 0 && skip <= end && end <= len => {
-                self.emit(&bytes[skip as usize..end as usize], span)
-            }
-            _ => Err(SyntaxError::new(
+        if skip < 0 || count.is_some_and(|n| n < 0) {
+            return Err(SyntaxError::new(
                 span,
                 format!(
-                    "`{path}` has {len} bytes; offset {skip} and count {} are outside it",
-                    count.unwrap_or(len - skip)
+                    "offset {skip} and count {} must not be negative",
+                    count.unwrap_or(0)
                 ),
-            )),
+            ));
         }
+        let (skip, count) = (skip as u64, count.map(|n| n as u64));
+        // The room asked for is checked before anything is read.
+        if let Some(n) = count {
+            self.check_room(n, span)?;
+        }
+        let (full, file) = self.open(&path, path_span)?;
+        let max = self.s.limits().max_section_bytes;
+        let bytes = crate::source::read_range(file, skip, count, max).map_err(|why| {
+            SyntaxError::new(span, format!("`.incbin`: `{}` {why}", full.display()))
+        })?;
+        self.emit(&bytes, span)
     }
 }
 

@@ -7,15 +7,15 @@
 use crate::layout::{FileAsm, Frame, FrameKind, Macro, Param};
 use crate::lex::{Kind, Lexer};
 use crate::parse::{Cursor, PResult, SyntaxError};
-use crate::source::{ExpansionId, ExpansionKind, FileId, Span};
+use crate::source::{ExpansionId, ExpansionKind, FileId, Opened, Span, read_limited};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
-impl FileAsm<'_, '_> {
-    /// Finds a file named by `.include`/`.incbin`: next to the including file, then in each
-    /// include directory, then as given.
-    pub(crate) fn load(&mut self, path: &str, span: Span) -> PResult<(PathBuf, Vec<u8>)> {
+impl<'l> FileAsm<'_, 'l> {
+    /// Finds and opens a file named by `.include`/`.incbin`: next to the including file, then in
+    /// each include directory, then as given.
+    pub(crate) fn open(&mut self, path: &str, span: Span) -> PResult<(PathBuf, Opened<'l>)> {
         let p = Path::new(path);
         let mut candidates = Vec::new();
         if p.is_absolute() {
@@ -30,9 +30,10 @@ impl FileAsm<'_, '_> {
             candidates.push(p.to_path_buf());
         }
         let mut last_error = None;
+        let loader = self.s.loader;
         for cand in &candidates {
-            match self.s.loader.load(cand) {
-                Ok(bytes) => return Ok((cand.clone(), bytes)),
+            match loader.open(cand) {
+                Ok(file) => return Ok((cand.clone(), file)),
                 Err(e) => last_error = Some(e),
             }
         }
@@ -54,7 +55,12 @@ impl FileAsm<'_, '_> {
         c.finish()?;
         self.check_depth(span)?;
         let path = String::from_utf8_lossy(&path).into_owned();
-        let (full, bytes) = self.load(&path, path_span)?;
+        let (full, file) = self.open(&path, path_span)?;
+        let max = self.s.limits().max_source_bytes;
+        let bytes = read_limited(file, max).map_err(|e| {
+            SyntaxError::new(path_span, format!("cannot read `{}`: {e}", full.display()))
+                .help(format!("source files are limited to {max} bytes"))
+        })?;
         let text: Arc<str> = match String::from_utf8(bytes) {
             Ok(s) => s.into(),
             Err(e) => {
@@ -67,12 +73,11 @@ impl FileAsm<'_, '_> {
                 ));
             }
         };
+        // Each inclusion keeps its own copy of the text.
+        self.charge_expansion(text.len() as u64, span)?;
         let name = full.display().to_string();
         let file = self.s.sources.add(name, Some(full), text.clone());
-        let expansion = self
-            .s
-            .sources
-            .add_expansion(ExpansionKind::Include, span, self.expansion);
+        let expansion = self.new_expansion(ExpansionKind::Include, span)?;
         self.push_frame(
             file,
             text.clone(),
@@ -95,6 +100,69 @@ impl FileAsm<'_, '_> {
             .help("is a file including itself, or a macro invoking itself without end?"));
         }
         Ok(())
+    }
+
+    /// Records an expansion, counting it against the expansion memory budget.
+    pub(crate) fn new_expansion(
+        &mut self,
+        kind: ExpansionKind,
+        span: Span,
+    ) -> PResult<ExpansionId> {
+        self.charge_expansion(crate::limits::EXPANSION_RECORD_BYTES, span)?;
+        Ok(self.s.sources.add_expansion(kind, span, self.expansion))
+    }
+
+    /// Counts `bytes` of expansion memory, or refuses them past the budget. Past it, reading
+    /// stops: every later expansion would fail too.
+    fn charge_expansion(&mut self, bytes: u64, span: Span) -> PResult<()> {
+        let limit = self.s.limits().max_expansion_bytes;
+        let total = self.s.expansion_bytes.saturating_add(bytes);
+        if total <= limit {
+            self.s.expansion_bytes = total;
+            return Ok(());
+        }
+        // The message points at the line of a file that started it: expanded lines may be as
+        // long as the budget.
+        let mut span = span;
+        while self.s.sources.file(span.file).expanded {
+            let Some(e) = self.s.sources.expansion(self.expansion) else {
+                break;
+            };
+            span = e.at;
+            // The caller reports the error in this expansion.
+            self.expansion = e.parent;
+        }
+        self.frames.clear();
+        Err(SyntaxError::new(
+            span,
+            format!("macro, `.irp` and `.rept` expansions need more than {limit} bytes in all"),
+        )
+        .help("is a macro doubling its arguments, or a repeat count runaway?"))
+    }
+
+    /// [`substitute_within`], refusing to build more text than the expansion budget has left.
+    fn substitute_charged(
+        &mut self,
+        body: &str,
+        params: &[(&str, &str)],
+        counter: Option<u64>,
+        span: Span,
+    ) -> PResult<String> {
+        let left = self
+            .s
+            .limits()
+            .max_expansion_bytes
+            .saturating_sub(self.s.expansion_bytes);
+        let max = usize::try_from(left).unwrap_or(usize::MAX);
+        match substitute_within(body, params, counter, max) {
+            Some(text) => {
+                self.charge_expansion(text.len() as u64, span)?;
+                Ok(text)
+            }
+            None => self
+                .charge_expansion(left.saturating_add(1), span)
+                .map(|()| unreachable!("more than is left is refused")),
+        }
     }
 
     pub(crate) fn push_frame(
@@ -175,10 +243,7 @@ impl FileAsm<'_, '_> {
         self.check_depth(span)?;
         let frame = self.frames.last().expect("a block was captured from it");
         let (file, text) = (frame.file, frame.text.clone());
-        let expansion = self
-            .s
-            .sources
-            .add_expansion(ExpansionKind::Repeat, span, self.expansion);
+        let expansion = self.new_expansion(ExpansionKind::Repeat, span)?;
         self.push_frame(
             file,
             text,
@@ -207,17 +272,15 @@ impl FileAsm<'_, '_> {
         self.check_depth(span)?;
         let frame = self.frames.last().expect("a block was captured from it");
         let (file, text) = (frame.file, frame.text.clone());
-        let expansion = self
-            .s
-            .sources
-            .add_expansion(ExpansionKind::Repeat, span, self.expansion);
+        let expansion = self.new_expansion(ExpansionKind::Repeat, span)?;
         // Push the last iteration first, so the first runs first.
         for value in values.iter().rev() {
-            let body_text = crate::expand::substitute(
+            let body_text = self.substitute_charged(
                 &text[body.clone()],
                 &[(param.as_str(), value.as_str())],
                 None,
-            );
+                span,
+            )?;
             self.push_expanded(file, body.start, body_text, expansion, FrameKind::Macro);
         }
         Ok(())
@@ -240,7 +303,7 @@ impl FileAsm<'_, '_> {
         let id = self
             .s
             .sources
-            .add_at_line(name, path, text.clone(), line - 1);
+            .add_expanded(name, path, text.clone(), line - 1);
         self.push_frame(id, text.clone(), 0, text.len(), expansion, kind);
     }
 
@@ -379,11 +442,7 @@ impl FileAsm<'_, '_> {
             bound.push((p.name.clone(), v));
         }
         self.macro_counter += 1;
-        let expansion = self.s.sources.add_expansion(
-            ExpansionKind::Macro(m.name.clone()),
-            span,
-            self.expansion,
-        );
+        let expansion = self.new_expansion(ExpansionKind::Macro(m.name.clone()), span)?;
         let body = &m.text[m.body.clone()];
         if !body.contains('\\') {
             // Nothing to substitute: read the definition itself, with its own positions.
@@ -401,7 +460,7 @@ impl FileAsm<'_, '_> {
                 .iter()
                 .map(|(a, b)| (a.as_str(), b.as_str()))
                 .collect();
-            let text = substitute(body, &pairs, Some(self.macro_counter));
+            let text = self.substitute_charged(body, &pairs, Some(self.macro_counter), span)?;
             self.push_expanded(
                 m.file,
                 m.body.start,
@@ -473,16 +532,35 @@ pub fn split_arguments(text: &str) -> Vec<String> {
 }
 
 /// Replaces `\param` by its value, `\@` by `counter`, and `\()` by nothing.
+#[cfg(test)]
 pub fn substitute(body: &str, params: &[(&str, &str)], counter: Option<u64>) -> String {
-    let mut out = String::with_capacity(body.len() + 16);
+    substitute_within(body, params, counter, usize::MAX).expect("no limit")
+}
+
+/// Replaces `\param` by its value, `\@` by `counter`, and `\()` by nothing; `None` as soon as the text would be longer than `max` bytes (checked
+/// before each piece is added, so no more than `max` bytes are ever held).
+pub fn substitute_within(
+    body: &str,
+    params: &[(&str, &str)],
+    counter: Option<u64>,
+    max: usize,
+) -> Option<String> {
+    let mut out = String::with_capacity(body.len().min(max));
+    let push = |out: &mut String, piece: &str| {
+        if out.len().checked_add(piece.len())? > max {
+            return None;
+        }
+        out.push_str(piece);
+        Some(())
+    };
     let mut rest = body;
     while let Some(i) = rest.find('\\') {
-        out.push_str(&rest[..i]);
+        push(&mut out, &rest[..i])?;
         let after = &rest[i + 1..];
         if let Some(tail) = after.strip_prefix('@')
             && let Some(n) = counter
         {
-            out.push_str(&n.to_string());
+            push(&mut out, &n.to_string())?;
             rest = tail;
             continue;
         }
@@ -497,17 +575,17 @@ pub fn substitute(body: &str, params: &[(&str, &str)], counter: Option<u64>) -> 
         let word = &after[..len];
         match params.iter().find(|(p, _)| *p == word) {
             Some((_, v)) if len > 0 => {
-                out.push_str(v);
+                push(&mut out, v)?;
                 rest = &after[len..];
             }
             _ => {
-                out.push('\\');
+                push(&mut out, "\\")?;
                 rest = after;
             }
         }
     }
-    out.push_str(rest);
-    out
+    push(&mut out, rest)?;
+    Some(out)
 }
 
 #[cfg(test)]

@@ -24,6 +24,12 @@ pub(crate) struct Session<'l> {
     pub loader: &'l dyn Loader,
     pub options: &'l Options,
     errors: usize,
+    /// Expansion memory used so far ([`Limits::max_expansion_bytes`]).
+    pub expansion_bytes: u64,
+    /// File bytes of every section so far ([`Limits::max_output_bytes`]).
+    pub output_bytes: u64,
+    /// Fixup memory so far ([`Limits::max_fixup_bytes`]).
+    pub fixup_bytes: u64,
     /// Too many errors: stop.
     pub stopped: bool,
     seen: HashSet<(Span, String)>,
@@ -37,6 +43,9 @@ impl<'l> Session<'l> {
             loader,
             options,
             errors: 0,
+            expansion_bytes: 0,
+            output_bytes: 0,
+            fixup_bytes: 0,
             stopped: false,
             seen: HashSet::new(),
         }
@@ -220,18 +229,14 @@ impl<'s, 'l> FileAsm<'s, 'l> {
         frame.pos = lx.position();
         match start {
             None => self.end_frame(),
-            Some(_) if toks.is_empty() => {}
-            Some(_) => {
-                self.statements += 1;
-                if self.statements > self.s.limits().max_statements {
-                    let t = toks[0];
-                    let limit = self.s.limits().max_statements;
-                    self.error(
-                        Span::new(file, t.start, t.end),
-                        format!("more than {limit} statements: is a `.rept` count or a macro recursion runaway?"),
-                    );
-                    self.frames.clear();
-                } else {
+            Some(at) => {
+                // Every line read counts, blank or comment-only ones too: a repeated block of
+                // comments is as endless as one of instructions.
+                let span = match toks.first() {
+                    Some(t) => Span::new(file, t.start, t.end),
+                    None => Span::new(file, at as u32, at as u32),
+                };
+                if self.count_statement(span) && !toks.is_empty() {
                     self.statement(&text, file, &toks);
                 }
             }
@@ -249,10 +254,36 @@ impl<'s, 'l> FileAsm<'s, 'l> {
         {
             *remaining -= 1;
             frame.pos = *start;
+            // Each repetition counts, whatever its body.
+            let expansion = frame.expansion;
+            if let Some(e) = self.s.sources.expansion(expansion) {
+                // A message points at the `.rept`, in the text around it.
+                let at = e.at;
+                self.expansion = e.parent;
+                self.count_statement(at);
+            }
             return;
         }
         let frame = self.frames.pop().expect("checked above");
         self.close_conds(frame.conds);
+    }
+
+    /// Counts a statement (or line, or repetition) against the limit; past it, reports the error
+    /// at `span`, stops reading and returns false.
+    fn count_statement(&mut self, span: Span) -> bool {
+        self.statements += 1;
+        let limit = self.s.limits().max_statements;
+        if self.statements <= limit {
+            return true;
+        }
+        self.error(
+            span,
+            format!(
+                "more than {limit} statements and lines: is a `.rept` count or a macro recursion runaway?"
+            ),
+        );
+        self.frames.clear();
+        false
     }
 
     /// Reports `.if`s left open by a text that ended, and closes them.
@@ -412,23 +443,50 @@ impl<'s, 'l> FileAsm<'s, 'l> {
         self.sections[s.0 as usize].size
     }
 
-    /// Makes room for `n` more bytes, or explains why there is none.
+    /// Makes room for `n` more bytes, or explains why there is none: checked before anything
+    /// is allocated.
     pub(crate) fn check_room(&mut self, n: u64, span: Span) -> PResult<SecId> {
         let s = self.section();
         self.touch(s);
         let sec = &self.sections[s.0 as usize];
+        let limits = self.s.limits();
         let limit = if sec.placement.nobits {
             1u64 << isa::memory_map::OFFSET_BITS
         } else {
-            self.s.limits().max_section_bytes
+            limits.max_section_bytes
         };
-        match sec.size.checked_add(n) {
-            Some(total) if total <= limit => Ok(s),
-            _ => Err(SyntaxError::new(
+        let fits = sec.size.checked_add(n).is_some_and(|total| total <= limit);
+        if !fits {
+            return Err(SyntaxError::new(
                 span,
-                format!("section `{}` would grow beyond {limit} bytes", sec.name),
-            )),
+                format!(
+                    "section `{}` would grow by {n} bytes beyond {limit} bytes",
+                    sec.name
+                ),
+            )
+            .help(if sec.placement.nobits {
+                "a zero-filled section's offsets have 40 bits"
+            } else {
+                "the assembler's limit for a section's file bytes (`Limits::max_section_bytes`)"
+            }));
         }
+        if !sec.placement.nobits
+            && self
+                .s
+                .output_bytes
+                .checked_add(n)
+                .is_none_or(|total| total > limits.max_output_bytes)
+        {
+            let limit = limits.max_output_bytes;
+            return Err(SyntaxError::new(
+                span,
+                format!(
+                    "the sections' file bytes would grow by {n} bytes beyond {limit} bytes in all"
+                ),
+            )
+            .help("the assembler's limit for the output (`Limits::max_output_bytes`)"));
+        }
+        Ok(s)
     }
 
     /// Appends bytes to the current section.
@@ -440,6 +498,7 @@ impl<'s, 'l> FileAsm<'s, 'l> {
         }
         sec.data.extend_from_slice(bytes);
         sec.size += bytes.len() as u64;
+        self.s.output_bytes += bytes.len() as u64;
         Ok(())
     }
 
@@ -453,8 +512,27 @@ impl<'s, 'l> FileAsm<'s, 'l> {
             }
         } else {
             sec.data.resize(sec.data.len() + n as usize, fill);
+            self.s.output_bytes += n;
         }
         sec.size += n;
+        Ok(())
+    }
+
+    /// Keeps a fixup for pass 2, within the fixup memory budget. Past it, reading stops: every
+    /// later fixup would fail too.
+    pub(crate) fn push_fixup(&mut self, fx: Fixup) -> PResult<()> {
+        let limit = self.s.limits().max_fixup_bytes;
+        let total = self.s.fixup_bytes.saturating_add(fx.approx_bytes());
+        if total > limit {
+            self.frames.clear();
+            return Err(SyntaxError::new(
+                fx.span,
+                format!("values waiting for later symbols need more than {limit} bytes in all"),
+            )
+            .help("define symbols before the lines that use them, or is a repeat count runaway?"));
+        }
+        self.s.fixup_bytes = total;
+        self.fixups.push(fx);
         Ok(())
     }
 
@@ -722,42 +800,131 @@ pub(crate) fn symbol_value(
     span: Span,
     final_pass: bool,
 ) -> PResult<Option<Val>> {
+    match known_value(symbols, id, span, final_pass)? {
+        Known::Now(v) => Ok(v),
+        Known::Pending => resolve_pending(symbols, id, final_pass),
+    }
+}
+
+enum Known {
+    Now(Option<Val>),
+    /// Defined by an expression not evaluated yet.
+    Pending,
+}
+
+/// A symbol's value when it needs no evaluation; an error when it is being evaluated (a cycle).
+fn known_value(symbols: &SymbolTable, id: SymId, span: Span, final_pass: bool) -> PResult<Known> {
     let sym = symbols.sym(id);
-    match &sym.def {
-        SymDef::Undefined if final_pass && !sym.temporary => Ok(Some(Val::Rel {
+    Ok(Known::Now(match &sym.def {
+        SymDef::Undefined if final_pass && !sym.temporary => Some(Val::Rel {
             base: RelBase::Symbol(id),
             offset: 0,
-        })),
-        SymDef::Undefined => Ok(None),
-        SymDef::Label { section, offset } => Ok(Some(Val::Rel {
+        }),
+        SymDef::Undefined => None,
+        SymDef::Label { section, offset } => Some(Val::Rel {
             base: RelBase::Section(*section),
             offset: *offset as i64,
-        })),
-        SymDef::Value(v) => Ok(Some(*v)),
-        SymDef::Pending(e) => {
-            if sym.evaluating {
-                return Err(SyntaxError::new(
-                    span,
-                    format!(
-                        "symbol `{}` is defined in terms of itself",
-                        sym.display_name()
-                    ),
-                ));
+        }),
+        SymDef::Value(v) => Some(*v),
+        SymDef::Pending(_) if sym.evaluating => {
+            return Err(SyntaxError::new(
+                span,
+                format!(
+                    "symbol `{}` is defined in terms of itself",
+                    sym.display_name()
+                ),
+            ));
+        }
+        SymDef::Pending(_) => return Ok(Known::Pending),
+    }))
+}
+
+/// Evaluates a pending definition and every pending definition it waits on, keeping the walk on
+/// the heap: `.equ a0, a1` / `.equ a1, a2` / … is as deep as the source is long, far deeper than
+/// the call stack allows recursion. A depth-first walk: a symbol being evaluated (`evaluating`)
+/// is on the path from the root, so meeting it again is a cycle; each symbol is evaluated once
+/// to find what it waits on, and once more when that is known.
+fn resolve_pending(
+    symbols: &mut SymbolTable,
+    root: SymId,
+    final_pass: bool,
+) -> PResult<Option<Val>> {
+    let mut stack = vec![root];
+    // Pending symbols found not known yet in this walk: they count as unknown, not as waiting.
+    let mut unknown = std::collections::HashSet::new();
+    while let Some(&top) = stack.last() {
+        let e = match &symbols.sym(top).def {
+            SymDef::Pending(e) if !unknown.contains(&top) => e.clone(),
+            // Done already, reached again through another symbol.
+            _ => {
+                stack.pop();
+                continue;
             }
-            let e = e.clone();
-            symbols.sym_mut(id).evaluating = true;
-            let mut env = TableEnv {
-                symbols,
-                final_pass,
-            };
-            let r = expr::eval(&e, &mut env);
-            symbols.sym_mut(id).evaluating = false;
-            // A symbol whose definition failed counts as 0 from now on: one message per cycle.
-            let v = r.inspect_err(|_| symbols.sym_mut(id).def = SymDef::Value(Val::Abs(0)))?;
-            if let Some(v) = v {
-                symbols.sym_mut(id).def = SymDef::Value(v);
+        };
+        let mut env = StepEnv {
+            symbols,
+            final_pass,
+            unknown: &unknown,
+            waits_on: Vec::new(),
+        };
+        let r = expr::eval(&e, &mut env);
+        let waits_on = env.waits_on;
+        match r {
+            Err(err) => {
+                // The symbols on the path count as 0 from now on: one message per cycle.
+                for id in stack {
+                    let sym = symbols.sym_mut(id);
+                    if sym.evaluating {
+                        sym.evaluating = false;
+                        sym.def = SymDef::Value(Val::Abs(0));
+                    }
+                }
+                symbols.sym_mut(top).def = SymDef::Value(Val::Abs(0));
+                return Err(err);
             }
-            Ok(v)
+            Ok(_) if !waits_on.is_empty() => {
+                symbols.sym_mut(top).evaluating = true;
+                stack.extend(waits_on);
+            }
+            Ok(v) => {
+                stack.pop();
+                let sym = symbols.sym_mut(top);
+                sym.evaluating = false;
+                match v {
+                    Some(v) => sym.def = SymDef::Value(v),
+                    None => {
+                        unknown.insert(top);
+                    }
+                }
+            }
+        }
+    }
+    Ok(match symbols.sym(root).def {
+        SymDef::Value(v) => Some(v),
+        _ => None,
+    })
+}
+
+/// One step of [`resolve_pending`]: pending operands are not evaluated here but named as the
+/// symbols to evaluate first.
+struct StepEnv<'a> {
+    symbols: &'a SymbolTable,
+    final_pass: bool,
+    unknown: &'a std::collections::HashSet<SymId>,
+    waits_on: Vec<SymId>,
+}
+
+impl Env for StepEnv<'_> {
+    fn value(&mut self, id: SymId, span: Span) -> PResult<Option<Val>> {
+        match known_value(self.symbols, id, span, self.final_pass)? {
+            Known::Now(v) => Ok(v),
+            Known::Pending if self.unknown.contains(&id) => Ok(None),
+            Known::Pending => {
+                if !self.waits_on.contains(&id) {
+                    self.waits_on.push(id);
+                }
+                Ok(None)
+            }
         }
     }
 }

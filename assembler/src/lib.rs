@@ -34,6 +34,7 @@ pub mod fuzz;
 mod hash;
 mod layout;
 pub mod lex;
+pub mod limits;
 pub mod link;
 mod lower;
 pub mod object;
@@ -43,50 +44,15 @@ mod resolve;
 pub mod source;
 
 pub use diagnostic::{Diagnostic, Report, Severity};
+pub use limits::Limits;
 pub use link::{Image, ImageSection, ImageSymbol};
-pub use source::{FileSystem, Loader, MemoryFiles};
+pub use source::{FileSystem, Loader, MemoryFiles, Opened};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Alignment of a data section's start when no `.align` asks for more.
 pub const DEFAULT_DATA_ALIGN: u64 = 8;
-
-/// Bounds that keep a run finite whatever the input.
-#[derive(Clone, Debug)]
-pub struct Limits {
-    /// Largest section with file bytes.
-    pub max_section_bytes: u64,
-    /// Statements read in all, counting each repetition and expansion.
-    pub max_statements: u64,
-    /// `.include`s and macro invocations nested in each other.
-    pub max_expansion_depth: usize,
-    /// Errors reported before giving up.
-    pub max_errors: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_section_bytes: 4 << 30,
-            max_statements: 100_000_000,
-            max_expansion_depth: 100,
-            max_errors: 50,
-        }
-    }
-}
-
-impl Limits {
-    /// Small bounds for fuzzing: any input finishes quickly in little memory.
-    pub fn small() -> Limits {
-        Limits {
-            max_section_bytes: 1 << 20,
-            max_statements: 20_000,
-            max_expansion_depth: 16,
-            max_errors: 20,
-        }
-    }
-}
 
 /// How to assemble.
 #[derive(Clone, Debug, Default)]
@@ -152,9 +118,10 @@ impl<'l> Assembler<'l> {
             .push((name, Some(path.to_path_buf()), text.into()));
     }
 
-    /// Reads and adds a source file.
+    /// Reads and adds a source file of at most [`Limits::max_source_bytes`].
     pub fn add_file(&mut self, path: &Path) -> std::io::Result<()> {
-        let bytes = self.loader.load(path)?;
+        let file = self.loader.open(path)?;
+        let bytes = source::read_limited(file, self.options.limits.max_source_bytes)?;
         self.add_bytes(path, bytes);
         Ok(())
     }

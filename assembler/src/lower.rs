@@ -488,14 +488,14 @@ impl FileAsm<'_, '_> {
                     }
                 })
                 .collect();
-            self.fixups.push(Fixup {
+            self.push_fixup(Fixup {
                 section,
                 offset: pc,
                 kind: FixKind::Rebuild { spec, values },
                 expr: None,
                 span,
                 expansion,
-            });
+            })?;
         } else if let Some((j, kind)) = special {
             let (op, op_span) = &mut ops[j];
             let expr = match op {
@@ -503,14 +503,14 @@ impl FileAsm<'_, '_> {
                 Opnd::Expr { expr, val, .. } => take_expr(expr, *val, *op_span),
                 Opnd::Name(_) => unreachable!("names are never pending"),
             };
-            self.fixups.push(Fixup {
+            self.push_fixup(Fixup {
                 section,
                 offset: pc,
                 kind,
                 expr: Some(expr),
                 span: *op_span,
                 expansion,
-            });
+            })?;
         }
         Ok(())
     }

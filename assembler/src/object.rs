@@ -239,6 +239,29 @@ pub struct Fixup {
     pub expansion: ExpansionId,
 }
 
+impl Fixup {
+    /// About how much memory the fixup holds, counted against [`crate::Limits::max_fixup_bytes`].
+    pub fn approx_bytes(&self) -> u64 {
+        let node = std::mem::size_of::<(crate::expr::Node, Span)>();
+        let expr = |e: &Expr| e.nodes.len() * node;
+        let values = match &self.kind {
+            FixKind::Rebuild { values, .. } => values
+                .iter()
+                .map(|v| {
+                    std::mem::size_of::<FixValue>()
+                        + match v {
+                            FixValue::Name(n) => n.len(),
+                            FixValue::Int(_) => 0,
+                            FixValue::Expr(e, ..) => std::mem::size_of::<Expr>() + expr(e),
+                        }
+                })
+                .sum(),
+            _ => 0,
+        };
+        (std::mem::size_of::<Fixup>() + self.expr.as_ref().map_or(0, expr) + values) as u64
+    }
+}
+
 /// What a relocation's value is relative to, once a file is assembled.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Base {

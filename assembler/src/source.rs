@@ -2,6 +2,7 @@
 //! of `.include`s and macro invocations each statement came through.
 
 use codespan_reporting::files::{Error as FilesError, Files};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -77,6 +78,8 @@ pub struct SourceFile {
     /// Line number of the text's first line minus one: macro expansions carry the line numbers
     /// of the definition they were made from.
     pub first_line: usize,
+    /// Made by macro or `.irp` substitution, not read from a file.
+    pub expanded: bool,
     line_starts: OnceLock<Vec<usize>>,
 }
 
@@ -147,9 +150,23 @@ impl SourceMap {
             path,
             text,
             first_line,
+            expanded: false,
             line_starts: OnceLock::new(),
         });
         FileId(self.files.len() as u32 - 1)
+    }
+
+    /// Adds text made by substitution, standing for `name` from line `first_line + 1` on.
+    pub fn add_expanded(
+        &mut self,
+        name: String,
+        path: Option<PathBuf>,
+        text: Arc<str>,
+        first_line: usize,
+    ) -> FileId {
+        let id = self.add_at_line(name, path, text, first_line);
+        self.files[id.0 as usize].expanded = true;
+        id
     }
 
     pub fn file(&self, id: FileId) -> &SourceFile {
@@ -259,9 +276,21 @@ impl<'a> Files<'a> for SourceMap {
     }
 }
 
-/// Where `.include` and `.incbin` read files from. The assembler reads nothing else.
+/// A file opened for reading: its bytes, read on demand, and its length when it has one.
+pub struct Opened<'a> {
+    pub reader: Box<dyn ReadSeek + 'a>,
+    /// The length of a regular file; `None` for devices and pipes, which may never end.
+    pub len: Option<u64>,
+}
+
+/// What a file is read through.
+pub trait ReadSeek: Read + Seek {}
+impl<T: Read + Seek> ReadSeek for T {}
+
+/// Where source files, `.include` and `.incbin` read files from. The assembler reads nothing
+/// else, and never more of a file than a limit (see [`read_limited`] and [`read_range`]).
 pub trait Loader {
-    fn load(&self, path: &Path) -> std::io::Result<Vec<u8>>;
+    fn open(&self, path: &Path) -> io::Result<Opened<'_>>;
 }
 
 /// Reads files from the file system.
@@ -269,8 +298,16 @@ pub trait Loader {
 pub struct FileSystem;
 
 impl Loader for FileSystem {
-    fn load(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-        std::fs::read(path)
+    fn open(&self, path: &Path) -> io::Result<Opened<'_>> {
+        let file = std::fs::File::open(path)?;
+        let meta = file.metadata()?;
+        if meta.is_dir() {
+            return Err(io::Error::other("it is a directory"));
+        }
+        Ok(Opened {
+            len: meta.is_file().then_some(meta.len()),
+            reader: Box::new(file),
+        })
     }
 }
 
@@ -281,11 +318,121 @@ pub struct MemoryFiles {
 }
 
 impl Loader for MemoryFiles {
-    fn load(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-        self.files
+    fn open(&self, path: &Path) -> io::Result<Opened<'_>> {
+        let data = self
+            .files
             .iter()
             .find(|(p, _)| p == path)
-            .map(|(_, data)| data.clone())
-            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+            .map(|(_, data)| data.as_slice())
+            .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))?;
+        Ok(Opened {
+            len: Some(data.len() as u64),
+            reader: Box::new(io::Cursor::new(data)),
+        })
     }
+}
+
+/// Reads a whole file of at most `max` bytes: a longer one (or an endless one, such as
+/// `/dev/zero`) is refused, without reading more than `max + 1` bytes of it.
+pub fn read_limited(file: Opened<'_>, max: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let Opened { mut reader, len } = file;
+    read_limited_into(&mut reader, len, max, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`read_limited`] for the rest of a file whose first `bytes.len()` bytes are read already
+/// (`len` is the whole file's length, when known): appends to `bytes`, at most `max` in all.
+pub fn read_limited_into(
+    reader: &mut dyn Read,
+    len: Option<u64>,
+    max: u64,
+    bytes: &mut Vec<u8>,
+) -> io::Result<()> {
+    let too_long = || io::Error::other(format!("it is longer than {max} bytes, the limit"));
+    if len.is_some_and(|len| len > max) {
+        return Err(too_long());
+    }
+    let have = bytes.len() as u64;
+    let left = max.saturating_sub(have);
+    bytes.reserve(len.map_or(0, |len| len.saturating_sub(have)) as usize);
+    reader.take(left).read_to_end(bytes)?;
+    // One byte more says whether it ends there.
+    if reader.read(&mut [0u8])? > 0 {
+        return Err(too_long());
+    }
+    Ok(())
+}
+
+/// Reads `count` bytes from `skip` on (to the end when `count` is `None`), at most `max` in
+/// all, seeking rather than reading what comes before. A file with no length (a device or a
+/// pipe) is read no further than `max` bytes from its start. Errors say what is wrong with the
+/// range, in words that follow "`file` ".
+pub fn read_range(
+    file: Opened<'_>,
+    skip: u64,
+    count: Option<u64>,
+    max: u64,
+) -> Result<Vec<u8>, String> {
+    let Opened { mut reader, len } = file;
+    let io = |e: io::Error| format!("cannot be read: {e}");
+    let n = match (len, count) {
+        (Some(len), _) => {
+            let end = match count {
+                Some(n) => skip.checked_add(n),
+                None => Some(len),
+            };
+            match end {
+                Some(end) if skip <= end && end <= len => end - skip,
+                _ => {
+                    return Err(format!(
+                        "has {len} bytes; offset {skip} and count {} are outside it",
+                        count.map_or_else(|| "(to the end)".to_string(), |n| n.to_string())
+                    ));
+                }
+            }
+        }
+        (None, Some(n)) => {
+            if skip.checked_add(n).is_none_or(|end| end > max) {
+                return Err(format!(
+                    "is not a regular file: offset {skip} plus count {n} is beyond {max} bytes, \
+                     the most read from it"
+                ));
+            }
+            n
+        }
+        (None, None) => {
+            if skip > max {
+                return Err(format!(
+                    "is not a regular file: offset {skip} is beyond {max} bytes, the most read from it"
+                ));
+            }
+            io::copy(&mut (&mut reader).take(skip), &mut io::sink()).map_err(io)?;
+            let bytes = read_limited(Opened { reader, len: None }, max - skip).map_err(|_| {
+                format!(
+                    "is not a regular file and does not end within {max} bytes: give a byte count"
+                )
+            })?;
+            return Ok(bytes);
+        }
+    };
+    if n > max {
+        return Err(format!(
+            "has {n} bytes from offset {skip} on, more than {max}, the most one section holds"
+        ));
+    }
+    if len.is_some() {
+        reader.seek(SeekFrom::Start(skip)).map_err(io)?;
+    } else {
+        io::copy(&mut (&mut reader).take(skip), &mut io::sink()).map_err(io)?;
+    }
+    let mut bytes = Vec::with_capacity(n as usize);
+    reader.take(n).read_to_end(&mut bytes).map_err(io)?;
+    if (bytes.len() as u64) < n {
+        return Err(format!(
+            "ended after {} bytes, before offset {skip} plus count {n}",
+            skip + bytes.len() as u64
+        ));
+    }
+    Ok(bytes)
 }

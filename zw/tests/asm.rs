@@ -200,3 +200,53 @@ fn objdump_refuses_a_file_that_is_not_a_zw_executable_with_exit_1() {
         text(&o.stderr)
     );
 }
+
+/// A sparse file of `len` bytes starting with `head`: no disk blocks are written.
+fn sparse(dir: &std::path::Path, name: &str, head: &[u8], len: u64) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, head).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_len(len)
+        .unwrap();
+    p
+}
+
+#[test]
+fn huge_and_endless_inputs_are_refused_with_the_file_named() {
+    let dir = tempfile::tempdir().unwrap();
+    sparse(dir.path(), "big.s", b"# 3 GiB\n", 3 << 30);
+    sparse(dir.path(), "big.elf", b"\x7fELF", 3 << 30);
+    let mut cases = vec![
+        (
+            vec!["asm", "big.s"],
+            "cannot read `big.s`: it is longer than 67108864 bytes",
+        ),
+        (
+            vec!["objdump", "big.elf"],
+            "cannot read `big.elf`: it is longer than 1073741824 bytes",
+        ),
+    ];
+    if cfg!(unix) {
+        cases.push((
+            vec!["asm", "/dev/zero"],
+            "cannot read `/dev/zero`: it is longer than 67108864 bytes",
+        ));
+        cases.push((
+            vec!["objdump", "/dev/zero"],
+            "cannot read `/dev/zero`: it is not an ELF file",
+        ));
+    }
+    for (args, want) in cases {
+        let o = zw(&args, dir.path());
+        assert_eq!(code(&o), 1, "{args:?}");
+        let err = text(&o.stderr);
+        assert!(
+            err.contains(want),
+            "{args:?}: `{want}` missing from:\n{err}"
+        );
+    }
+    assert!(!dir.path().join("a.out").exists());
+}

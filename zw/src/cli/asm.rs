@@ -66,10 +66,10 @@ struct Recorder {
 }
 
 impl Loader for Recorder {
-    fn load(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-        let bytes = FileSystem.load(path)?;
+    fn open(&self, path: &Path) -> std::io::Result<assembler::Opened<'_>> {
+        let opened = FileSystem.open(path)?;
         self.read.borrow_mut().push(path.to_path_buf());
-        Ok(bytes)
+        Ok(opened)
     }
 }
 

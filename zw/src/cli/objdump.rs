@@ -2,8 +2,10 @@
 
 use super::{EXIT_IO, EXIT_OK};
 use assembler::disasm::{ListingOptions, objdump};
+use assembler::limits::MAX_EXECUTABLE_BYTES;
+use std::io::Read;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Disassemble a ZW executable, as `objdump -d` does.
 ///
@@ -46,7 +48,7 @@ pub fn run(args: Args) -> u8 {
             return super::EXIT_USAGE;
         }
     }
-    let bytes = match std::fs::read(&args.file) {
+    let bytes = match read_executable(&args.file) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("error: cannot read `{}`: {e}", args.file.display());
@@ -77,4 +79,33 @@ pub fn run(args: Args) -> u8 {
             EXIT_IO
         }
     }
+}
+
+/// Reads an executable of at most [`MAX_EXECUTABLE_BYTES`]. A file that does not start as an
+/// ELF file is refused after its first bytes, so an endless one (`/dev/zero`) ends at once.
+fn read_executable(path: &Path) -> std::io::Result<Vec<u8>> {
+    use assembler::Loader;
+    let mut file = assembler::FileSystem.open(path)?;
+    let mut magic = [0u8; 4];
+    let mut got = 0;
+    while got < magic.len() {
+        match file.reader.read(&mut magic[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    if magic[..got] != *b"\x7fELF" {
+        return Err(std::io::Error::other(
+            "it is not an ELF file (it does not start with 0x7f 'E' 'L' 'F')",
+        ));
+    }
+    // The rest follows the magic already read: no seeking, so pipes work too.
+    let mut bytes = magic.to_vec();
+    assembler::source::read_limited_into(
+        &mut file.reader,
+        file.len,
+        MAX_EXECUTABLE_BYTES,
+        &mut bytes,
+    )?;
+    Ok(bytes)
 }
