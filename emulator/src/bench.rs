@@ -75,6 +75,22 @@ pub fn core_loop(iterations: u64) -> Program {
     Program::from_instructions(&text)
 }
 
+/// `x6 -= 1`, then back to the instruction before these two while `x6 != 0`.
+fn count_down_x6_and_repeat_one() -> [Operation; 2] {
+    [
+        Operation::Addi(RegImm {
+            rd: r(6),
+            rs1: r(6),
+            imm: imm(-1),
+        }),
+        Operation::Bne(Branch {
+            rs1: r(6),
+            rs2: Reg::ZERO,
+            target: Target::from_words(-2),
+        }),
+    ]
+}
+
 /// `ops` matrix-weight loads of a 1×1 tile from address 0 of the scratchpad in a loop: with
 /// `systolic.impl = "ideal"`, each keeps the tile waiting `systolic.ideal_latency_cycles`.
 pub fn wait_loop(ops: u64) -> Program {
@@ -86,16 +102,7 @@ pub fn wait_loop(ops: u64) -> Program {
         rk: r(5),
         rn: r(5),
     }));
-    text.push(Operation::Addi(RegImm {
-        rd: r(6),
-        rs1: r(6),
-        imm: imm(-1),
-    }));
-    text.push(Operation::Bne(Branch {
-        rs1: r(6),
-        rs2: Reg::ZERO,
-        target: Target::from_words(-2),
-    }));
+    text.extend(count_down_x6_and_repeat_one());
     text.push(Operation::Halt(isa::format::NoOperands {}));
     Program::from_instructions(&text)
 }
@@ -125,16 +132,7 @@ pub fn dma_loop(transfers: u64, bytes: u64) -> Program {
         rsrc: r(21),
         sem: Sem::new(0).unwrap_or_else(|| unreachable!("s0 exists")),
     }));
-    text.push(Operation::Addi(RegImm {
-        rd: r(6),
-        rs1: r(6),
-        imm: imm(-1),
-    }));
-    text.push(Operation::Bne(Branch {
-        rs1: r(6),
-        rs2: Reg::ZERO,
-        target: Target::from_words(-2),
-    }));
+    text.extend(count_down_x6_and_repeat_one());
     text.push(Operation::FenceDma(NoOperands {}));
     text.push(Operation::Halt(NoOperands {}));
     Program::from_instructions(&text)

@@ -344,17 +344,14 @@ fn component_of(chip: u32, id: ComponentId) -> Component {
     }
 }
 
-/// The earliest chip wake and its chip, dropping entries that no longer hold.
+/// The earliest chip wake and its chip, dropping entries that no longer hold. A chip's
+/// earliest wake is always in the heap: pushed when a wake lowers it, and after its cycle runs.
 fn next_chip(m: &mut Machine) -> Option<(Cycle, u32)> {
     while let Some(&Reverse((at, chip))) = m.chip_wakes.peek() {
-        let actual = m.runs[chip as usize].wakes.next_time();
-        if actual == Some(at) {
+        if m.runs[chip as usize].wakes.next_time() == Some(at) {
             return Some((at, chip));
         }
         m.chip_wakes.pop();
-        if let Some(a) = actual {
-            m.chip_wakes.push(Reverse((a, chip)));
-        }
     }
     None
 }

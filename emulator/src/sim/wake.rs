@@ -47,14 +47,16 @@ impl Wakes {
     }
 
     /// Asks for component `c` to run at cycle `t` (kept if it is earlier than its live wake);
-    /// true if it was.
+    /// true if that makes `t` the earliest wake of all.
     #[inline]
     pub fn schedule(&mut self, c: ComponentId, t: Cycle) -> bool {
         let slot = &mut self.at[c as usize];
         if t < *slot {
             *slot = t;
+            // A stale entry is later than its component's live one, so the top is the earliest.
+            let earliest = self.heap.peek().is_none_or(|e| t < e.0.0);
             self.heap.push(Reverse((t, self.rank[c as usize], c)));
-            return true;
+            return earliest;
         }
         false
     }
