@@ -1,8 +1,9 @@
-//! A tile as a component of the run loop. When it wakes it takes the messages that have
-//! arrived (replies for its DMA engines, semaphore increments), lets its engines run, completes
-//! the operations whose end has come (applying their effects), starts what its queues can start
-//! (an operation, a `q.signal`, a satisfied `q.take`), wakes its core when what it waits for has
-//! come, and says when it next needs to run.
+//! A tile and its DMA engines as components of the run loop. When a tile wakes it takes the
+//! messages that have arrived (semaphore increments, requests for its SRAM port, commits),
+//! completes the operations whose end has come (applying their effects), starts what its queues
+//! can start (an operation, a `q.signal`, a satisfied `q.take`), wakes its core when what it
+//! waits for has come, and says when it next needs to run. An engine wakes on its own: it takes
+//! its replies, sends and issues requests, and hands its tile each transfer's end.
 
 use isa::{QueueId, QueueSet};
 
