@@ -2,19 +2,7 @@
 //! mutated byte by byte, and random bytes.
 
 use emulator::fuzz::{config_parse_does_not_panic, npy_read_does_not_panic};
-
-/// A seeded splitmix64 stream.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-}
+use isa::fuzz::SplitMix64 as Rng;
 
 /// `base` with a few bytes replaced, inserted or removed, `n` times over.
 fn mutations(base: &[u8], seed: u64, n: usize) -> Vec<Vec<u8>> {
@@ -22,11 +10,11 @@ fn mutations(base: &[u8], seed: u64, n: usize) -> Vec<Vec<u8>> {
     (0..n)
         .map(|_| {
             let mut v = base.to_vec();
-            for _ in 0..1 + rng.next() % 4 {
-                let at = (rng.next() as usize) % (v.len() + 1);
-                match rng.next() % 3 {
-                    0 if at < v.len() => v[at] = rng.next() as u8,
-                    1 => v.insert(at, rng.next() as u8),
+            for _ in 0..1 + rng.next_u64() % 4 {
+                let at = (rng.next_u64() as usize) % (v.len() + 1);
+                match rng.next_u64() % 3 {
+                    0 if at < v.len() => v[at] = rng.next_u64() as u8,
+                    1 => v.insert(at, rng.next_u64() as u8),
                     _ if at < v.len() => {
                         v.remove(at);
                     }
@@ -56,8 +44,8 @@ fn npy_reader_survives_mutated_headers_and_random_bytes() {
     }
     let mut rng = Rng(2);
     for _ in 0..1000 {
-        let len = (rng.next() % 200) as usize;
-        let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        let len = (rng.next_u64() % 200) as usize;
+        let bytes: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
         npy_read_does_not_panic(&bytes);
     }
 }
