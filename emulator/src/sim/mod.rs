@@ -433,13 +433,16 @@ fn step(m: &mut Machine, t: Cycle, c: Component, out: &mut Vec<Packet>, trace: &
             mem.evaluate(t, out);
             reschedule(m, Component::Memory(chip));
             // Its commits happen here; its replies go out on the network.
-            out.retain(|p| match &p.body {
-                Body::Commit(c) => {
-                    commits.push((**c).clone());
-                    false
+            let mut i = 0;
+            while i < out.len() {
+                if matches!(out[i].body, Body::Commit(_)) {
+                    if let Body::Commit(c) = out.remove(i).body {
+                        commits.push(*c);
+                    }
+                } else {
+                    i += 1;
                 }
-                _ => true,
-            });
+            }
             for c in commits {
                 tile::commit(m, t, &c);
             }
