@@ -41,7 +41,7 @@ use crate::sim::message::{Body, Endpoint, Packet};
 use crate::sim::wake::ComponentId;
 use crate::sim::wake::Wakes;
 use crate::time::Cycle;
-use crate::trace::TraceSink;
+use crate::trace::{NullSink, TraceBuffer, TraceSink};
 use crate::trap::Trap;
 
 /// What a tile waits on when the machine deadlocks.
@@ -115,6 +115,9 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
     // Wake every tile once: a blocked core may be ready (a rerun after changes by the host).
     m.cores.clear();
     m.chip_wakes.clear();
+    for run in &mut m.runs {
+        run.trace.keep(trace.enabled());
+    }
     for chip in 0..m.chips.len() as u32 {
         for tile in 0..tiles as u32 {
             schedule(m, Component::Tile { chip, tile }, Cycle::ZERO);
@@ -189,15 +192,19 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
             .min(t_second.saturating_add(lookahead))
             .min(max_cycles);
         let horizon = limit.saturating_add(run_ahead).min(max_cycles);
+        let chip = best / tiles;
+        let mut buffer = std::mem::take(&mut m.runs[chip].trace);
         core::run(
             m,
-            (best / tiles) as u32,
+            chip as u32,
             (best % tiles) as u32,
             limit,
             horizon,
             (t_second, second),
-            trace,
+            &mut buffer,
         );
+        buffer.flush(trace);
+        m.runs[chip].trace = buffer;
         let core = &m.chips[best / tiles].tiles[best % tiles].core;
         if core.state == State::Running {
             let at = Cycle(core.at);
@@ -218,7 +225,8 @@ fn lookahead(m: &Machine) -> u64 {
 }
 
 /// One chip's part of a run: when each of its components next runs, its memory system and
-/// network, the requests on their way to its memory system, and its trap slot. A chip reaches
+/// network, the requests on their way to its memory system, its trap slot and its trace
+/// buffer. A chip reaches
 /// another only through the fabric, so chips can later run on threads of their own.
 pub(crate) struct ChipRun {
     /// When each of the chip's components next runs (numbered by [`local`]).
@@ -231,6 +239,8 @@ pub(crate) struct ChipRun {
     pub(crate) network: Box<dyn Network>,
     /// The earliest trap raised on the chip.
     pub(crate) trap: Option<Trap>,
+    /// Its units' trace events, handed to the run's sink at the end of the chip's turn.
+    pub(crate) trace: TraceBuffer,
 }
 
 impl ChipRun {
@@ -246,6 +256,7 @@ impl ChipRun {
             requests: Link::default(),
             network,
             trap: None,
+            trace: TraceBuffer::default(),
         }
     }
 }
@@ -363,18 +374,22 @@ fn next_wake(m: &mut Machine) -> Option<Cycle> {
 }
 
 /// Runs every wake of cycle `t`: the fabric's, then each chip's (in chip order) in its order.
+/// Each chip's trace events go to `trace` at the end of its turn.
 fn run_cycle(m: &mut Machine, t: Cycle, out: &mut Vec<Packet>, trace: &mut dyn TraceSink) {
     if m.fabric.next_wake().is_some_and(|f| f <= t) {
-        step(m, t, Component::Fabric, out, trace);
+        step(m, t, Component::Fabric, out, &mut NullSink);
     }
     while let Some((at, chip)) = next_chip(m) {
         if at > t {
             break;
         }
         m.chip_wakes.pop();
+        let mut buffer = std::mem::take(&mut m.runs[chip as usize].trace);
         while let Some((at, id)) = m.runs[chip as usize].wakes.pop_until(t) {
-            step(m, at, component_of(chip, id), out, trace);
+            step(m, at, component_of(chip, id), out, &mut buffer);
         }
+        buffer.flush(trace);
+        m.runs[chip as usize].trace = buffer;
         if let Some(next) = m.runs[chip as usize].wakes.next_time() {
             m.chip_wakes.push(Reverse((next, chip)));
         }

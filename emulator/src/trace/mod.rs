@@ -263,6 +263,92 @@ impl Event {
     }
 }
 
+impl Event {
+    /// An owned copy of an event as reported.
+    fn new(track: Track, name: &str, kind: EventKind, args: Args<'_>) -> Event {
+        Event {
+            track,
+            name: name.to_string(),
+            kind,
+            args: args
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), ArgValue::from(*v)))
+                .collect(),
+        }
+    }
+
+    /// Hands the event to `sink`, as it was first reported.
+    pub fn replay(&self, sink: &mut dyn TraceSink) {
+        let args: Vec<(&str, Arg<'_>)> = self
+            .args
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_arg()))
+            .collect();
+        match self.kind {
+            EventKind::Busy { start, end } => sink.busy(self.track, &self.name, start, end, &args),
+            EventKind::Instant { at } => sink.instant(self.track, &self.name, at, &args),
+            EventKind::Counter { at, value } => sink.counter(self.track, &self.name, at, value),
+        }
+    }
+}
+
+impl ArgValue {
+    /// The value as an [`Arg`].
+    pub fn as_arg(&self) -> Arg<'_> {
+        match self {
+            ArgValue::U64(v) => Arg::U64(*v),
+            ArgValue::I64(v) => Arg::I64(*v),
+            ArgValue::Bool(v) => Arg::Bool(*v),
+            ArgValue::Str(v) => Arg::Str(v),
+        }
+    }
+}
+
+/// One chip's events of a run, held until the run loop hands them to the run's sink at the end
+/// of the chip's turn: the chip's units report here, so chips can later run on threads of their
+/// own and still give one trace in a fixed order. Off (and free) when the run's sink is off.
+#[derive(Clone, Debug, Default)]
+pub struct TraceBuffer {
+    on: bool,
+    events: Vec<Event>,
+}
+
+impl TraceBuffer {
+    /// Keeps events from now on if `on`.
+    pub fn keep(&mut self, on: bool) {
+        self.on = on;
+    }
+
+    /// Hands the events held to `sink`, oldest first.
+    pub fn flush(&mut self, sink: &mut dyn TraceSink) {
+        for e in self.events.drain(..) {
+            e.replay(sink);
+        }
+    }
+
+    fn push(&mut self, track: Track, name: &str, kind: EventKind, args: Args<'_>) {
+        self.events.push(Event::new(track, name, kind, args));
+    }
+}
+
+impl TraceSink for TraceBuffer {
+    fn enabled(&self) -> bool {
+        self.on
+    }
+
+    fn busy(&mut self, track: Track, name: &str, start: Cycle, end: Cycle, args: Args<'_>) {
+        self.push(track, name, EventKind::Busy { start, end }, args);
+    }
+
+    fn instant(&mut self, track: Track, name: &str, at: Cycle, args: Args<'_>) {
+        self.push(track, name, EventKind::Instant { at }, args);
+    }
+
+    fn counter(&mut self, track: Track, name: &str, at: Cycle, value: u64) {
+        self.push(track, name, EventKind::Counter { at, value }, &[]);
+    }
+}
+
 /// Keeps every event in order, for tests.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct VecSink {
@@ -292,15 +378,7 @@ impl VecSink {
     }
 
     fn push(&mut self, track: Track, name: &str, kind: EventKind, args: Args<'_>) {
-        self.events.push(Event {
-            track,
-            name: name.to_string(),
-            kind,
-            args: args
-                .iter()
-                .map(|(k, v)| ((*k).to_string(), ArgValue::from(*v)))
-                .collect(),
-        });
+        self.events.push(Event::new(track, name, kind, args));
     }
 }
 

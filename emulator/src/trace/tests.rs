@@ -210,3 +210,19 @@ fn a_write_error_is_reported_by_finish() {
     let e = w.finish().err().expect("error reported");
     assert_eq!(e.to_string(), "disk full");
 }
+
+#[test]
+fn a_trace_buffer_hands_over_every_event_as_reported_and_only_when_on() {
+    let mut direct = VecSink::new();
+    timeline(&mut direct);
+    let mut buffer = TraceBuffer::default();
+    assert!(!buffer.enabled(), "off until the run's sink is on");
+    buffer.keep(true);
+    timeline(&mut buffer);
+    let mut replayed = VecSink::new();
+    buffer.flush(&mut replayed);
+    assert_eq!(replayed, direct);
+    let mut again = VecSink::new();
+    buffer.flush(&mut again);
+    assert!(again.events.is_empty(), "a flush empties the buffer");
+}
