@@ -43,7 +43,11 @@ impl<T> Link<T> {
         while i > 0 && self.items[i - 1].0 > order {
             i -= 1;
         }
-        self.items.insert(i, (order, item));
+        if i == self.items.len() {
+            self.items.push_back((order, item));
+        } else {
+            self.items.insert(i, (order, item));
+        }
     }
 
     /// The cycle of the next arrival, if anything is in flight.

@@ -12,45 +12,59 @@ use crate::time::{Bandwidth, Cycle};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Server {
     /// `(bytes, cycles)` of the bandwidth: a byte costs `cycles` ticks, a cycle is `bytes` ticks.
-    rate: Option<(u128, u128)>,
-    /// When the server is next free, in ticks.
-    free: u128,
+    rate: Option<(u64, u64)>,
+    /// When the server is next free: this cycle, plus `rem` ticks (`rem < bytes`).
+    free: Cycle,
+    rem: u64,
+    /// The last size passed and its cost in whole cycles and ticks left over, so that a stream
+    /// of equal requests costs no division.
+    last: (u64, u64, u64),
 }
 
 impl Server {
     /// A server of `bandwidth` (`None`: unlimited, it never delays anything).
     pub fn new(bandwidth: Option<Bandwidth>) -> Server {
         Server {
-            rate: bandwidth.map(|b| (u128::from(b.bytes()), u128::from(b.cycles()))),
-            free: 0,
+            rate: bandwidth.map(|b| (b.bytes(), b.cycles())),
+            ..Server::default()
         }
     }
 
     /// The first cycle a message reaching the server could start its turn.
+    #[inline]
     pub fn next_start(&self) -> Cycle {
         match self.rate {
-            Some((per_cycle, _)) => cycle(self.free / per_cycle),
+            Some(_) => self.free,
             None => Cycle::ZERO,
         }
     }
 
     /// Passes `bytes` whose head reaches the server at `now` with its tail `lag` cycles behind:
     /// returns when the head leaves and how far its tail trails it then.
+    #[inline]
     pub fn pass(&mut self, now: Cycle, lag: u64, bytes: u64) -> (Cycle, u64) {
         let Some((per_cycle, per_byte)) = self.rate else {
             return (now, lag);
         };
-        let start = self.free.max(u128::from(now.get()) * per_cycle);
-        self.free = start + u128::from(bytes) * per_byte;
-        let head = cycle(start / per_cycle);
-        let end = cycle(self.free.div_ceil(per_cycle));
+        // The turn starts when both the server and the head are there.
+        if now > self.free {
+            (self.free, self.rem) = (now, 0);
+        }
+        let head = self.free;
+        if self.last.0 != bytes {
+            let ticks = u128::from(bytes) * u128::from(per_byte);
+            let whole = u64::try_from(ticks / u128::from(per_cycle)).unwrap_or(u64::MAX);
+            self.last = (bytes, whole, (ticks % u128::from(per_cycle)) as u64);
+        }
+        let (_, whole, part) = self.last;
+        self.rem += part;
+        let carry = u64::from(self.rem >= per_cycle);
+        self.rem -= carry * per_cycle;
+        self.free = Cycle(self.free.get().saturating_add(whole).saturating_add(carry));
+        let end = Cycle(self.free.get().saturating_add(u64::from(self.rem > 0)));
         let tail = end.max(now + lag);
         (head, tail.since(head).get())
     }
-}
-
-fn cycle(ticks: u128) -> Cycle {
-    Cycle(u64::try_from(ticks).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]
@@ -76,6 +90,48 @@ mod tests {
             at = servers[0].next_start();
         }
         last
+    }
+
+    /// The server's rule in whole ticks, by division: the obviously right version.
+    struct Reference {
+        per_cycle: u128,
+        per_byte: u128,
+        free: u128,
+    }
+
+    impl Reference {
+        fn pass(&mut self, now: Cycle, lag: u64, bytes: u64) -> (Cycle, u64) {
+            let start = self.free.max(u128::from(now.get()) * self.per_cycle);
+            self.free = start + u128::from(bytes) * self.per_byte;
+            let head = (start / self.per_cycle) as u64;
+            let end = self.free.div_ceil(self.per_cycle) as u64;
+            let tail = end.max(now.get() + lag);
+            (Cycle(head), tail - head)
+        }
+    }
+
+    #[test]
+    fn the_server_keeps_the_exact_rule_of_whole_ticks() {
+        let mut rng = isa::fuzz::SplitMix64(7);
+        for (bytes, cycles) in [(128, 1), (7, 3), (2457, 1000), (1, 64), (4096, 4096 - 1)] {
+            let b = bw(bytes, cycles).unwrap();
+            let mut fast = Server::new(Some(b));
+            let mut slow = Reference {
+                per_cycle: u128::from(b.bytes()),
+                per_byte: u128::from(b.cycles()),
+                free: 0,
+            };
+            let mut now = 0;
+            for _ in 0..2000 {
+                now += rng.next_u64() % 6;
+                let lag = rng.next_u64() % 5;
+                let size = [256, 256, 256, 1, 100, 4096][(rng.next_u64() % 6) as usize];
+                let at = Cycle(now);
+                assert_eq!(fast.pass(at, lag, size), slow.pass(at, lag, size));
+                let next = slow.free / slow.per_cycle;
+                assert_eq!(fast.next_start(), Cycle(next as u64));
+            }
+        }
     }
 
     #[test]
