@@ -5,6 +5,7 @@
 //! `+ -`, `* / %`, then the unary `- + ~ !`. Arithmetic wraps at 64 bits; `>>` is arithmetic;
 //! comparisons and logical operators give 1 or 0.
 
+use crate::float::{self, Format};
 use crate::lex::Kind;
 use crate::object::{SecId, SymId};
 use crate::parse::{Cursor, PResult, SyntaxError};
@@ -249,6 +250,27 @@ fn primary(
             Ok(out.push(Node::Sym(id), span))
         }
         Kind::Dot => Ok(out.push(Node::Val(scope.dot()), span)),
+        // `%f32(1.5)` and its kin: the bit pattern of a floating-point value.
+        Kind::Percent
+            if c.peek().is_some_and(|n| n.kind == Kind::Ident)
+                && c.peek_kind_at(1) == Some(Kind::LParen) =>
+        {
+            let name = c.bump().expect("peeked");
+            let Some(format) = float_format(c.slice(name)) else {
+                return Err(SyntaxError::new(
+                    c.span(name),
+                    format!("unknown modifier `%{}`", c.slice(name)),
+                )
+                .help(
+                    "`%f64(x)`, `%f32(x)`, `%f16(x)` and `%bf16(x)` give a number's bit pattern; \
+                     `%hi(value)` and `%lo(value)` split an instruction's immediate",
+                ));
+            };
+            c.bump();
+            let bits = float_literal(c, format)?;
+            let close = c.expect(Kind::RParen, "`)`")?;
+            Ok(out.push(Node::Int(bits as i64), span.to(c.span(close))))
+        }
         Kind::LParen => {
             let inner = binary(c, scope, out, 0, depth + 1)?;
             let close = c.expect(Kind::RParen, "`)`")?;
@@ -260,7 +282,10 @@ fn primary(
             span,
             "a floating-point number is not an integer expression",
         )
-        .help("floating-point values go in `.float`, `.double`, `.bf16` or `.fp16`")),
+        .help(
+            "floating-point values go in `.float`, `.double`, `.bf16` or `.fp16`, or as a \
+             bit pattern in `%f32(…)`, `%f64(…)`, `%f16(…)` or `%bf16(…)`",
+        )),
         Kind::Str => Err(
             SyntaxError::new(span, "a string is not an integer expression")
                 .help("write a character as 'a', or bytes with `.ascii`"),
@@ -270,6 +295,41 @@ fn primary(
             Err(c.unexpected("an expression"))
         }
     }
+}
+
+/// The format of `%f64(…)`, `%f32(…)`, `%f16(…)` and `%bf16(…)`.
+pub(crate) fn float_format(name: &str) -> Option<Format> {
+    Some(match name {
+        "f64" => Format::FP64,
+        "f32" => Format::FP32,
+        "f16" => Format::FP16,
+        "bf16" => Format::BF16,
+        _ => return None,
+    })
+}
+
+/// A signed number (`1.5`, `-2e-3`, `3`, `inf`, `nan`) rounded once to `format`: its bits.
+fn float_literal(c: &mut Cursor<'_>, format: Format) -> PResult<u64> {
+    let start = c.here();
+    let sign = match c.peek_kind() {
+        Some(Kind::Minus) => "-",
+        Some(Kind::Plus) => "+",
+        _ => "",
+    };
+    if !sign.is_empty() {
+        c.bump();
+    }
+    let text = match c.peek() {
+        Some(t) if t.kind == Kind::Float => c.slice(t).to_string(),
+        Some(t) if t.kind == Kind::Int => t.value.to_string(),
+        Some(t) if t.kind == Kind::Ident && matches!(c.slice(t), "inf" | "infinity" | "nan") => {
+            c.slice(t).to_string()
+        }
+        _ => return Err(c.unexpected("a floating-point number")),
+    };
+    let t = c.bump().expect("peeked");
+    float::from_decimal(&format!("{sign}{text}"), format)
+        .ok_or_else(|| SyntaxError::new(start.to(c.span(t)), "malformed floating-point number"))
 }
 
 /// Evaluates `expr`: `Ok(None)` when a symbol in it is not known yet.

@@ -297,6 +297,8 @@ impl FileAsm<'_, '_> {
         if t.kind == Kind::Percent
             && c.peek_kind_at(1) == Some(Kind::Ident)
             && c.peek_kind_at(2) == Some(Kind::LParen)
+            // `%f32(…)` and its kin are values, read as expressions.
+            && expr::float_format(c.slice(&c.toks[c.pos + 1])).is_none()
         {
             let which = c.slice(&c.toks[c.pos + 1]);
             modifier = match which {
@@ -307,7 +309,10 @@ impl FileAsm<'_, '_> {
                         c.span(&c.toks[c.pos + 1]),
                         format!("unknown modifier `%{which}`"),
                     )
-                    .help("the modifiers are `%hi(value)` and `%lo(value)`"));
+                    .help(
+                        "the modifiers are `%hi(value)` and `%lo(value)`; `%f64(x)`, \
+                         `%f32(x)`, `%f16(x)` and `%bf16(x)` give a number's bit pattern",
+                    ));
                 }
             };
             if kind != OperandKind::Imm32 {
