@@ -269,7 +269,11 @@ fn entry(s: &InstrSpec) -> String {
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "```text\n{}\n```\n", s.semantics.replace("; ", "\n"));
+    let _ = writeln!(
+        out,
+        "```text\n{}\n```\n",
+        statements(s.semantics).join("\n")
+    );
     let traps = if s.traps.is_empty() {
         "none besides illegal instruction"
     } else {
@@ -329,4 +333,41 @@ fn diagram(format: &FormatSpec, opcode: u8) -> String {
         "---|".repeat(all.len()),
         names.join(" | ")
     )
+}
+
+/// The statements of a semantics text: split at each `; ` outside parentheses, so a remark in
+/// parentheses stays whole.
+fn statements(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ';' if depth == 0 && text[i + 1..].starts_with(' ') => {
+                out.push(&text[start..i]);
+                start = i + 2;
+            }
+            _ => {}
+        }
+    }
+    out.push(&text[start..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statements;
+
+    #[test]
+    fn a_remark_in_parentheses_is_not_split() {
+        assert_eq!(
+            statements("V.sa = x[rsa]; V.sb = x[rsb] (signed; 1 at reset); done"),
+            [
+                "V.sa = x[rsa]",
+                "V.sb = x[rsb] (signed; 1 at reset)",
+                "done"
+            ]
+        );
+    }
 }
