@@ -224,8 +224,8 @@ fn a_dma_moves_count_times_element_size_bytes_at_each_end() {
     assert_eq!(traffic(&t.dma_out), (1, 0, 7, 7, 7));
     assert_eq!((traffic(&t.matrix), traffic(&t.vector)), (IDLE, IDLE));
     let classes = Classes {
-        alu: 8 + 2 * 2, // 8 li, 2 la
-        dma: 8,         // 2 cfg, 4 dim, in, out
+        alu: 8 + 2 * 2 + 6, // 8 li, 2 la; 2 dma.cfg and 4 dma.dim configure in one ALU cycle
+        dma: 2,             // in, out
         sem: 2,
         system: 1,
         ..Classes::default()
@@ -287,8 +287,9 @@ fn a_matrix_multiply_counts_m_n_k_macs_and_its_operand_bytes() {
         (2, 1, 2 * m * n * 4 + n * 4, 2 * m * n * 2, 2 * m * n)
     );
     let classes = Classes {
-        alu: 4 + 4 * 2 + 2, // 4 one-instruction li, 4 la, li of a 64-bit value
-        matrix: 6,
+        // 4 one-instruction li, 4 la, li of a 64-bit value; mx.cfg and two mx.post configure
+        alu: 4 + 4 * 2 + 2 + 3,
+        matrix: 3, // ldw, mm, mma
         sem: 2,
         vector: 2,
         system: 1,
@@ -357,11 +358,12 @@ fn vadd_on_two_tiles_moves_each_tiles_half_of_the_vectors() {
         assert_eq!(traffic(&t.matrix), IDLE);
         let classes = Classes {
             // li N, slli, li 2, five la, three add.
-            alu: 1 + 1 + 1 + 5 * 2 + 3,
+            // and dma.cfg, dma.dim.
+            alu: 1 + 1 + 1 + 5 * 2 + 3 + 2,
             mul: 1,
             div: 1,
             csr: 2,
-            dma: 5, // cfg, dim, in, in, out
+            dma: 3, // in, in, out
             sem: 3, // sem.take, q.signal, q.take
             vector: 1,
             system: 1,

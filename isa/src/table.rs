@@ -249,31 +249,31 @@ instructions! {
         "enqueue on `queue`: that queue's next operation starts only once S[sem] >= sext(imm); then S[sem] -= sext(imm) (atomically); issue continues at once" "";
 
     // DMA: the descriptor registers, then transfers on the in and out engines.
-    DmaDim "dma.dim" 0x60 DmaDim Dma - local "Set one dimension of the DMA descriptor."
+    DmaDim "dma.dim" 0x60 DmaDim Alu - local "Set one dimension of the DMA descriptor."
         "D.count[dim] = x[rcount]; D.src_stride[dim] = x[rsrc_stride]; D.dst_stride[dim] = x[rdst_stride] (byte strides, signed)" "";
-    DmaCfg "dma.cfg" 0x61 DmaCfg Dma - local "Set the DMA descriptor's element types and options."
-        "D.src_type = src; D.dst_type = dst; D.flags = flags (1 transpose dims 0 and 1 at the destination, 2 accumulate into the destination, 4 signal the destination tile)" "";
+    DmaCfg "dma.cfg" 0x61 DmaCfg Alu - local "Set the DMA descriptor's element types and options."
+        "D.src_type = src; D.dst_type = dst; D.flags = flags (1 transpose dims 0 and 1 at the destination: element (i1, i0) goes to dst + i0*D.dst_stride[1] + i1*D.dst_stride[0], the source strides unchanged; 2 accumulate into the destination; 4 signal the destination tile)" "";
     DmaIn "dma.in" 0x62 DmaXfer Dma dmain - "Enqueue a transfer on the DMA-in engine."
         "enqueue on DMA-in: for every index (i3,i2,i1,i0) < D.count: M[x[rdst] + sum(i*D.dst_stride)] (+)= convert(M[x[rsrc] + sum(i*D.src_stride)], D.src_type, D.dst_type); on completion S[sem] += 1" "DMA fault";
     DmaOut "dma.out" 0x63 DmaXfer Dma dmaout - "Enqueue a transfer on the DMA-out engine."
         "as dma.in, on the DMA-out engine (the two run concurrently; each runs its queue in order)" "DMA fault";
 
     // The matrix unit (systolic array). A, B and results are packed row-major.
-    MxCfg "mx.cfg" 0x70 MxCfg Matrix - local "Configure the matrix unit."
+    MxCfg "mx.cfg" 0x70 MxCfg Alu - local "Configure the matrix unit."
         "X.dataflow = dataflow; X.type = dtype (accumulate in int32 for i8, else fp32)" "";
     MxLdw "mx.ldw" 0x71 MxLoad Matrix mx - "Load the stationary operand B (K×N)."
         "X.B = M[x[rsrc] .. + K*N*size(X.type)] with K = x[rk], N = x[rn]" "matrix fault";
     MxMm "mx.mm" 0x72 MxMul Matrix mx - "Multiply A (M×K) by B into the accumulator."
-        "A = M[x[rsrc]] (M×K, M = x[rm]); ACC[x[racc]] (M×N) = A·X.B in the dataflow's accumulation order" "matrix fault";
+        "A = M[x[rsrc]] (M×K, M = x[rm]); ACC[x[racc]] (M×N) = A·X.B in the dataflow's accumulation order (x[racc] is a full address in this tile's accumulator, 4-byte aligned)" "matrix fault";
     MxMma "mx.mma" 0x73 MxMul Matrix mx - "Multiply A (M×K) by B and add into the accumulator."
-        "A = M[x[rsrc]] (M×K, M = x[rm]); ACC[x[racc]] (M×N) += A·X.B in the dataflow's accumulation order" "matrix fault";
-    MxPost "mx.post" 0x74 MxPost Matrix - local "Configure the accumulator read-out."
-        "X.act = act; X.out_type = odt; X.scale = f32(x[rscale][31:0]); X.bias = x[rbias] (0: no bias, else N fp32 values)" "";
+        "A = M[x[rsrc]] (M×K, M = x[rm]); ACC[x[racc]] (M×N) += A·X.B in the dataflow's accumulation order (x[racc] is a full address in this tile's accumulator, 4-byte aligned)" "matrix fault";
+    MxPost "mx.post" 0x74 MxPost Alu - local "Configure the accumulator read-out."
+        "X.act = act; X.out_type = odt; X.scale = f32(x[rscale][31:0]); X.bias = x[rbias] (0: no bias, else the address of N fp32 values in this tile's scratchpad or accumulator, read when each later mx.out completes, not now)" "";
     MxOut "mx.out" 0x75 MxOut Vector vec - "Read accumulators out: scale, bias, activation, conversion."
         "enqueue on the vector queue (the output stage reads the accumulator through the vector unit's port, overlapping the array's next multiplication); for m < x[rm], n < x[rn]: M[x[rdst]][m][n] = convert(act(fma(ACC[x[racc]][m][n], X.scale, X.bias[n])), X.out_type)" "matrix fault";
 
     // The vector unit: elementwise over scratchpad or accumulator vectors.
-    VStride "vstride" 0x80 VStride Vector - local "Set the vector element strides."
+    VStride "vstride" 0x80 VStride Alu - local "Set the vector element strides."
         "V.sd = x[rsd]; V.sa = x[rsa]; V.sb = x[rsb] (signed, in elements; 1 at reset; 0 broadcasts one element)" "";
     Vadd "vadd" 0x81 VBinary Vector vec - "Add vectors." "for i < x[rlen]: vd[i] = va[i] + vb[i]" "vector fault";
     Vsub "vsub" 0x82 VBinary Vector vec - "Subtract vectors." "for i < x[rlen]: vd[i] = va[i] - vb[i]" "vector fault";
