@@ -4,8 +4,6 @@
 //! problem: never a panic, an abort or a signal. One test per class: panics, lost files,
 //! bounded time, bounded memory, odd paths (docs/testing.md, "Hostile inputs").
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -40,6 +38,11 @@ struct Ran {
     stderr: String,
 }
 
+/// Bytes as text.
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 /// Runs `zw args` in `dir` within `bounds`, standard output to `stdout` (a file by default).
 fn bounded_to(dir: &Path, args: &[&str], bounds: Bounds, stdout: Option<Stdio>) -> Ran {
     let out_path = dir.join(".stdout");
@@ -72,11 +75,11 @@ fn bounded_to(dir: &Path, args: &[&str], bounds: Bounds, stdout: Option<Stdio>) 
         }
         std::thread::sleep(Duration::from_millis(10));
     };
-    let stderr = common::text(&std::fs::read(&err_path).unwrap());
+    let stderr = text(&std::fs::read(&err_path).unwrap());
     let stdout = if stdout_given {
         String::new()
     } else {
-        common::text(&std::fs::read(&out_path).unwrap())
+        text(&std::fs::read(&out_path).unwrap())
     };
     let code = match status.code() {
         Some(c) => c,
@@ -133,7 +136,7 @@ fn mkfifo(path: &Path) {
 /// An `.npy` file whose header is `dict`.
 fn npy_with(dict: &str) -> Vec<u8> {
     let mut header = dict.to_string();
-    while (10 + header.len() + 1) % 64 != 0 {
+    while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(' ');
     }
     header.push('\n');
@@ -445,7 +448,7 @@ fn a_dump_of_all_of_hbm_streams_to_its_file() {
     assert_eq!(read_at("all.bin", hbm - 4, 4), [0; 4]);
     let header = read_at("all.npy", 0, 128);
     let header_len = 10 + u16::from_le_bytes([header[8], header[9]]) as u64;
-    let text = common::text(&header[10..header_len as usize]);
+    let text = text(&header[10..header_len as usize]);
     assert!(text.contains(&format!("'shape': ({hbm},)")), "{text}");
     assert_eq!(
         std::fs::metadata(d.join("all.npy")).unwrap().len(),

@@ -450,11 +450,11 @@ pub fn run(args: Args) -> u8 {
     let stats = m.stats(&report.exit);
     // The files first: a closed or full stdout must not lose them.
     let mut files = Ok(());
-    if let Some(path) = &args.stats {
-        if let Err(e) = write_stats(path, &stats) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            files = Err(EXIT_IO);
-        }
+    if let Some(path) = &args.stats
+        && let Err(e) = write_stats(path, &stats)
+    {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        files = Err(EXIT_IO);
     }
     let files = files.and(write_dumps(&m, &dumps));
     let printed = print_or_exit_code(&summary(
