@@ -1,7 +1,7 @@
 //! The hostile-input suite: what a user or a script may hand zw, each case run as the `zw` binary
 //! under a limit on its address space (`ulimit -v`) and a deadline. Whatever the input, zw must
 //! end on its own within both, with its documented exit code and a message that names the
-//! problem: never a panic, an abort or a signal. One test per class: panics, lost files,
+//! problem: never a panic, an abort or a signal. The tests follow the classes: panics, lost files,
 //! bounded time, bounded memory, odd paths (docs/testing.md, "Hostile inputs").
 
 use std::path::Path;
