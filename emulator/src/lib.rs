@@ -55,7 +55,8 @@ pub use config::{Config, ConfigError};
 pub use control::Core;
 pub use env::Env;
 pub use machine::{
-    ArchState, ComponentOrder, Machine, MachineError, RunReport, Schedule, TileState, shared,
+    ArchState, ComponentOrder, Machine, MachineError, PIECE_BYTES, Piece, RunReport, Schedule,
+    TileState, shared,
 };
 pub use memory::{MemoryMap, SharedBytes};
 pub use program::{Image, ImageData, Program};

@@ -305,6 +305,43 @@ impl Machine {
         Ok(out)
     }
 
+    /// The `len` bytes at global address `addr`, as [`Machine::read`] sees them, in pieces of
+    /// at most [`PIECE_BYTES`]: a caller that writes each piece out (a dump of a whole HBM) holds
+    /// one piece at a time, and stretches never written come as [`Piece::Zeros`] without being
+    /// read. The range is checked before the first piece.
+    pub fn read_pieces(
+        &self,
+        addr: u64,
+        len: u64,
+    ) -> Result<impl Iterator<Item = Piece> + '_, MachineError> {
+        let p = self.host_places(addr, len, false)?[0];
+        let s = self
+            .chips
+            .as_slice()
+            .at(&p)
+            .ok_or(MachineError::Imem(addr))?;
+        let end = p.offset + len;
+        // Pieces end on multiples of PIECE_BYTES, which are whole pages of every memory.
+        let mut at = p.offset;
+        Ok(std::iter::from_fn(move || {
+            if at >= end {
+                return None;
+            }
+            let next = ((at / PIECE_BYTES + 1) * PIECE_BYTES).min(end);
+            let n = next - at;
+            let piece = if s.untouched(at, n).unwrap_or(false) {
+                Piece::Zeros(n)
+            } else {
+                let mut bytes = vec![0u8; n as usize];
+                // The span was checked against the memory's size above.
+                let _ = s.read(at, &mut bytes);
+                Piece::Bytes(bytes)
+            };
+            at = next;
+            Some(piece)
+        }))
+    }
+
     /// Reads `len` bytes at `addr` as tile `tile` of chip `chip` sees it.
     pub fn read_as(
         &self,
@@ -366,6 +403,18 @@ impl Machine {
     pub fn cycles(&self) -> u64 {
         self.end
     }
+}
+
+/// The most bytes one [`Piece`] of [`Machine::read_pieces`] holds.
+pub const PIECE_BYTES: u64 = 1 << 20;
+
+/// A piece of memory read by [`Machine::read_pieces`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    /// These bytes.
+    Bytes(Vec<u8>),
+    /// This many zero bytes, never written.
+    Zeros(u64),
 }
 
 /// A shared reference to bytes the caller owns.

@@ -161,22 +161,22 @@ pub fn data(bytes: &[u8]) -> Result<&[u8], NpyError> {
     Ok(&bytes[h.data_offset..h.data_offset + h.data_len])
 }
 
-/// An `.npy` file (format 1.0) holding `data` as an array of `dtype` elements of `shape`.
-pub fn write(dtype: DType, shape: &[u64], data: &[u8]) -> Result<Vec<u8>, NpyError> {
-    let bytes = shape
+/// Bytes of the data of an array of `dtype` elements of `shape`.
+pub fn data_bytes(dtype: DType, shape: &[u64]) -> Result<u64, NpyError> {
+    shape
         .iter()
         .try_fold(dtype.size(), |a, &d| a.checked_mul(d))
         .ok_or_else(|| {
             NpyError::Malformed(format!(
                 "shape {shape:?} of {dtype} has more bytes than 2^64"
             ))
-        })?;
-    if bytes != data.len() as u64 {
-        return Err(NpyError::Malformed(format!(
-            "shape {shape:?} of {dtype} needs {bytes} bytes, got {}",
-            data.len()
-        )));
-    }
+        })
+}
+
+/// The header of an `.npy` file (format 1.0) of `dtype` elements of `shape`: the data
+/// ([`data_bytes`] of them) follows it, so a large array can be written piece by piece.
+pub fn header(dtype: DType, shape: &[u64]) -> Result<Vec<u8>, NpyError> {
+    data_bytes(dtype, shape)?;
     let dims: Vec<String> = shape.iter().map(u64::to_string).collect();
     let shape_text = match dims.len() {
         1 => format!("({},)", dims[0]),
@@ -192,11 +192,24 @@ pub fn write(dtype: DType, shape: &[u64], data: &[u8]) -> Result<Vec<u8>, NpyErr
     dict.push('\n');
     let len = u16::try_from(dict.len())
         .map_err(|_| NpyError::Unsupported("a header longer than 64 KiB".to_string()))?;
-    let mut out = Vec::with_capacity(10 + dict.len() + data.len());
+    let mut out = Vec::with_capacity(10 + dict.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&[1, 0]);
     out.extend_from_slice(&len.to_le_bytes());
     out.extend_from_slice(dict.as_bytes());
+    Ok(out)
+}
+
+/// An `.npy` file (format 1.0) holding `data` as an array of `dtype` elements of `shape`.
+pub fn write(dtype: DType, shape: &[u64], data: &[u8]) -> Result<Vec<u8>, NpyError> {
+    let bytes = data_bytes(dtype, shape)?;
+    if bytes != data.len() as u64 {
+        return Err(NpyError::Malformed(format!(
+            "shape {shape:?} of {dtype} needs {bytes} bytes, got {}",
+            data.len()
+        )));
+    }
+    let mut out = header(dtype, shape)?;
     out.extend_from_slice(data);
     Ok(out)
 }

@@ -69,6 +69,9 @@ pub use systolic::{Dataflow, SystolicConfig, SystolicImpl, SystolicModel};
 pub use validate::{Allowed, KEYS, KeySpec, Reader, Step, key_specs};
 pub use vector::{VectorConfig, VectorImpl, VectorTiming};
 
+/// The longest configuration file read, bytes (a complete one with every comment is a few KiB).
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
 /// The names of the built-in presets, default first.
 pub const PRESETS: [&str; 2] = ["zw1", "zw1-hbm3"];
 
@@ -139,13 +142,26 @@ impl Config {
         overlay::from_toml_str(text, 0)
     }
 
-    /// A configuration from a TOML file (see [`Config::from_toml_str`]).
+    /// A configuration from a TOML file (see [`Config::from_toml_str`]) of at most
+    /// [`MAX_FILE_BYTES`].
     pub fn from_file(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
+        use std::io::Read;
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
+        let io = |message: String| ConfigError::Io {
             path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+            message,
+        };
+        // Read no further than the limit: the input may be a stream that never ends.
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(|e| io(e.to_string()))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(io(format!(
+                "it is longer than {MAX_FILE_BYTES} bytes, the most a configuration file may be"
+            )));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| io("it is not UTF-8 text".to_string()))?;
         Config::from_toml_str(&text).map_err(|e| e.in_file(path))
     }
 

@@ -463,30 +463,67 @@ pub fn fma_element(dtype: DType, a: u32, b: u32, d: u32) -> u32 {
 /// of nothing is +0), the result rounded once to the element type. Integers: wrapping `i32`,
 /// the result saturated to an 8-bit type. A max of nothing is an error.
 pub fn reduce(op: ReduceOp, dtype: DType, a: &[u8]) -> Result<u32, NumericsError> {
-    let n = element_count(dtype, a)?;
-    if n == 0 {
-        return match op {
-            ReduceOp::Sum => Ok(encode_result(dtype, 0.0)),
-            ReduceOp::Max => Err(NumericsError::EmptyReduction),
-        };
+    let mut r = Reduction::new(op, dtype);
+    r.feed(a)?;
+    r.finish()
+}
+
+/// A [`reduce`] fed buffer after buffer: [`Reduction::finish`] gives what [`reduce`] gives over
+/// their concatenation (the same order, the same one rounding), so a long reduction is never
+/// held whole.
+#[derive(Clone, Copy, Debug)]
+pub struct Reduction {
+    op: ReduceOp,
+    dtype: DType,
+    /// The unrounded result so far (`f32` bits for floats, `i32` bits for integers); `None`
+    /// before the first element.
+    partial: Option<u32>,
+}
+
+impl Reduction {
+    /// A reduction of no elements yet.
+    pub fn new(op: ReduceOp, dtype: DType) -> Reduction {
+        Reduction {
+            op,
+            dtype,
+            partial: None,
+        }
     }
-    Ok(dispatch!(dtype,
-    float C => {
-        let mut lanes = a.chunks_exact(C::SIZE).map(|x| C::decode(read_bits(x)));
-        let first = lanes.next().unwrap_or(0.0);
-        let r = match op {
-            ReduceOp::Sum => lanes.fold(first, |s, x| s + x),
-            ReduceOp::Max => lanes.fold(first, max_f32),
+
+    /// Takes in the next elements, `a`.
+    pub fn feed(&mut self, a: &[u8]) -> Result<(), NumericsError> {
+        element_count(self.dtype, a)?;
+        let (op, partial) = (self.op, self.partial);
+        self.partial = dispatch!(self.dtype,
+        float C => {
+            let mut lanes = a.chunks_exact(C::SIZE).map(|x| C::decode(read_bits(x)));
+            let first = partial.map(f32::from_bits).or_else(|| lanes.next());
+            first.map(|first| match op {
+                ReduceOp::Sum => lanes.fold(first, |s, x| s + x),
+                ReduceOp::Max => lanes.fold(first, max_f32),
+            }.to_bits())
+        },
+        int I => {
+            let mut lanes = a.chunks_exact(I::SIZE).map(|x| I::decode(read_bits(x)));
+            let first = partial.map(|r| r as i32).or_else(|| lanes.next());
+            first.map(|first| match op {
+                ReduceOp::Sum => lanes.fold(first, i32::wrapping_add),
+                ReduceOp::Max => lanes.fold(first, i32::max),
+            } as u32)
+        });
+        Ok(())
+    }
+
+    /// The result, rounded once to the element type, as raw bits.
+    pub fn finish(self) -> Result<u32, NumericsError> {
+        let Some(partial) = self.partial else {
+            return match self.op {
+                ReduceOp::Sum => Ok(encode_result(self.dtype, 0.0)),
+                ReduceOp::Max => Err(NumericsError::EmptyReduction),
+            };
         };
-        C::encode(r)
-    },
-    int I => {
-        let mut lanes = a.chunks_exact(I::SIZE).map(|x| I::decode(read_bits(x)));
-        let first = lanes.next().unwrap_or(0);
-        let r = match op {
-            ReduceOp::Sum => lanes.fold(first, i32::wrapping_add),
-            ReduceOp::Max => lanes.fold(first, i32::max),
-        };
-        I::encode(r)
-    }))
+        Ok(dispatch!(self.dtype,
+            float C => C::encode(f32::from_bits(partial)),
+            int I => I::encode(partial as i32)))
+    }
 }

@@ -30,8 +30,8 @@ use isa::DType;
 use thiserror::Error;
 
 pub use arith::{
-    BinaryOp, ReduceOp, UnaryOp, binary, binary_element, fma, fma_element, gelu_f32, reduce, unary,
-    unary_element,
+    BinaryOp, ReduceOp, Reduction, UnaryOp, binary, binary_element, fma, fma_element, gelu_f32,
+    reduce, unary, unary_element,
 };
 pub use convert::{
     convert, convert_slice, decode_f32, decode_f64, encode_f32, encode_f64, encode_stochastic,

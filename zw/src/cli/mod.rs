@@ -6,6 +6,7 @@ pub mod config;
 pub mod objdump;
 pub mod run;
 pub mod sim;
+pub mod sparse;
 
 use assembler::diagnostic::termcolor::{ColorChoice, StandardStream};
 use std::io::IsTerminal;

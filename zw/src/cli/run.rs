@@ -8,13 +8,14 @@ use emulator::loader;
 use emulator::npy;
 use emulator::stats::MachineStats;
 use emulator::trace::ChromeTraceWriter;
-use emulator::{Env, Exit, Machine, RunReport};
+use emulator::{Env, Exit, Machine, Piece, RunReport};
 use isa::DType;
 
 use super::sim::{
     ConfigArgs, EXIT_DEADLOCK, EXIT_MAX_CYCLES, EXIT_TRAP, ProgramError, parse_address,
     parse_number, read_program,
 };
+use super::sparse::SparseFile;
 use super::{EXIT_ASSEMBLY, EXIT_IO, EXIT_OK, EXIT_USAGE, print_or_exit_code};
 
 /// Run a program on the simulated ZW chip, cycle by cycle.
@@ -146,7 +147,8 @@ fn shape(dims: &[u64]) -> String {
     format!("[{}]", dims.join(","))
 }
 
-/// Checks, before the run, that a dump's bytes lie in one memory the host can read.
+/// Checks, before the run, that a dump's bytes lie in one memory the host can read, and that
+/// its `.npy` header can be written.
 fn check_dump(m: &Machine, text: &str, d: &Dump) -> Result<(), String> {
     let place = m
         .env()
@@ -158,6 +160,9 @@ fn check_dump(m: &Machine, text: &str, d: &Dump) -> Result<(), String> {
             "--dump {text}: {:#x} is in instruction memory, which the host cannot read",
             d.addr
         ));
+    }
+    if let Some((dtype, shape)) = &d.array {
+        npy::header(*dtype, shape).map_err(|e| format!("--dump {text}: {e}"))?;
     }
     Ok(())
 }
@@ -222,15 +227,37 @@ fn load(m: &mut Machine, text: &str) -> Result<(), (u8, String)> {
         .map_err(|e| (EXIT_USAGE, format!("--load {text}: {e}")))
 }
 
+/// Writes one `--dump` file piece by piece, so its size does not bound the host's memory.
 fn write_dump(m: &Machine, d: &Dump) -> Result<(), String> {
-    let bytes = m
-        .read(d.addr, d.len)
-        .map_err(|e| format!("--dump {}: {e}", d.file.display()))?;
-    let out = match &d.array {
-        Some((dtype, shape)) => npy::write(*dtype, shape, &bytes).map_err(|e| e.to_string())?,
-        None => bytes,
+    let name = d.file.display();
+    let pieces = m
+        .read_pieces(d.addr, d.len)
+        .map_err(|e| format!("--dump {name}: {e}"))?;
+    let header = match &d.array {
+        Some((dtype, shape)) => {
+            npy::header(*dtype, shape).map_err(|e| format!("--dump {name}: {e}"))?
+        }
+        None => Vec::new(),
     };
-    std::fs::write(&d.file, out).map_err(|e| format!("cannot write {}: {e}", d.file.display()))
+    let cannot = |e: std::io::Error| format!("cannot write {name}: {e}");
+    let mut out = SparseFile::create(&d.file).map_err(cannot)?;
+    out.write(&header).map_err(cannot)?;
+    for piece in pieces {
+        match piece {
+            Piece::Bytes(bytes) => out.write(&bytes),
+            Piece::Zeros(n) => out.zeros(n),
+        }
+        .map_err(cannot)?;
+    }
+    out.finish().map_err(cannot)
+}
+
+/// Writes the stats as JSON, streamed: a system of many tiles has many figures.
+fn write_stats(path: &Path, stats: &MachineStats) -> std::io::Result<()> {
+    let mut out = BufWriter::new(File::create(path)?);
+    serde_json::to_writer_pretty(&mut out, stats)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 fn percent(part: u64, whole: u64) -> f64 {
@@ -423,12 +450,11 @@ pub fn run(args: Args) -> u8 {
     let stats = m.stats(&report.exit);
     // The files first: a closed or full stdout must not lose them.
     let mut files = Ok(());
-    if let Some(path) = &args.stats {
-        let text = serde_json::to_string_pretty(&stats).unwrap_or_default();
-        if let Err(e) = std::fs::write(path, text + "\n") {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            files = Err(EXIT_IO);
-        }
+    if let Some(path) = &args.stats
+        && let Err(e) = write_stats(path, &stats)
+    {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        files = Err(EXIT_IO);
     }
     let files = files.and(write_dumps(&m, &dumps));
     let printed = print_or_exit_code(&summary(
