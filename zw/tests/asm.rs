@@ -250,3 +250,35 @@ fn huge_and_endless_inputs_are_refused_with_the_file_named() {
     }
     assert!(!dir.path().join("a.out").exists());
 }
+
+#[test]
+fn outputs_get_the_usual_modes_under_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "p.s", GOOD);
+    let zw_bin = env!("CARGO_BIN_EXE_zw");
+    let run = |umask: &str, args: &str| {
+        let o = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("umask {umask}; exec '{zw_bin}' {args}"))
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    };
+    let mode = |name: &str| {
+        std::fs::metadata(d.join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    // An executable, like a linker's; a listing, like any text file.
+    run("022", "asm p.s -o p.elf");
+    assert_eq!(mode("p.elf"), 0o755);
+    run("022", "objdump p.elf -o p.txt");
+    assert_eq!(mode("p.txt"), 0o644);
+    run("077", "asm p.s -o q.elf");
+    assert_eq!(mode("q.elf"), 0o700);
+}

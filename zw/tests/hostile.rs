@@ -344,7 +344,7 @@ fn endless_and_huge_inputs_are_read_with_limits() {
             (
                 &["run", "p.s", "--config", "/dev/zero"],
                 SMALL,
-                2,
+                1,
                 &["/dev/zero", "longer"],
             ),
             (

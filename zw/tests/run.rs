@@ -180,8 +180,9 @@ fn config_show_prints_the_effective_config_and_check_names_bad_keys() {
         "bad.toml",
         "preset = \"zw1\"\n[systolic]\nrows = 100000\n",
     );
+    // A configuration that is not valid is exit 2 for `config check` as for `run`.
     let o = zw(&["config", "check", "bad.toml"], d);
-    assert_eq!(code(&o), 1);
+    assert_eq!(code(&o), 2);
     assert!(
         text(&o.stderr).contains("systolic.rows"),
         "{}",
@@ -189,6 +190,15 @@ fn config_show_prints_the_effective_config_and_check_names_bad_keys() {
     );
     let o = zw(&["run", "x.s", "--config", "bad.toml"], d);
     assert_eq!(code(&o), 2);
+    // One that cannot be read is exit 1 for both.
+    for args in [
+        &["config", "check", "missing.toml"][..],
+        &["run", "x.s", "--config", "missing.toml"][..],
+        &["config", "show", "--config", "missing.toml"][..],
+    ] {
+        let o = zw(args, d);
+        assert_eq!(code(&o), 1, "{args:?}: {}", text(&o.stderr));
+    }
 }
 
 #[test]

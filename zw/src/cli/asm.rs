@@ -123,7 +123,7 @@ pub fn run(args: Args) -> u8 {
         Ok(out) => {
             let _ = out.warnings.render(&mut err);
             let elf = out.image.to_elf();
-            match write_atomically(&args.output, &elf) {
+            match write_atomically(&args.output, &elf, EXECUTABLE) {
                 Ok(()) => EXIT_OK,
                 Err(e) => {
                     let _ = writeln!(err, "error: cannot write `{}`: {e}", args.output.display());
@@ -134,10 +134,15 @@ pub fn run(args: Args) -> u8 {
     }
 }
 
-/// Writes the whole file or nothing: a temporary file in the same directory, renamed into place.
-/// A device or pipe (`/dev/null`, `/dev/stdout`) is written through instead, never replaced;
-/// a directory is refused.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Files anyone may read (0644 under the usual umask 022), like a text output.
+pub const READABLE: u32 = 0o666;
+/// Programs anyone may run (0755 under umask 022), like a linker's output.
+pub const EXECUTABLE: u32 = 0o777;
+
+/// Writes the whole file or nothing: a temporary file in the same directory, created with `mode`
+/// less the umask, renamed into place. A device or pipe (`/dev/null`, `/dev/stdout`) is written
+/// through instead, never replaced; a directory is refused.
+pub fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     if let Ok(m) = std::fs::metadata(path) {
         if m.is_dir() {
             return Err(std::io::Error::new(
@@ -155,7 +160,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    // The mode goes to open(2), which takes the umask off it.
+    let mut tmp = tempfile::Builder::new()
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))
+        .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;

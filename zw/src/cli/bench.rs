@@ -107,7 +107,7 @@ fn one_tile(c: &ConfigArgs) -> Result<Config, String> {
     let mut base = Config::zw1();
     base.set("chip.tiles_x", "1").map_err(|e| e.to_string())?;
     base.set("chip.tiles_y", "1").map_err(|e| e.to_string())?;
-    c.load_from(base)
+    Ok(c.load_from(base)?)
 }
 
 fn print(report: &BenchReport, json: bool) -> u8 {
@@ -156,6 +156,7 @@ pub fn run(args: Args) -> u8 {
             json,
         } => config
             .load_from(Config::zw1())
+            .map_err(String::from)
             .and_then(|c| bench_dma(&c, transfers, bytes).map_err(|e| e.to_string()))
             .map(|r| print(&r, json)),
         Command::Wait {

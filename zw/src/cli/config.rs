@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use emulator::config::Config;
 
-use super::sim::ConfigArgs;
-use super::{EXIT_IO, EXIT_OK, EXIT_USAGE};
+use super::sim::{ConfigArgs, LoadError};
+use super::{EXIT_OK, EXIT_USAGE};
 
 /// Show or check chip configurations.
 #[derive(clap::Args)]
@@ -14,7 +14,7 @@ Examples:
   zw config show                              the built-in ZW-1, every key
   zw config show --set systolic.rows=128      with one key changed
   zw config show --config mychip.toml         a file's effective configuration
-  zw config check mychip.toml                 is the file valid? (exit 1 if not)
+  zw config check mychip.toml                 is the file valid? (exit 2 if not, 1 if unreadable)
 
 docs/config.md lists every key with its unit, range, source and what reads it.")]
 pub struct Args {
@@ -47,15 +47,16 @@ pub fn run(args: Args) -> u8 {
             }
             Err(e) => {
                 eprintln!("error: {e}");
-                EXIT_USAGE
+                e.code
             }
         },
         Command::Check { file } => {
             let config = match Config::from_file(&file) {
                 Ok(c) => c,
                 Err(e) => {
+                    let e = LoadError::from(e);
                     eprintln!("error: {e}");
-                    return EXIT_IO;
+                    return e.code;
                 }
             };
             let problems = config.problems();
@@ -71,7 +72,8 @@ pub fn run(args: Args) -> u8 {
             for p in &problems {
                 eprintln!("error: {}: {p}", file.display());
             }
-            EXIT_IO
+            // The exit code `zw run` gives for the same file.
+            EXIT_USAGE
         }
     }
 }

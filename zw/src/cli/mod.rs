@@ -27,7 +27,7 @@ Exit codes:
   0  success
   1  a file could not be read or written (standard output too: closed, full),
      or is not a ZW executable
-  2  usage error (bad command line)
+  2  usage error: a bad command line, or a configuration that is not valid
   3  assembly error (messages on stderr; no output file is written)
   4  the program trapped (zw run)
   5  the run reached its cycle limit (zw run)

@@ -68,7 +68,7 @@ pub fn run(args: Args) -> u8 {
         }
     };
     let written = match &args.output {
-        Some(path) => super::asm::write_atomically(path, text.as_bytes()),
+        Some(path) => super::asm::write_atomically(path, text.as_bytes(), super::asm::READABLE),
         None => std::io::stdout().lock().write_all(text.as_bytes()),
     };
     match written {

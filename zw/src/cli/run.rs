@@ -364,7 +364,7 @@ pub fn run(args: Args) -> u8 {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
-            return EXIT_USAGE;
+            return e.code;
         }
     };
     // A documented implementation that is not built runs as its substitute: say so.

@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use assembler::{Assembler, Options};
-use emulator::config::Config;
+use emulator::config::{Config, ConfigError};
+
+use super::{EXIT_IO, EXIT_USAGE};
 use emulator::loader;
 use emulator::{MemoryMap, Program};
 
@@ -30,23 +32,67 @@ pub struct ConfigArgs {
 
 impl ConfigArgs {
     /// The effective configuration, validated: the file (or ZW-1), then every `--set`.
-    pub fn load(&self) -> Result<Config, String> {
+    pub fn load(&self) -> Result<Config, LoadError> {
         self.load_from(Config::zw1())
     }
 
     /// As [`ConfigArgs::load`], starting from `base` when no file is given.
-    pub fn load_from(&self, base: Config) -> Result<Config, String> {
+    pub fn load_from(&self, base: Config) -> Result<Config, LoadError> {
         let mut config = match &self.config {
-            Some(path) => Config::from_file(path).map_err(|e| e.to_string())?,
+            Some(path) => Config::from_file(path).map_err(LoadError::from)?,
             None => base,
         };
         for assignment in &self.set {
             config
                 .set_assignment(assignment)
-                .map_err(|e| format!("--set {assignment}: {e}"))?;
+                .map_err(|e| LoadError::invalid(format!("--set {assignment}: {e}")))?;
         }
-        config.validate().map_err(|e| e.to_string())?;
+        config.validate().map_err(LoadError::from)?;
         Ok(config)
+    }
+}
+
+/// Why a configuration could not be loaded: its file could not be read (exit 1), or it is not a
+/// valid configuration (exit 2), whichever command reads it.
+#[derive(Debug)]
+pub struct LoadError {
+    /// The exit code.
+    pub code: u8,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl LoadError {
+    fn invalid(message: String) -> LoadError {
+        LoadError {
+            code: EXIT_USAGE,
+            message,
+        }
+    }
+}
+
+impl From<ConfigError> for LoadError {
+    fn from(e: ConfigError) -> LoadError {
+        let code = match e {
+            ConfigError::Io { .. } => EXIT_IO,
+            _ => EXIT_USAGE,
+        };
+        LoadError {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<LoadError> for String {
+    fn from(e: LoadError) -> String {
+        e.message
     }
 }
 
