@@ -354,3 +354,47 @@ fn config_show_marks_what_is_not_modelled_and_run_refuses_what_nothing_reads() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn outputs_that_cannot_be_written_are_found_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // It traps if it runs: an exit of 4 would mean the check came after the run.
+    write(d, "trap.s", ".global _start\n_start: trap 3\n");
+    std::fs::create_dir(d.join("out")).unwrap();
+    for (flag, value, says) in [
+        (
+            "--stats",
+            "nowhere/s.json",
+            "the folder nowhere does not exist",
+        ),
+        (
+            "--trace",
+            "nowhere/t.json",
+            "the folder nowhere does not exist",
+        ),
+        (
+            "--dump",
+            "0x10000000000:4=nowhere/d.bin",
+            "the folder nowhere does not exist",
+        ),
+        ("--stats", "out", "it is a directory"),
+    ] {
+        let o = run(d, "trap.s", &[flag, value]);
+        assert_eq!(code(&o), 1, "{flag} {value}: {}", text(&o.stderr));
+        let err = text(&o.stderr);
+        assert!(err.contains(says) && !err.contains("trapped"), "{err}");
+    }
+    assert!(!d.join("nowhere").exists());
+    // The reference interpreter keeps no stats and draws no trace: said, not ignored.
+    for flag in ["--stats", "--trace"] {
+        let o = run(d, "trap.s", &["--reference", flag, "x.json"]);
+        assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains("--reference"),
+            "{}",
+            text(&o.stderr)
+        );
+        assert!(!d.join("x.json").exists());
+    }
+}

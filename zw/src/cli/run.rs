@@ -197,6 +197,51 @@ fn clashing_files(args: &Args) -> Option<String> {
     super::clash(&inputs, &outputs)
 }
 
+/// Every output file (`--stats`, `--trace`, `--dump`): checked before the run that its folder
+/// exists and takes a new file, so a long run is not lost to a mistyped path at its end.
+fn unwritable_output(args: &Args) -> Option<String> {
+    let dumps = args
+        .dump
+        .iter()
+        .filter_map(|d| d.rsplit_once('=').map(|(_, f)| f));
+    let outputs = [&args.stats, &args.trace]
+        .into_iter()
+        .flatten()
+        .map(PathBuf::as_path)
+        .chain(dumps.map(Path::new));
+    for path in outputs {
+        if path.is_dir() {
+            return Some(format!(
+                "cannot write {}: it is a directory",
+                path.display()
+            ));
+        }
+        // A device or pipe is written through; a regular file goes in its folder.
+        if path.exists() && !path.is_file() {
+            continue;
+        }
+        let folder = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if !folder.is_dir() {
+            return Some(format!(
+                "cannot write {}: the folder {} does not exist",
+                path.display(),
+                folder.display()
+            ));
+        }
+        if let Err(e) = tempfile::tempfile_in(folder) {
+            return Some(format!(
+                "cannot write {}: the folder {} does not take new files ({e})",
+                path.display(),
+                folder.display()
+            ));
+        }
+    }
+    None
+}
+
 /// Loads one `--load FILE@ADDR`. Files are mapped, not copied, into L2 and HBM.
 fn load(m: &mut Machine, text: &str) -> Result<(), (u8, String)> {
     let usage = |e: String| (EXIT_USAGE, format!("--load {text}: {e}"));
@@ -392,6 +437,17 @@ pub fn run(args: Args) -> u8 {
     if let Some(clash) = clashing_files(&args) {
         eprintln!("error: {clash}");
         return EXIT_USAGE;
+    }
+    if args.reference && (args.stats.is_some() || args.trace.is_some()) {
+        eprintln!(
+            "error: --reference runs the untimed interpreter, which keeps no stats and draws no \
+             trace: drop --stats and --trace, or --reference"
+        );
+        return EXIT_USAGE;
+    }
+    if let Some(problem) = unwritable_output(&args) {
+        eprintln!("error: {problem}");
+        return EXIT_IO;
     }
     let mut m = Machine::with_env(env, program);
     for l in &args.load {
