@@ -30,7 +30,7 @@ fn a_halting_program_exits_0_and_prints_cycles_time_utilization_and_host_speed()
     for want in [
         "every tile halted",
         "cycles",
-        " us",
+        " ns",
         "control",
         "dma-in",
         "vector",
@@ -397,4 +397,41 @@ fn outputs_that_cannot_be_written_are_found_before_the_run() {
         );
         assert!(!d.join("x.json").exists());
     }
+}
+
+#[test]
+fn the_summary_counts_the_cycles_tiles_ran_and_prints_as_json_for_scripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Tile 1 halts at once; tile 0 counts down for a while.
+    write(
+        d,
+        "p.s",
+        ".global _start\n_start: csrr x6, tile_id\nbnez x6, 2f\nli x5, 400\n1: addi x5, x5, -1\nbnez x5, 1b\n2: halt\n",
+    );
+    let o = run(d, "p.s", &["--json", "-v"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert_eq!(out.lines().count(), 1, "one JSON object: {out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["exit"], "halted");
+    assert_eq!(v["chips"], 1);
+    assert_eq!(v["tiles_per_chip"], 2);
+    let cycles = v["simulated_cycles"].as_u64().unwrap();
+    assert!(cycles > 400, "{cycles}");
+    // Shares are of the cycles the tiles ran: the core was busy or stalled in every one.
+    let control = &v["units"][0];
+    assert_eq!(control["unit"], "control");
+    let sum =
+        control["busy_percent"].as_f64().unwrap() + control["stalled_percent"].as_f64().unwrap();
+    assert!((sum - 100.0).abs() < 1e-9, "{sum}");
+    let tiles = v["per_tile"].as_array().unwrap();
+    assert_eq!(tiles.len(), 2);
+    assert!(tiles[1]["ran_cycles"].as_u64().unwrap() < 10);
+    assert_eq!(tiles[0]["ran_cycles"].as_u64().unwrap(), cycles);
+    // Text: each tile with -v, and singulars where there is one.
+    let o = run(d, "p.s", &["-v", "--set", "chip.tiles_x=1"]);
+    let out = text(&o.stdout);
+    assert!(out.contains(": 1 tile x 1 chip,"), "{out}");
+    assert!(out.contains("tile 0 (chip 0), "), "{out}");
 }

@@ -7,6 +7,7 @@ pub mod objdump;
 pub mod run;
 pub mod sim;
 pub mod sparse;
+pub mod summary;
 
 use assembler::diagnostic::termcolor::{ColorChoice, StandardStream};
 use std::io::IsTerminal;

@@ -8,7 +8,7 @@ use emulator::loader;
 use emulator::npy;
 use emulator::stats::MachineStats;
 use emulator::trace::ChromeTraceWriter;
-use emulator::{Env, Exit, Machine, Piece, RunReport};
+use emulator::{Env, Exit, Machine, Piece};
 use isa::DType;
 
 use super::sim::{
@@ -16,6 +16,7 @@ use super::sim::{
     parse_number, read_program,
 };
 use super::sparse::SparseFile;
+use super::summary::Summary;
 use super::{EXIT_ASSEMBLY, EXIT_IO, EXIT_OK, EXIT_USAGE, print_or_exit_code};
 
 /// Run a program on the simulated ZW chip, cycle by cycle.
@@ -32,6 +33,7 @@ Examples:
   zw run k.s --dump output:bf16[64,256]=y.npy  save a result (a symbol works as address)
   zw run k.s --dump 0x10000000000:64=s.bin   save 64 raw bytes of tile 0's scratchpad
   zw run k.s --stats s.json --trace t.json   stats, and a trace for ui.perfetto.dev
+  zw run k.s --json -v                       the summary as one JSON object, each tile too
 
 Addresses are global (docs/isa.md, \"Memory map\"): an own scratchpad or accumulator address
 loads into every tile and dumps tile 0's; an own L2 or HBM address is chip 0's (loads reach
@@ -66,6 +68,12 @@ pub struct Args {
     /// Run the untimed reference interpreter instead (no cycles, stats or trace).
     #[arg(long)]
     reference: bool,
+    /// Print the summary as one JSON object (for scripts).
+    #[arg(long)]
+    json: bool,
+    /// Also give each tile's busy and stalled shares.
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 fn parse_cycles(s: &str) -> Result<u64, String> {
@@ -305,83 +313,6 @@ fn write_stats(path: &Path, stats: &MachineStats) -> std::io::Result<()> {
     out.flush()
 }
 
-fn percent(part: u64, whole: u64) -> f64 {
-    if whole == 0 {
-        0.0
-    } else {
-        100.0 * part as f64 / whole as f64
-    }
-}
-
-/// The human summary of a run, on stdout.
-fn summary(m: &Machine, report: &RunReport, stats: &MachineStats, program: &str) -> String {
-    let env = m.env();
-    let cycles = report.cycles.get();
-    let mut s = String::new();
-    let tiles = env.map.tiles as usize * env.map.chips as usize;
-    s += &format!(
-        "program   {program} on {}: {} tile{} x {} chip{}, {:.3} GHz\n",
-        stats.config_name,
-        env.map.tiles,
-        if env.map.tiles == 1 { "" } else { "s" },
-        env.map.chips,
-        if env.map.chips == 1 { "" } else { "s" },
-        env.clock.hz() as f64 / 1e9
-    );
-    let ended = match &report.exit {
-        Exit::Halted => "every tile halted".to_string(),
-        Exit::Trapped(t) => format!("trap: {t}"),
-        Exit::MaxCycles => "stopped at --max-cycles".to_string(),
-        Exit::Deadlock(w) => format!("deadlock ({} tiles waiting)", w.len()),
-    };
-    s += &format!("ended     {ended}\n");
-    s += &format!(
-        "simulated {cycles} cycles = {:.3} us\n",
-        env.clock.microseconds_f64(report.cycles)
-    );
-    s += &format!(
-        "retired   {} instructions ({:.3} per cycle per tile)\n",
-        report.retired_instructions,
-        report.retired_instructions as f64 / cycles.max(1) as f64 / tiles.max(1) as f64
-    );
-    let mut busy = [0u64; 5];
-    let mut stalled = [0u64; 5];
-    for c in &stats.chips {
-        for t in &c.tiles {
-            let units = [
-                (t.control.busy_cycles, t.control.stalled_cycles),
-                (t.dma_in.busy_cycles, t.dma_in.stalled_cycles),
-                (t.dma_out.busy_cycles, t.dma_out.stalled_cycles),
-                (t.matrix.busy_cycles, t.matrix.stalled_cycles),
-                (t.vector.busy_cycles, t.vector.stalled_cycles),
-            ];
-            for (i, (b, st)) in units.into_iter().enumerate() {
-                busy[i] += b;
-                stalled[i] += st;
-            }
-        }
-    }
-    let whole = cycles * tiles as u64;
-    s += "busy      (share of cycles, all tiles; stalled in brackets)\n";
-    for (i, name) in ["control", "dma-in", "dma-out", "matrix", "vector"]
-        .iter()
-        .enumerate()
-    {
-        s += &format!(
-            "  {name:<8} {:6.2}%  ({:.2}% stalled)\n",
-            percent(busy[i], whole),
-            percent(stalled[i], whole)
-        );
-    }
-    s += &format!(
-        "host      {:.4} s: {:.2} M simulated cycles/s, {:.2} M instructions/s\n",
-        report.host_seconds,
-        report.cycles_per_second() / 1e6,
-        report.instructions_per_second() / 1e6
-    );
-    s
-}
-
 fn exit_code(exit: &Exit) -> u8 {
     match exit {
         Exit::Halted => EXIT_OK,
@@ -513,12 +444,18 @@ pub fn run(args: Args) -> u8 {
         files = Err(EXIT_IO);
     }
     let files = files.and(write_dumps(&m, &dumps));
-    let printed = print_or_exit_code(&summary(
+    let summary = Summary::of(
         &m,
         &report,
         &stats,
         &args.program.display().to_string(),
-    ));
+        args.verbose,
+    );
+    let printed = print_or_exit_code(&if args.json {
+        summary.json()
+    } else {
+        summary.text()
+    });
     let code = report_exit(&report.exit);
     files.and(printed).err().unwrap_or(code)
 }
