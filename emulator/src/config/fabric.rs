@@ -124,13 +124,21 @@ pub(super) fn check(c: &Config, out: &mut Vec<ConfigError>) {
     let links = c.fabric.links;
     match t.kind {
         TopologyKind::Server => {
-            if t.group_size > links + 1 {
+            // Fewer chips than a group make one smaller group: only the chips there are need links.
+            let group = t.group_size.min(t.chips);
+            if group > links + 1 {
+                let (key, value) = if group < t.group_size {
+                    ("topology.chips", t.chips)
+                } else {
+                    ("topology.group_size", t.group_size)
+                };
                 inconsistent(
                     out,
-                    "topology.group_size",
-                    t.group_size,
+                    key,
+                    value,
                     format!(
-                        "an all-to-all group of n chips needs n - 1 links, and fabric.links = {links}"
+                        "an all-to-all group of {group} chips needs {} links, and fabric.links = {links}",
+                        group - 1
                     ),
                 );
             }

@@ -329,9 +329,14 @@ const INCONSISTENT: &[(&[(&str, &str)], &str)] = &[
          hbm.pseudo_channels_per_channel = 64 pseudo-channels of at least 16 bits",
     ),
     (
-        &[("fabric.links", "6")],
-        "topology.group_size = 8 is invalid: an all-to-all group of n chips needs n - 1 links, \
+        &[("fabric.links", "6"), ("topology.chips", "16")],
+        "topology.group_size = 8 is invalid: an all-to-all group of 8 chips needs 7 links, \
          and fabric.links = 6",
+    ),
+    (
+        &[("fabric.links", "2"), ("topology.chips", "4")],
+        "topology.chips = 4 is invalid: an all-to-all group of 4 chips needs 3 links, \
+         and fabric.links = 2",
     ),
     (
         &[("topology.chips_per_server", "12")],
@@ -741,4 +746,12 @@ fn torus_dimensions_whose_product_passes_2_to_the_64_are_refused_not_wrapped() {
         .unwrap();
     let e = c.validate().unwrap_err().to_string();
     assert!(e.contains("topology.dims"), "{e}");
+}
+
+#[test]
+fn fewer_chips_than_a_group_need_links_only_among_themselves() {
+    let mut c = Config::zw1();
+    c.set("topology.chips", "2").unwrap();
+    c.set("fabric.links", "1").unwrap();
+    assert_eq!(c.validate(), Ok(()), "two chips of a server need one link");
 }
