@@ -253,6 +253,18 @@ fn bench_systolic_takes_the_array_flags_and_compares_both_models_by_default() {
     let u = v["utilization"].as_f64().unwrap();
     assert!(u > 0.0 && u <= 1.0, "{u}");
     assert!(v["cycles"].as_u64().unwrap() > 0);
+    // Without --json, words, like the other benches.
+    let o = zw(&args[..args.len() - 1], dir.path());
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        serde_json::from_str::<serde_json::Value>(out.trim()).is_err(),
+        "{out}"
+    );
+    assert!(
+        out.starts_with("systolic: 16x8 os array, bf16 GEMM 20x12x33") && out.contains("agree"),
+        "{out}"
+    );
     let o = zw(&["bench", "systolic", "--rows", "7"], dir.path());
     assert_eq!(code(&o), 2);
     assert!(text(&o.stderr).contains("systolic.rows = 7 is out of range"));

@@ -2,7 +2,9 @@
 
 use emulator::bench::{BenchReport, bench_core, bench_dma, bench_wait, completed};
 use emulator::config::Config;
-use emulator::systolic::{BenchModel, BenchRequest, GemmShape, bench_systolic};
+use emulator::systolic::{
+    BenchModel, BenchRequest, GemmShape, SystolicBenchReport, bench_systolic,
+};
 use isa::DType;
 
 use super::sim::ConfigArgs;
@@ -252,12 +254,54 @@ fn systolic(
     };
     let report = bench_systolic(&request).map_err(|e| e.to_string())?;
     let text = if json {
-        serde_json::to_string(&report).unwrap_or_default()
+        serde_json::to_string(&report).unwrap_or_default() + "\n"
     } else {
-        serde_json::to_string_pretty(&report).unwrap_or_default()
+        systolic_text(&report)
     };
-    Ok(match print_or_exit_code(&(text + "\n")) {
+    Ok(match print_or_exit_code(&text) {
         Ok(()) => EXIT_OK,
         Err(code) => code,
     })
+}
+
+/// `zw bench systolic`'s report in words.
+fn systolic_text(r: &SystolicBenchReport) -> String {
+    let mut s = format!(
+        "systolic: {}x{} {} array{}, {} GEMM {}x{}x{} (M x N x K)\n",
+        r.rows,
+        r.cols,
+        r.dataflow.name(),
+        if r.overlap { ", folds overlapped" } else { "" },
+        r.dtype,
+        r.m,
+        r.n,
+        r.k
+    );
+    s += &format!(
+        "  {} cycles in {} of {} cycles alone; {} MACs, {:.1}% of the array's peak\n",
+        r.cycles,
+        super::summary::count(r.folds as usize, "fold"),
+        r.fold_cycles,
+        r.macs,
+        100.0 * r.utilization
+    );
+    let rate = |seconds: f64| r.macs as f64 / seconds.max(1e-12) / 1e9;
+    if let Some(t) = r.fast_host_seconds {
+        s += &format!(
+            "  fast model:     {t:.6} s on the host, {:.2} G MAC/s\n",
+            rate(t)
+        );
+    }
+    if let Some(t) = r.register_host_seconds {
+        s += &format!(
+            "  register model: {t:.6} s on the host, {:.2} G MAC/s\n",
+            rate(t)
+        );
+    }
+    match r.models_agree {
+        Some(true) => s += "  the two models agree in every output bit and in cycles\n",
+        Some(false) => s += "  the two models DISAGREE\n",
+        None => {}
+    }
+    s
 }
