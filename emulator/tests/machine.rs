@@ -5,7 +5,7 @@ mod common;
 
 use common::{machine, machine_of, num, real, reg, run, with, zw1};
 use emulator::Exit;
-use emulator::trace::{Track, VecSink};
+use emulator::trace::{EventKind, Track, VecSink};
 use isa::memory_map::{ChipSel, Location, Memory, SPAD_BASE, TileSel};
 
 const PROGRAMS: [&str; 4] = [
@@ -109,20 +109,42 @@ fn engine_operations_appear_on_one_trace_track_per_engine_per_tile() {
     let mut m = machine_of("programs/softmax/softmax.s", &zw1(2));
     let mut sink = VecSink::new();
     let r = m.run_traced(None, &mut sink);
+    // Operations are drawn by their mnemonic; an engine's waits in `q.take` as `q.take`.
+    let cycles = |track: Track, waits: bool| -> u64 {
+        sink.on(track)
+            .filter(|e| (e.name == "q.take") == waits)
+            .map(|e| match e.kind {
+                EventKind::Busy { start, end } => end.since(start).get(),
+                _ => 0,
+            })
+            .sum()
+    };
+    let stats = m.stats(&r.exit);
+    let mut waited = 0;
     for tile in 0..2 {
         for unit in ["dma-in", "dma-out", "vector"] {
-            let busy = sink.busy_cycles(Track::tile(0, tile, unit)).get();
-            let stats = m.stats(&r.exit);
+            let track = Track::tile(0, tile, unit);
             let t = &stats.chips[0].tiles[tile as usize];
             let want = match unit {
-                "dma-in" => t.dma_in.busy_cycles,
-                "dma-out" => t.dma_out.busy_cycles,
-                _ => t.vector.busy_cycles,
+                "dma-in" => &t.dma_in,
+                "dma-out" => &t.dma_out,
+                _ => &t.vector,
             };
+            let busy = cycles(track, false);
             assert!(busy > 0, "tile {tile} {unit}");
-            assert_eq!(busy, want, "tile {tile} {unit}: trace and stats agree");
+            assert_eq!(
+                busy, want.busy_cycles,
+                "tile {tile} {unit}: trace and stats agree"
+            );
+            let waits = cycles(track, true);
+            assert_eq!(
+                waits, want.stalled_cycles,
+                "tile {tile} {unit}: waits in q.take"
+            );
+            waited += waits;
         }
     }
+    assert!(waited > 0, "softmax's engines wait on one another");
 }
 
 #[test]

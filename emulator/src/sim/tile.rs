@@ -5,7 +5,7 @@
 //! waits for has come, and says when it next needs to run. An engine wakes on its own: it takes
 //! its replies, sends and issues requests, and hands its tile each transfer's end.
 
-use isa::{QueueId, QueueSet};
+use isa::QueueId;
 
 use crate::control::{Block, Stall, State};
 use crate::dma::engine::Ctx;
@@ -20,7 +20,7 @@ use crate::sim::message::{Body, Commit, Endpoint, Packet, Reply, Target};
 use crate::sim::{Component, component, record, schedule};
 use crate::tile::Tile;
 use crate::time::Cycle;
-use crate::trace::{TraceSink, Track};
+use crate::trace::{Arg, TraceSink, Track};
 use crate::trap::{Fault, Trap};
 use crate::vector::exec;
 
@@ -74,7 +74,7 @@ pub(crate) fn evaluate(
         } = m;
         let tl = &mut chips[chip as usize].tiles[tile as usize];
         for q in QueueId::ALL {
-            match advance(tl, q, t, env, mail) {
+            match advance(tl, q, t, env, mail, trace) {
                 Ok(p) => progress |= p,
                 Err((pc, fault)) => {
                     let tr = engine_trap(program, tl, pc, fault, t);
@@ -377,6 +377,7 @@ fn advance(
     t: Cycle,
     env: &Env,
     mail: &mut Vec<(Cycle, Packet)>,
+    trace: &mut dyn TraceSink,
 ) -> Result<bool, (u64, SemaphoreFault)> {
     let queue = &mut tile.queues[q.index()];
     let Some(Entry { item, pc }) = queue.items.front() else {
@@ -400,6 +401,17 @@ fn advance(
             let queue = &mut tile.queues[q.index()];
             if let Some(since) = queue.take_since.take() {
                 queue.counters.stalled_cycles += t.since(since).get();
+                // The engine's wait, drawn on its track as the core's waits are on its own.
+                if trace.enabled() && t > since {
+                    let until = format!("s{sem} >= {n}");
+                    trace.busy(
+                        Track::tile(tile.chip, tile.id, q.name()),
+                        "q.take",
+                        since,
+                        t,
+                        &[("until", Arg::Str(&until))],
+                    );
+                }
             }
             queue.counters.semaphore_items += 1;
             queue.items.pop_front();
@@ -471,12 +483,26 @@ fn advance(
     Ok(true)
 }
 
+/// The stall a wait counts as; its trace name is the stall's, as the stats name it
+/// (`semaphore_cycles`, `queue_full_cycles`, `fence_cycles`).
 fn block_stall(on: Block) -> (Stall, &'static str) {
     match on {
-        Block::Semaphore { .. } => (Stall::Semaphore, "sem wait"),
+        Block::Semaphore { .. } => (Stall::Semaphore, "semaphore"),
         Block::QueueFull(_) => (Stall::QueueFull, "queue full"),
-        Block::Drain(QueueSet::ALL) => (Stall::Fence, "drain"),
         Block::Drain(_) => (Stall::Fence, "fence"),
+    }
+}
+
+/// What a wait is for, as trace arguments: the semaphore and the value it waits for, the full
+/// queue, or the queues being drained.
+fn block_args(on: Block) -> Vec<(&'static str, String)> {
+    match on {
+        Block::Semaphore { sem, n } => vec![("until", format!("s{sem} >= {n}"))],
+        Block::QueueFull(q) => vec![("queue", q.name().to_string())],
+        Block::Drain(set) => {
+            let names: Vec<&str> = set.iter().map(|q| q.name()).collect();
+            vec![("queues", names.join(" "))]
+        }
     }
 }
 
@@ -501,12 +527,14 @@ fn wake(tile: &mut Tile, t: Cycle, env: &Env, trace: &mut dyn TraceSink) -> bool
     core.next = core.next.max(t.get());
     core.at = core.next;
     if trace.enabled() && t > Cycle(since) {
+        let args = block_args(on);
+        let args: Vec<(&str, Arg<'_>)> = args.iter().map(|(k, v)| (*k, Arg::Str(v))).collect();
         trace.busy(
             Track::tile(tile.chip, tile.id, "control"),
             label,
             Cycle(since),
             t,
-            &[],
+            &args,
         );
     }
     true
