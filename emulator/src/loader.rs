@@ -320,6 +320,7 @@ pub fn load(bytes: SharedBytes, map: &MemoryMap) -> Result<Program, LoadError> {
     program.entry = elf.entry;
     program.symbols = symbols(&elf);
     program.addresses = addresses(&elf);
+    program.extents = extents(&elf, &program.addresses, &program.images);
     Ok(program)
 }
 
@@ -583,6 +584,53 @@ fn addresses(elf: &ElfFile<'_>) -> BTreeMap<String, u64> {
     }
     for sym in defined() {
         out.entry(sym.name.clone()).or_insert(sym.value);
+    }
+    out
+}
+
+/// How many bytes each named symbol spans: its size in the symbol table, else up to the next
+/// symbol of its section, else to the section's end. Names outside every section have none.
+fn extents(
+    elf: &ElfFile<'_>,
+    addresses: &BTreeMap<String, u64>,
+    images: &[Image],
+) -> BTreeMap<String, u64> {
+    let place = |addr: u64| {
+        let at = Location::decode(addr).ok()?;
+        let i = images.iter().position(|img| {
+            img.memory == at.memory && (img.offset..img.offset + img.size).contains(&at.offset)
+        })?;
+        Some((i, at.offset))
+    };
+    // Symbol offsets per section, sorted, to find each one's next.
+    let mut starts: Vec<Vec<u64>> = vec![Vec::new(); images.len()];
+    for &addr in addresses.values() {
+        if let Some((i, offset)) = place(addr) {
+            starts[i].push(offset);
+        }
+    }
+    for s in &mut starts {
+        s.sort_unstable();
+        s.dedup();
+    }
+    let sizes: BTreeMap<&str, u64> = elf
+        .symbols
+        .iter()
+        .filter(|s| s.defined && s.size > 0)
+        .map(|s| (s.name.as_str(), s.size))
+        .collect();
+    let mut out = BTreeMap::new();
+    for (name, &addr) in addresses {
+        let Some((i, offset)) = place(addr) else {
+            continue;
+        };
+        let end = images[i].offset + images[i].size;
+        let next = starts[i]
+            .iter()
+            .find(|&&o| o > offset)
+            .map_or(end, |&o| o.min(end));
+        let size = sizes.get(name.as_str()).copied().unwrap_or(next - offset);
+        out.insert(name.clone(), size);
     }
     out
 }

@@ -174,6 +174,9 @@ pub struct Program {
     /// Symbol addresses by name, for looking names up (every name, however many share an
     /// address; a global wins over a local of the same name).
     pub addresses: BTreeMap<String, u64>,
+    /// Bytes each name of [`Program::addresses`] spans, where known: its `.size`, else up to
+    /// the next symbol or the end of its section.
+    pub extents: BTreeMap<String, u64>,
 }
 
 impl Program {
@@ -185,6 +188,7 @@ impl Program {
             images: Vec::new(),
             symbols: BTreeMap::new(),
             addresses: BTreeMap::new(),
+            extents: BTreeMap::new(),
         }
     }
 

@@ -447,3 +447,82 @@ fn the_summary_counts_the_cycles_tiles_ran_and_prints_as_json_for_scripts() {
     assert!(out.contains(": 1 tile x 1 chip,"), "{out}");
     assert!(out.contains("tile 0 (chip 0), "), "{out}");
 }
+
+#[test]
+fn load_and_dump_name_a_chip_and_a_tile_or_stack_them_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Every tile writes (chip << 8 | tile) into its own `out`.
+    write(
+        d,
+        "mt.s",
+        ".data\n.balign 8\nout: .dword 0\nnext: .dword 0x55\n.text\n.global _start\n\
+         _start: csrr x5, tile_id\ncsrr x6, chip_id\nslli x6, x6, 8\nor x5, x5, x6\n\
+         la x7, out\nsd x5, 0(x7)\nhalt\n",
+    );
+    let two_chips = ["--set", "topology.chips=2", "--set", "fabric.links=1"];
+    let mut args = two_chips.to_vec();
+    args.extend([
+        "--dump",
+        "chip*:tile*:out:i32[2]=all.npy",
+        "--dump",
+        "chip1:tile0:out:8=one.bin",
+        "--dump",
+        "tile1:out:8=own_chip.bin",
+    ]);
+    let o = run(d, "mt.s", &args);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let all = std::fs::read(d.join("all.npy")).unwrap();
+    let header = String::from_utf8_lossy(&all[..128]).into_owned();
+    assert!(
+        header.contains("'shape': (2, 2, 2)"),
+        "chips, tiles, then the array: {header}"
+    );
+    let words: Vec<u32> = all[128..]
+        .chunks(8)
+        .map(|c| u32::from_le_bytes(c[..4].try_into().unwrap()))
+        .collect();
+    assert_eq!(words, [0x000, 0x001, 0x100, 0x101]);
+    assert_eq!(
+        std::fs::read(d.join("one.bin")).unwrap(),
+        0x100u64.to_le_bytes()
+    );
+    assert_eq!(
+        std::fs::read(d.join("own_chip.bin")).unwrap(),
+        1u64.to_le_bytes()
+    );
+    // A tile or chip that does not exist, a tile of a chip-wide memory: said before the run.
+    for (place, says) in [
+        ("tile7:out:8=x.bin", "tile 7 does not exist"),
+        ("chip2:out:8=x.bin", "chip 2 does not exist"),
+        ("tile1:0x40000000000:8=x.bin", "belongs to the chip"),
+    ] {
+        let mut args = two_chips.to_vec();
+        args.extend(["--dump", place]);
+        let o = run(d, "mt.s", &args);
+        assert_eq!(code(&o), 2, "{place}");
+        assert!(
+            text(&o.stderr).contains(says),
+            "{place}: {}",
+            text(&o.stderr)
+        );
+    }
+    // --load fills a symbol, and no more: `out` is 8 bytes, then `next` begins.
+    std::fs::write(d.join("ten.bin"), b"0123456789").unwrap();
+    let o = run(d, "mt.s", &["--load", "ten.bin@out"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("the data is 10 bytes, more than the 8 bytes of `out`"),
+        "{}",
+        text(&o.stderr)
+    );
+    std::fs::write(d.join("two.bin"), b"ab").unwrap();
+    let o = run(d, "mt.s", &["--load", "two.bin@tile1:out+6"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let o = run(d, "mt.s", &["--load", "ten.bin@out+6"]);
+    assert!(
+        text(&o.stderr).contains("more than the 2 bytes of `out`"),
+        "{}",
+        text(&o.stderr)
+    );
+}

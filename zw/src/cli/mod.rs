@@ -4,6 +4,7 @@ pub mod asm;
 pub mod bench;
 pub mod config;
 pub mod objdump;
+pub mod place;
 pub mod run;
 pub mod sim;
 pub mod sparse;

@@ -11,9 +11,9 @@ use emulator::trace::ChromeTraceWriter;
 use emulator::{Env, Exit, Machine, Piece};
 use isa::DType;
 
+use super::place::Place;
 use super::sim::{
-    ConfigArgs, EXIT_DEADLOCK, EXIT_MAX_CYCLES, EXIT_TRAP, ProgramError, parse_address,
-    parse_number, read_program,
+    ConfigArgs, EXIT_DEADLOCK, EXIT_MAX_CYCLES, EXIT_TRAP, ProgramError, parse_number, read_program,
 };
 use super::sparse::SparseFile;
 use super::summary::Summary;
@@ -37,7 +37,10 @@ Examples:
 
 Addresses are global (docs/isa.md, \"Memory map\"): an own scratchpad or accumulator address
 loads into every tile and dumps tile 0's; an own L2 or HBM address is chip 0's (loads reach
-every chip). Dump lengths are bytes, or DTYPE[D0,D1,...] (bf16 .npy files use descr '<V2').
+every chip). chipN: and tileN: before an address name the chip and tile; chip*: and tile*:
+pick them all, stacked in a dump (--dump 'tile*:out:fp32[64]=o.npy' has shape (tiles, 64)).
+Dump lengths are bytes, or DTYPE[D0,D1,...] (bf16 .npy files use descr '<V2'). A --load at a
+symbol must fit in it.
 
 Exit codes: 0 halted, 1 file error (stdout too), 2 usage or config error, 3 assembly error, 4 trap,
 5 --max-cycles reached, 6 deadlock.")]
@@ -82,9 +85,11 @@ fn parse_cycles(s: &str) -> Result<u64, String> {
 
 /// A `--dump` request.
 struct Dump {
-    addr: u64,
+    /// Where each stacked piece starts (one, unless `chip*:` or `tile*:` picked several).
+    addrs: Vec<u64>,
+    /// Bytes of each piece.
     len: u64,
-    /// Element type and shape for an .npy file.
+    /// Element type and shape for an .npy file (the stacked dimensions first).
     array: Option<(DType, Vec<u64>)>,
     file: PathBuf,
 }
@@ -96,15 +101,19 @@ fn parse_dump(text: &str, m: &Machine) -> Result<Dump, String> {
     let (addr, len) = spec
         .rsplit_once(':')
         .ok_or_else(|| format!("--dump {text}: expected ADDR:LEN=FILE"))?;
-    let addr = parse_address(addr, m.program()).map_err(|e| format!("--dump {text}: {e}"))?;
+    let place = Place::parse(addr, m.program()).map_err(|e| format!("--dump {text}: {e}"))?;
+    let (addrs, stack) = place
+        .addresses(&m.env().map)
+        .map_err(|e| format!("--dump {text}: {e}"))?;
+    let stacked = |dims: Vec<u64>| stack.iter().copied().chain(dims).collect::<Vec<u64>>();
     let file = PathBuf::from(file);
     if let Some(n) = parse_number(len) {
         let array = file
             .extension()
             .is_some_and(|e| e == "npy")
-            .then(|| (DType::U8, vec![n]));
+            .then(|| (DType::U8, stacked(vec![n])));
         return Ok(Dump {
-            addr,
+            addrs,
             len: n,
             array,
             file,
@@ -142,9 +151,9 @@ fn parse_dump(text: &str, m: &Machine) -> Result<Dump, String> {
             )
         })?;
     Ok(Dump {
-        addr,
+        addrs,
         len,
-        array: Some((dtype, dims)),
+        array: Some((dtype, stacked(dims))),
         file,
     })
 }
@@ -158,16 +167,17 @@ fn shape(dims: &[u64]) -> String {
 /// Checks, before the run, that a dump's bytes lie in one memory the host can read, and that
 /// its `.npy` header can be written.
 fn check_dump(m: &Machine, text: &str, d: &Dump) -> Result<(), String> {
-    let place = m
-        .env()
-        .map
-        .resolve_span(d.addr, 0, i128::from(d.len), 0, 0)
-        .map_err(|e| format!("--dump {text}: {e}"))?;
-    if place.memory == isa::memory_map::Memory::Imem {
-        return Err(format!(
-            "--dump {text}: {:#x} is in instruction memory, which the host cannot read",
-            d.addr
-        ));
+    for &addr in &d.addrs {
+        let place = m
+            .env()
+            .map
+            .resolve_span(addr, 0, i128::from(d.len), 0, 0)
+            .map_err(|e| format!("--dump {text}: {e}"))?;
+        if place.memory == isa::memory_map::Memory::Imem {
+            return Err(format!(
+                "--dump {text}: {addr:#x} is in instruction memory, which the host cannot read"
+            ));
+        }
     }
     if let Some((dtype, shape)) = &d.array {
         npy::header(*dtype, shape).map_err(|e| format!("--dump {text}: {e}"))?;
@@ -256,7 +266,9 @@ fn load(m: &mut Machine, text: &str) -> Result<(), (u8, String)> {
     let (file, addr) = text
         .rsplit_once('@')
         .ok_or_else(|| usage("expected FILE@ADDR".to_string()))?;
-    let addr = parse_address(addr, m.program()).map_err(usage)?;
+    let target = Place::parse(addr, m.program()).map_err(usage)?;
+    let (addrs, _) = target.addresses(&m.env().map).map_err(usage)?;
+    let addr = addrs[0];
     let path = PathBuf::from(file);
     let is_npy = path.extension().is_some_and(|e| e == "npy");
     // A pipe (`<(cmd)`) is read, as far as fits at ADDR (plus an .npy header).
@@ -276,16 +288,25 @@ fn load(m: &mut Machine, text: &str) -> Result<(), (u8, String)> {
     } else {
         bytes
     };
-    m.write_shared(addr, bytes)
-        .map_err(|e| (EXIT_USAGE, format!("--load {text}: {e}")))
+    // A symbol's bytes end where the next thing begins: more would overwrite it.
+    let len = (*bytes).as_ref().len() as u64;
+    if let Some((name, room)) = target.room(m.program())
+        && len > room
+    {
+        return Err(usage(format!(
+            "the data is {len} bytes, more than the {room} bytes of `{name}` from there"
+        )));
+    }
+    for addr in addrs {
+        m.write_shared(addr, bytes.clone())
+            .map_err(|e| (EXIT_USAGE, format!("--load {text}: {e}")))?;
+    }
+    Ok(())
 }
 
 /// Writes one `--dump` file piece by piece, so its size does not bound the host's memory.
 fn write_dump(m: &Machine, d: &Dump) -> Result<(), String> {
     let name = d.file.display();
-    let pieces = m
-        .read_pieces(d.addr, d.len)
-        .map_err(|e| format!("--dump {name}: {e}"))?;
     let header = match &d.array {
         Some((dtype, shape)) => {
             npy::header(*dtype, shape).map_err(|e| format!("--dump {name}: {e}"))?
@@ -295,12 +316,17 @@ fn write_dump(m: &Machine, d: &Dump) -> Result<(), String> {
     let cannot = |e: std::io::Error| format!("cannot write {name}: {e}");
     let mut out = SparseFile::create(&d.file).map_err(cannot)?;
     out.write(&header).map_err(cannot)?;
-    for piece in pieces {
-        match piece {
-            Piece::Bytes(bytes) => out.write(&bytes),
-            Piece::Zeros(n) => out.zeros(n),
+    for &addr in &d.addrs {
+        let pieces = m
+            .read_pieces(addr, d.len)
+            .map_err(|e| format!("--dump {name}: {e}"))?;
+        for piece in pieces {
+            match piece {
+                Piece::Bytes(bytes) => out.write(&bytes),
+                Piece::Zeros(n) => out.zeros(n),
+            }
+            .map_err(cannot)?;
         }
-        .map_err(cannot)?;
     }
     out.finish().map_err(cannot)
 }
