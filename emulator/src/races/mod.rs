@@ -413,6 +413,12 @@ impl RaceChecker {
         }
     }
 
+    /// Accesses recorded so far.
+    #[cfg(test)]
+    pub(crate) fn accesses(&self) -> usize {
+        self.records.len()
+    }
+
     /// The races found so far, in the order they were found.
     pub(crate) fn races(&self, program: &Program) -> Vec<Race> {
         self.found.races(&self.records, program)
