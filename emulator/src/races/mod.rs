@@ -105,6 +105,9 @@ struct Running {
 /// Which shadow: chip, tile (`u32::MAX` for chip memories), memory.
 type MemoryKey = (u32, u32, Memory);
 
+/// A `sem.signal` on its way: destination chip, tile and semaphore, sender chip and tile.
+type SignalKey = (u32, u32, u8, u32, u32);
+
 /// Units per tile: the core and four queues.
 const UNITS: u32 = 5;
 
@@ -121,7 +124,7 @@ pub(crate) struct RaceChecker {
     /// last set (a wait that reaches its count is ordered after all of them).
     sems: HashMap<(u32, u32, u8), Clock>,
     /// `sem.signal`s on their way: by destination semaphore and sender, oldest first.
-    signals: HashMap<(u32, u32, u8, u32, u32), VecDeque<Arc<Clock>>>,
+    signals: HashMap<SignalKey, VecDeque<Arc<Clock>>>,
     /// Transfers whose destination tile's semaphore is incremented where they commit: by
     /// issuer (chip, tile, pc), oldest first (a queue's transfers commit in order).
     commits: HashMap<(u32, u32, u64), VecDeque<Arc<Clock>>>,
