@@ -150,13 +150,9 @@ impl RaceChecker {
     /// A checker for a machine of `env`, before its first run.
     pub(crate) fn new(env: &Env) -> RaceChecker {
         let threads = env.map.chips * env.map.tiles * UNITS;
-        let clocks = (0..threads)
-            .map(|t| {
-                let mut c = Clock::new();
-                tick(&mut c, t);
-                c
-            })
-            .collect();
+        // Clocks start empty and grow with what they hear of: a machine of many idle tiles
+        // costs little. A thread's own entry is set before its first access.
+        let clocks = vec![Clock::new(); threads as usize];
         RaceChecker {
             tiles: env.map.tiles,
             clocks,
@@ -227,7 +223,11 @@ impl RaceChecker {
         }
         let me = self.thread(chip, tile, 0);
         if let Some(s) = scalar {
-            let time = self.clocks[me as usize][me as usize];
+            let clock = &mut self.clocks[me as usize];
+            if clock.get(me as usize).is_none_or(|&t| t == 0) {
+                tick(clock, me);
+            }
+            let time = clock[me as usize];
             let next = self.records.len() as u32;
             let id = *self.interned.entry((me, time, pc)).or_insert(next);
             if id == next {
