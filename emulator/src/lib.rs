@@ -39,6 +39,7 @@ pub mod numerics;
 pub(crate) mod program;
 pub(crate) mod property;
 pub(crate) mod queue;
+pub(crate) mod races;
 pub(crate) mod reference;
 pub(crate) mod semaphore;
 pub(crate) mod sim;
@@ -61,6 +62,7 @@ pub use machine::{
 pub use memory::{MemoryMap, SharedBytes};
 pub use program::{Image, ImageData, Program};
 pub use property::reference_matches_cycle_accurate;
+pub use races::{Agent, Race, RaceAccess};
 pub use semaphore::Semaphores;
 pub use sim::{Exit, Waiter};
 pub use tile::Tile;

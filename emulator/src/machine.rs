@@ -75,6 +75,8 @@ pub struct Machine {
     pub(crate) end: u64,
     /// How the run loop interleaves tiles (never changes a result).
     pub(crate) schedule: Schedule,
+    /// The race checker, when on ([`Machine::check_races`]).
+    pub(crate) races: Option<Box<crate::races::RaceChecker>>,
 }
 
 /// How far the run loop lets tiles run apart. Any values give the same results, stats and
@@ -177,6 +179,7 @@ impl Machine {
             chips,
             end: 0,
             schedule: Schedule::default(),
+            races: None,
         };
         m.place_images();
         m
@@ -402,6 +405,20 @@ impl Machine {
     /// The cycle the last run ended at.
     pub fn cycles(&self) -> u64 {
         self.end
+    }
+
+    /// Checks the next cycle-accurate run for data races (docs/races.md): pairs of accesses to
+    /// the same bytes, at least one a write, that the program's synchronization does not order.
+    /// Call before [`Machine::run`]; [`Machine::races`] gives what it found. The untimed
+    /// reference interpreter is not checked.
+    pub fn check_races(&mut self) {
+        self.races = Some(Box::new(crate::races::RaceChecker::new(&self.env)));
+    }
+
+    /// The races found so far, in the order found (`None` unless [`Machine::check_races`] was
+    /// called): one per pair of instructions, with how often they raced.
+    pub fn races(&self) -> Option<Vec<crate::races::Race>> {
+        self.races.as_ref().map(|r| r.races(&self.program))
     }
 }
 

@@ -58,8 +58,10 @@ pub(crate) fn run(
         mail,
         chip_wakes,
         trapped,
+        races,
         ..
     } = m;
+    let checking = races.is_some();
     let me_component = component(env, Component::Tile { chip, tile });
     let (_, me_local) = local(Component::Tile { chip, tile }).unwrap_or_default();
     let run = &mut runs[chip as usize];
@@ -176,7 +178,16 @@ pub(crate) fn run(
                 }
             }};
         }
-        match execute(tl, slot, env, t.get(), text_end) {
+        let scalar = if checking {
+            crate::races::scalar_access(slot, &tl.core.x)
+        } else {
+            None
+        };
+        let step = execute(tl, slot, env, t.get(), text_end);
+        if checking && let Some(r) = races.as_deref_mut() {
+            r.core_step(chip, tile, pc, slot, scalar, &step, t);
+        }
+        match step {
             Step::Next => retire!(),
             Step::Taken => {
                 retire!();

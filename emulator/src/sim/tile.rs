@@ -15,6 +15,7 @@ use crate::machine::Machine;
 use crate::memsys::commit_packet;
 use crate::program::Program;
 use crate::queue::{EngineOp, Entry, Item, Running};
+use crate::races::RaceChecker;
 use crate::semaphore::SemaphoreFault;
 use crate::sim::message::{Body, Commit, Endpoint, Packet, Reply, Target};
 use crate::sim::{Component, component, record, schedule};
@@ -70,11 +71,12 @@ pub(crate) fn evaluate(
             runs,
             mail,
             trapped,
+            races,
             ..
         } = m;
         let tl = &mut chips[chip as usize].tiles[tile as usize];
         for q in QueueId::ALL {
-            match advance(tl, q, t, env, mail, trace) {
+            match advance(tl, q, t, env, mail, trace, races.as_deref_mut()) {
                 Ok(p) => progress |= p,
                 Err((pc, fault)) => {
                     let tr = engine_trap(program, tl, pc, fault, t);
@@ -138,6 +140,9 @@ pub(crate) fn commit(m: &mut Machine, t: Cycle, c: &Commit) {
         if tr.dst.tile == Some(st) && tr.dst.chip == sc {
             let target = &mut m.chips[sc as usize].tiles[st as usize];
             target.sems.add(sem, 1).map_err(DmaFault::from)?;
+            if let Some(r) = m.races.as_deref_mut() {
+                r.committed(c);
+            }
             schedule(m, Component::Tile { chip: sc, tile: st }, t);
         }
         Ok(())
@@ -169,6 +174,9 @@ fn deliver_inbox(m: &mut Machine, chip: u32, tile: u32, t: Cycle, commits: &mut 
                     let trap = engine_trap(&m.program, sender, from.2, fault, t);
                     record(m, trap);
                     return;
+                }
+                if let Some(r) = m.races.as_deref_mut() {
+                    r.signal_arrived(chip, tile, sem, from);
                 }
             }
             // The SRAM port answers after the SRAM's latency, less the header's hops.
@@ -298,6 +306,9 @@ fn complete(
     let Some(Running { op, pc, start, end }) = queue.running.pop_front() else {
         return;
     };
+    if let Some(r) = m.races.as_deref_mut() {
+        r.op_completed(chip, tile, q, &op, t);
+    }
     // Overlapping transfers count their shared cycles once.
     let start = start.max(queue.busy_until).min(end);
     queue.busy_until = end;
@@ -378,6 +389,7 @@ fn advance(
     env: &Env,
     mail: &mut Vec<(Cycle, Packet)>,
     trace: &mut dyn TraceSink,
+    races: Option<&mut RaceChecker>,
 ) -> Result<bool, (u64, SemaphoreFault)> {
     let queue = &mut tile.queues[q.index()];
     let Some(Entry { item, pc }) = queue.items.front() else {
@@ -398,6 +410,9 @@ fn advance(
                 return Ok(false);
             }
             tile.sems.add(sem, n.wrapping_neg()).map_err(|e| (pc, e))?;
+            if let Some(r) = races {
+                r.item_started(tile.chip, tile.id, q, &Item::Take { sem, n }, pc, t);
+            }
             let queue = &mut tile.queues[q.index()];
             if let Some(since) = queue.take_since.take() {
                 queue.counters.stalled_cycles += t.since(since).get();
@@ -419,6 +434,9 @@ fn advance(
         Item::Signal { sem, amount } => {
             let (sem, amount) = (*sem, *amount);
             tile.sems.add(sem, amount).map_err(|e| (pc, e))?;
+            if let Some(r) = races {
+                r.item_started(tile.chip, tile.id, q, &Item::Signal { sem, amount }, pc, t);
+            }
             let queue = &mut tile.queues[q.index()];
             queue.counters.semaphore_items += 1;
             queue.items.pop_front();
@@ -471,6 +489,9 @@ fn advance(
                 EngineOp::Vector(v) => t + env.vector.duration(v).max(Cycle(1)),
                 EngineOp::Matrix(mop) => t + env.matrix.duration(mop).max(Cycle(1)),
             };
+            if let Some(r) = races {
+                r.item_started(tile.chip, tile.id, q, &Item::Op(op.clone()), pc, t);
+            }
             let queue = &mut tile.queues[q.index()];
             queue.running.push_back(Running {
                 op,

@@ -33,7 +33,8 @@ Exit codes:
   3  assembly error (messages on stderr; no output file is written)
   4  the program trapped (zw run)
   5  the run reached its cycle limit (zw run)
-  6  the machine deadlocked: every running tile waits on what nothing will signal (zw run)";
+  6  the machine deadlocked: every running tile waits on what nothing will signal (zw run)
+  7  `--check races` found races in a run that halted (zw run)";
 
 /// When to colour messages on stderr.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]

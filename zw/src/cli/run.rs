@@ -13,7 +13,8 @@ use isa::DType;
 
 use super::place::Place;
 use super::sim::{
-    ConfigArgs, EXIT_DEADLOCK, EXIT_MAX_CYCLES, EXIT_TRAP, ProgramError, parse_number, read_program,
+    ConfigArgs, EXIT_DEADLOCK, EXIT_MAX_CYCLES, EXIT_RACES, EXIT_TRAP, ProgramError, parse_number,
+    read_program,
 };
 use super::sparse::SparseFile;
 use super::summary::Summary;
@@ -43,7 +44,7 @@ Dump lengths are bytes, or DTYPE[D0,D1,...] (bf16 .npy files use descr '<V2'). A
 symbol must fit in it.
 
 Exit codes: 0 halted, 1 file error (stdout too), 2 usage or config error, 3 assembly error, 4 trap,
-5 --max-cycles reached, 6 deadlock.")]
+5 --max-cycles reached, 6 deadlock, 7 races found by --check races (in a run that halted).")]
 pub struct Args {
     /// The program: an ELF executable, or assembly source (`.s`, assembled on the fly).
     #[arg(value_name = "PROGRAM")]
@@ -77,6 +78,17 @@ pub struct Args {
     /// Also give each tile's busy and stalled shares.
     #[arg(short, long)]
     verbose: bool,
+    /// Check the run: `races` reports every pair of accesses to the same bytes, one a write,
+    /// that no synchronization orders (docs/races.md; exit code 7).
+    #[arg(long, value_name = "WHAT", value_enum)]
+    check: Vec<Check>,
+}
+
+/// What `--check` checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Check {
+    /// Data races between the cores and engines of every tile and chip.
+    Races,
 }
 
 fn parse_cycles(s: &str) -> Result<u64, String> {
@@ -426,6 +438,15 @@ pub fn run(args: Args) -> u8 {
         }
     };
 
+    let check_races = args.check.contains(&Check::Races);
+    if check_races && args.reference {
+        eprintln!("error: --check races checks the cycle-accurate run, not --reference");
+        return EXIT_USAGE;
+    }
+    if check_races {
+        m.check_races();
+    }
+
     if args.reference {
         let exit = m.run_reference(args.max_cycles.unwrap_or(u64::MAX));
         // The files first: a closed or full stdout must not lose them.
@@ -470,20 +491,41 @@ pub fn run(args: Args) -> u8 {
         files = Err(EXIT_IO);
     }
     let files = files.and(write_dumps(&m, &dumps));
+    let races = m.races();
     let summary = Summary::of(
         &m,
         &report,
         &stats,
         &args.program.display().to_string(),
         args.verbose,
-    );
+    )
+    .with_races(races.as_ref().map(Vec::len));
     let printed = print_or_exit_code(&if args.json {
         summary.json()
     } else {
         summary.text()
     });
-    let code = report_exit(&report.exit);
+    let mut code = report_exit(&report.exit);
+    if let Some(races) = races {
+        code = report_races(&races, code);
+    }
     files.and(printed).err().unwrap_or(code)
+}
+
+/// Reports the races found on stderr; a run that halted with races gives `EXIT_RACES`.
+fn report_races(races: &[emulator::Race], code: u8) -> u8 {
+    if races.is_empty() {
+        return code;
+    }
+    let n = races.len();
+    eprintln!(
+        "error: {} found (pairs of instructions whose accesses no synchronization orders):",
+        super::summary::count(n, "race")
+    );
+    for r in races {
+        eprintln!("{r}");
+    }
+    if code == EXIT_OK { EXIT_RACES } else { code }
 }
 
 /// Writes every `--dump` file, going on after a failure; `Err(EXIT_IO)` if any failed.

@@ -17,6 +17,8 @@ pub const EXIT_TRAP: u8 = 4;
 pub const EXIT_MAX_CYCLES: u8 = 5;
 /// Exit code: the machine deadlocked.
 pub const EXIT_DEADLOCK: u8 = 6;
+/// `--check races` found races in a run that otherwise halted.
+pub const EXIT_RACES: u8 = 7;
 
 /// The chip configuration options.
 #[derive(clap::Args, Clone, Debug, Default)]

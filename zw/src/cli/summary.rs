@@ -30,6 +30,9 @@ pub struct Summary {
     /// The same per tile (with `-v`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     per_tile: Vec<TileShare>,
+    /// Races found, with `--check races`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    races: Option<usize>,
     host_seconds: f64,
     simulated_cycles_per_host_second: f64,
     instructions_per_host_second: f64,
@@ -147,10 +150,17 @@ impl Summary {
                 / all_tiles.max(1) as f64,
             units: shares(sum, whole),
             per_tile,
+            races: None,
             host_seconds: report.host_seconds,
             simulated_cycles_per_host_second: report.cycles_per_second(),
             instructions_per_host_second: report.instructions_per_second(),
         }
+    }
+
+    /// With the count of races a `--check races` run found.
+    pub fn with_races(mut self, races: Option<usize>) -> Summary {
+        self.races = races;
+        self
     }
 
     /// The summary as one line of JSON.
@@ -192,6 +202,9 @@ impl Summary {
                 count(t.ran_cycles as usize, "cycle")
             );
             s += &unit_lines(&t.units, "    ");
+        }
+        if let Some(n) = self.races {
+            s += &format!("races     {} found\n", count(n, "race"));
         }
         s += &format!(
             "host      {}: {:.2} M simulated cycles/s, {:.2} M instructions/s\n",
