@@ -122,6 +122,7 @@ fn turn(m: &mut Machine, chip: usize, tile: usize, budget: u64) -> Result<(u64, 
                 cause: Cause::FetchFault,
                 detail: format!("pc {pc:#x} is outside the text (0..{text_end:#x})"),
                 cycle: Cycle(0),
+                others: 0,
             });
         };
         let mask = match slot.rule {
@@ -158,6 +159,7 @@ fn turn(m: &mut Machine, chip: usize, tile: usize, budget: u64) -> Result<(u64, 
                     cause,
                     detail,
                     cycle: Cycle(0),
+                    others: 0,
                 });
             }
             _ => {}

@@ -55,6 +55,8 @@ pub struct Trap {
     pub detail: String,
     /// The cycle it happened in (0 in the untimed reference interpreter).
     pub cycle: Cycle,
+    /// How many other tiles or engines trapped in the same cycle (the run names the first).
+    pub others: u32,
 }
 
 impl fmt::Display for Trap {
@@ -68,6 +70,11 @@ impl fmt::Display for Trap {
         if !self.detail.is_empty() {
             write!(f, " ({})", self.detail)?;
         }
+        match self.others {
+            0 => {}
+            1 => f.write_str("; 1 more trap in the same cycle")?,
+            n => write!(f, "; {n} more traps in the same cycle")?,
+        }
         Ok(())
     }
 }
@@ -76,10 +83,19 @@ impl Trap {
     /// Keeps in `slot` the trap that ends the run: the earliest, and among traps of the same
     /// cycle the one of the lowest chip, then tile, so the report never depends on the order in
     /// which the host visits tiles.
+    /// The traps of that cycle that are not kept are counted in its `others`.
     pub fn record(slot: &mut Option<Trap>, trap: Trap) {
         let key = |t: &Trap| (t.cycle, t.chip, t.tile);
-        if slot.as_ref().is_none_or(|kept| key(&trap) < key(kept)) {
-            *slot = Some(trap);
+        match slot {
+            Some(kept) if kept.cycle == trap.cycle => {
+                let others = kept.others + trap.others + 1;
+                if key(&trap) < key(kept) {
+                    *kept = trap;
+                }
+                kept.others = others;
+            }
+            Some(kept) if kept.cycle < trap.cycle => {}
+            _ => *slot = Some(trap),
         }
     }
 }

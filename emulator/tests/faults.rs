@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{machine, num, zw1};
+use common::{machine, num, run, zw1};
 use emulator::config::Config;
 use emulator::{Exit, Trap};
 use isa::Cause;
@@ -290,4 +290,40 @@ fn a_vector_operation_of_exactly_2_pow_28_elements_is_accepted() {
     );
     let exit = machine(&src, &zw1(1)).run(Some(1_000_000)).exit;
     assert!(matches!(exit, Exit::Deadlock(_)), "{exit:?}");
+}
+
+#[test]
+fn traps_of_one_cycle_name_the_first_tile_and_count_the_others() {
+    // Every tile traps at once, except tile 2, which traps later.
+    let src = "
+        .global _start
+_start:
+        csrr x5, tile_id
+        li x6, 2
+        beq x5, x6, 1f
+        trap 3
+1:      nop
+        nop
+        trap 4
+";
+    let (_, r) = run(src, &zw1(4));
+    let Exit::Trapped(t) = r.exit else {
+        panic!("{:?}", r.exit)
+    };
+    assert_eq!((t.chip, t.tile), (0, 0), "the first by chip, then tile");
+    assert_eq!(
+        t.others, 2,
+        "tiles 1 and 3 trap in the same cycle; tile 2 later"
+    );
+    assert!(
+        t.to_string().ends_with("; 2 more traps in the same cycle"),
+        "{t}"
+    );
+    // One trap alone says nothing more.
+    let (_, r) = run(src, &zw1(1));
+    let Exit::Trapped(t) = r.exit else {
+        panic!("{:?}", r.exit)
+    };
+    assert_eq!(t.others, 0);
+    assert!(!t.to_string().contains("more trap"), "{t}");
 }

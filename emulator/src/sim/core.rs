@@ -106,6 +106,7 @@ pub(crate) fn run(
                         cause: Cause::FetchFault,
                         detail: format!("pc {pc:#x} is outside the text (0..{text_end:#x})"),
                         cycle: next,
+                        others: 0,
                     },
                 );
                 tl.core.state = State::Trapped;
@@ -219,6 +220,7 @@ pub(crate) fn run(
                         cause,
                         detail,
                         cycle: t,
+                        others: 0,
                     },
                 );
                 tl.core.state = State::Trapped;

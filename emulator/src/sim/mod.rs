@@ -103,7 +103,10 @@ impl fmt::Display for Exit {
 
 /// Runs `m` until every tile halts, one traps, it deadlocks, or cycle `max_cycles` is reached.
 pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -> Exit {
-    let max_cycles = Cycle(max_cycles);
+    let mut max_cycles = Cycle(max_cycles);
+    // The first trap, once one happened: the run then finishes that cycle, so that the traps of
+    // other tiles in it are counted, and ends there.
+    let mut ending: Option<Trap> = None;
     let safe = lookahead(m);
     let lookahead = match m.schedule.lookahead {
         Some(cap) => cap.clamp(1, safe),
@@ -134,86 +137,110 @@ pub(crate) fn run(m: &mut Machine, max_cycles: u64, trace: &mut dyn TraceSink) -
     }
     let mut out = Vec::new();
     loop {
-        // The earliest of the chips' traps (then the lowest chip and tile).
-        let mut first = None;
+        // The earliest of the chips' traps (then the lowest chip and tile), the others of its
+        // cycle counted.
         if std::mem::take(&mut m.trapped) {
             for run in &mut m.runs {
                 if let Some(t) = run.trap.take() {
-                    Trap::record(&mut first, t);
+                    Trap::record(&mut ending, t);
                 }
             }
+            if let Some(first) = &ending {
+                max_cycles = max_cycles.min(first.cycle + 1);
+            }
         }
-        if let Some(trap) = first {
+        let exit = turn(m, max_cycles, lookahead, run_ahead, &mut out, trace);
+        let Some(exit) = exit else {
+            continue;
+        };
+        return match ending.take() {
             // The run ends at the trap; tiles that had run ahead through register-only
             // instructions keep their state (stats count their cycles up to the trap).
-            m.end = trap.cycle.get();
-            return Exit::Trapped(trap);
-        }
-        // The earliest running core, and the next one (by time, then flat index).
-        let (mut best, mut t_best) = (usize::MAX, Cycle::MAX);
-        let (mut second, mut t_second) = (usize::MAX, Cycle::MAX);
-        if let Some((at, i)) = next_core(m) {
-            (best, t_best) = (i, at);
-            m.cores.pop();
-            if let Some((at2, i2)) = next_core(m) {
-                (second, t_second) = (i2, at2);
+            Some(trap) => {
+                m.end = trap.cycle.get();
+                Exit::Trapped(trap)
             }
-            m.cores.push(Reverse((at, i)));
-        }
-        // Whether any core waits matters only once none runs.
-        let waiting = best == usize::MAX
-            && m.tiles()
-                .any(|t| matches!(t.core.state, State::Blocked { .. }));
-        let t_event = next_wake(m);
-        let all_done = best == usize::MAX && !waiting;
-        if let Some(te) = t_event
-            && (te <= t_best || all_done)
-        {
-            if te >= max_cycles && !all_done {
-                m.end = max_cycles.get();
-                return Exit::MaxCycles;
-            }
-            run_cycle(m, te, &mut out, trace);
-            continue;
-        }
-        if best == usize::MAX {
-            m.end = last_end(m).get();
-            if !waiting {
-                return Exit::Halted;
-            }
-            return Exit::Deadlock(deadlock_waiters(m));
-        }
-        if t_best >= max_cycles {
-            m.end = max_cycles.get();
-            return Exit::MaxCycles;
-        }
-        let limit = t_event
-            .unwrap_or(Cycle::MAX)
-            .min(t_second.saturating_add(lookahead))
-            .min(max_cycles);
-        let horizon = limit.saturating_add(run_ahead).min(max_cycles);
-        let chip = best / tiles;
-        let mut buffer = std::mem::take(&mut m.runs[chip].trace);
-        core::run(
-            m,
-            chip as u32,
-            (best % tiles) as u32,
-            limit,
-            horizon,
-            (t_second, second),
-            &mut buffer,
-        );
-        buffer.flush(trace);
-        m.runs[chip].trace = buffer;
-        let core = &m.chips[best / tiles].tiles[best % tiles].core;
-        if core.state == State::Running {
-            let at = Cycle(core.at);
-            m.cores.push(Reverse((at, best)));
-        }
-        for (at, p) in std::mem::take(&mut m.mail) {
-            deliver(m, at, p);
-        }
+            None => exit,
+        };
     }
+}
+
+/// One turn of the run loop: the earliest wakes, or the earliest core's run; `Some` when the
+/// run has ended.
+fn turn(
+    m: &mut Machine,
+    max_cycles: Cycle,
+    lookahead: Cycle,
+    run_ahead: Cycle,
+    out: &mut Vec<Packet>,
+    trace: &mut dyn TraceSink,
+) -> Option<Exit> {
+    let tiles = m.env.map.tiles as usize;
+    // The earliest running core, and the next one (by time, then flat index).
+    let (mut best, mut t_best) = (usize::MAX, Cycle::MAX);
+    let (mut second, mut t_second) = (usize::MAX, Cycle::MAX);
+    if let Some((at, i)) = next_core(m) {
+        (best, t_best) = (i, at);
+        m.cores.pop();
+        if let Some((at2, i2)) = next_core(m) {
+            (second, t_second) = (i2, at2);
+        }
+        m.cores.push(Reverse((at, i)));
+    }
+    // Whether any core waits matters only once none runs.
+    let waiting = best == usize::MAX
+        && m.tiles()
+            .any(|t| matches!(t.core.state, State::Blocked { .. }));
+    let t_event = next_wake(m);
+    let all_done = best == usize::MAX && !waiting;
+    if let Some(te) = t_event
+        && (te <= t_best || all_done)
+    {
+        if te >= max_cycles && !all_done {
+            m.end = max_cycles.get();
+            return Some(Exit::MaxCycles);
+        }
+        run_cycle(m, te, out, trace);
+        return None;
+    }
+    if best == usize::MAX {
+        m.end = last_end(m).get();
+        if !waiting {
+            return Some(Exit::Halted);
+        }
+        return Some(Exit::Deadlock(deadlock_waiters(m)));
+    }
+    if t_best >= max_cycles {
+        m.end = max_cycles.get();
+        return Some(Exit::MaxCycles);
+    }
+    let limit = t_event
+        .unwrap_or(Cycle::MAX)
+        .min(t_second.saturating_add(lookahead))
+        .min(max_cycles);
+    let horizon = limit.saturating_add(run_ahead).min(max_cycles);
+    let chip = best / tiles;
+    let mut buffer = std::mem::take(&mut m.runs[chip].trace);
+    core::run(
+        m,
+        chip as u32,
+        (best % tiles) as u32,
+        limit,
+        horizon,
+        (t_second, second),
+        &mut buffer,
+    );
+    buffer.flush(trace);
+    m.runs[chip].trace = buffer;
+    let core = &m.chips[best / tiles].tiles[best % tiles].core;
+    if core.state == State::Running {
+        let at = Cycle(core.at);
+        m.cores.push(Reverse((at, best)));
+    }
+    for (at, p) in std::mem::take(&mut m.mail) {
+        deliver(m, at, p);
+    }
+    None
 }
 
 /// The fewest cycles in which a core can change what another tile sees: a semaphore increment

@@ -42,6 +42,7 @@ pub(crate) fn engine_trap(
         cause: fault.cause(),
         detail: fault.to_string(),
         cycle: t,
+        others: 0,
     }
 }
 
