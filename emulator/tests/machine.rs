@@ -189,10 +189,10 @@ fn host_writes_at_own_addresses_reach_every_tile_and_named_ones_one_tile() {
 #[test]
 fn how_the_run_loop_interleaves_tiles_never_changes_a_result() {
     use emulator::{ComponentOrder, Schedule};
-    for path in PROGRAMS {
-        let config = zw1(4);
+    let configs = [zw1(4), with(zw1(4), &[("noc.impl", "mesh")])];
+    for (path, config) in PROGRAMS.iter().flat_map(|p| configs.iter().map(move |c| (p, c))) {
         let outcome = |schedule: Schedule| {
-            let mut m = machine_of(path, &config);
+            let mut m = machine_of(path, config);
             m.set_schedule(schedule);
             let mut sink = VecSink::new();
             let r = m.run_traced(Some(10_000_000), &mut sink);
