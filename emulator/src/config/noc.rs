@@ -77,7 +77,7 @@ pub(super) const KEYS: &[KeySpec] = &[
     int!("noc.virtual_networks", "networks", 2, 2, |c| c.noc.virtual_networks,
         "ZW-1: request/response virtual networks (no protocol deadlock); the two message classes"),
     int!("noc.vcs_per_vnet", "VCs", 1, 8, |c| c.noc.vcs_per_vnet,
-        "estimate: 2 VCs per class, as in Dally & Towles ch. 14 examples; 1 is plain wormhole"),
+        "estimate: 2 VCs per message class, so a blocked packet can be passed; 1 is plain wormhole"),
     int!("noc.vc_buffer_flits", "flits", 1, 64, |c| c.noc.vc_buffer_flits,
         "estimate: 4 covers the credit round trip (router + 2 × link) of ZW-1 at full rate"),
     other!("noc.routing", Allowed::Choice(&["xy", "yx"]),

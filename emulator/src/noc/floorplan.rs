@@ -1,4 +1,4 @@
-//! Where every endpoint of a chip sits on its mesh: tiles in the block inside the rim, HBM
+//! Where every endpoint of a chip sits on its mesh: tiles in a block inside the rim, HBM
 //! controllers on the west and east edges, L2 slices on the north and south edges, fabric ports
 //! at the four corners (docs/network.md, "Floorplan").
 
@@ -56,7 +56,7 @@ impl Floorplan {
         )
     }
 
-    /// `tiles` in a block centred inside the rim, `hbm` controllers split between the west and
+    /// `tiles` in a block inside the rim from (1, 1), row by row, `hbm` controllers split between the west and
     /// east edges, `l2` slices between the north and south edges, a fabric port at each corner.
     pub fn new(
         cols: u32,
@@ -92,7 +92,7 @@ impl Floorplan {
             ));
         }
         let node = |x: u32, y: u32| y * cols + x;
-        let (ox, oy) = (1 + (edge_x - tx) / 2, 1 + (edge_y - ty) / 2);
+        let (ox, oy) = (1, 1);
         let tiles = (0..tx * ty).map(|t| node(ox + t % tx, oy + t / tx)).collect();
         let west = hbm.div_ceil(2);
         let hbm_nodes = spread(west, edge_y)
