@@ -14,8 +14,8 @@ pub fn flits_for(bytes: u64, flit_bytes: u32) -> u32 {
 pub struct Flit {
     /// The packet it belongs to (an index into the network's packet table).
     pub packet: u32,
-    /// The router it is going to.
-    pub dst: u32,
+    /// The (x, y) of the router it is going to.
+    pub dst: (u16, u16),
     /// Its virtual network.
     pub vnet: u8,
     /// The first flit of its packet (it allocates the virtual channels on its way).

@@ -145,6 +145,11 @@ pub struct Grid {
     ejecting: Link<Option<u32>>,
     /// Per router: flits buffered there or on their way to it.
     load: Vec<u32>,
+    /// Per router: which of its incoming links hold something (bit `p`: flits into port `p`;
+    /// bit `PORTS + p`: credits into output `p`).
+    inbox: Vec<u16>,
+    /// The routers or injectors to visit this cycle.
+    visiting: Vec<u32>,
     /// Routers with load, as bits.
     active: Vec<u64>,
     /// Injectors with packets, as bits.
@@ -205,6 +210,8 @@ impl Grid {
             arriving: Link::default(),
             ejecting: Link::default(),
             load: vec![0; nodes],
+            inbox: vec![0; nodes],
+            visiting: Vec::new(),
             active: vec![0; words],
             sources: vec![0; words],
             in_flight: 0,
@@ -287,7 +294,7 @@ impl Grid {
                 out.push(packet);
             }
         }
-        let mut nodes = Vec::new();
+        let mut nodes = std::mem::take(&mut self.visiting);
         members(&self.sources, &mut nodes);
         for &n in &nodes {
             self.inject(now, n);
@@ -296,12 +303,14 @@ impl Grid {
         for &n in &nodes {
             self.visit(now, n, observer);
         }
+        self.visiting = nodes;
     }
 
     /// Injector `n` writes at most one flit into its router's local input.
     fn inject(&mut self, now: Cycle, n: u32) {
         let stages = u64::from(self.params.stages);
         let per_vnet = self.params.vcs_per_vnet as usize;
+        let cols = self.params.cols;
         let inj = &mut self.injectors[n as usize];
         while let Some((_, vc)) = self.injector_credits[n as usize].receive(now) {
             inj.credits[usize::from(vc)] += 1;
@@ -334,9 +343,11 @@ impl Grid {
             if inj.credits[vc] == 0 || p.next_ready() > now {
                 continue;
             }
+            let (x, y) = (p.dst % cols, p.dst / cols);
+            let dst = (x as u16, y as u16);
             let flit = Flit {
                 packet: p.packet,
-                dst: p.dst,
+                dst,
                 vnet: vnet as u8,
                 head: p.sent == 0,
                 tail: p.sent + 1 == p.flits,
@@ -368,25 +379,37 @@ impl Grid {
         let base = n as usize * PORTS;
         let stages = u64::from(self.params.stages);
         let router = &mut self.routers[n as usize];
-        for port in 0..PORTS {
-            while let Some((_, (vc, mut flit))) = self.flit_links[base + port].receive(now) {
-                flit.ready = now + (stages - 1);
-                router.accept(port, usize::from(vc), flit);
-            }
-            while let Some((_, vc)) = self.credit_links[base + port].receive(now) {
-                router.credits[port * router_vcs(&self.params) + usize::from(vc)] += 1;
+        let vcs = router_vcs(&self.params);
+        let mut inbox = self.inbox[n as usize];
+        let mut bits = inbox;
+        while bits != 0 {
+            let b = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let empty = if b < PORTS {
+                let link = &mut self.flit_links[base + b];
+                while let Some((_, (vc, mut flit))) = link.receive(now) {
+                    flit.ready = now + (stages - 1);
+                    router.accept(b, usize::from(vc), flit);
+                }
+                link.is_empty()
+            } else {
+                let port = b - PORTS;
+                let link = &mut self.credit_links[base + port];
+                while let Some((_, vc)) = link.receive(now) {
+                    router.credits[port * vcs + usize::from(vc)] += 1;
+                }
+                link.is_empty()
+            };
+            if empty {
+                inbox &= !(1 << b);
             }
         }
+        self.inbox[n as usize] = inbox;
         let params = self.params;
         let mut moves = std::mem::take(&mut self.moves);
         moves.clear();
-        router.allocate(
-            now,
-            params.position(n),
-            |d| params.position(d),
-            params.routing,
-            &mut moves,
-        );
+        let (x, y) = params.position(n);
+        router.allocate(now, (x as u16, y as u16), params.routing, &mut moves);
         let link = u64::from(params.link_latency);
         for m in &moves {
             let (in_port, in_vc) = m.input;
@@ -397,15 +420,17 @@ impl Grid {
             if in_port == LOCAL {
                 self.injector_credits[n as usize].send(now + 1, 0, in_vc as u8);
             } else if let Some(up) = params.neighbour(n, in_port) {
-                let back = up as usize * PORTS + opposite(in_port);
-                self.credit_links[back].send(now + link, 0, in_vc as u8);
+                let out = opposite(in_port);
+                self.credit_links[up as usize * PORTS + out].send(now + link, 0, in_vc as u8);
+                self.inbox[up as usize] |= 1 << (PORTS + out);
             }
             if out == LOCAL {
                 let tail = m.flit.tail.then_some(m.flit.packet);
                 self.ejecting.send(now + 1, u64::from(n), tail);
             } else if let Some(down) = params.neighbour(n, out) {
-                let into = down as usize * PORTS + opposite(out);
-                self.flit_links[into].send(now + 1 + link, 0, (ovc as u8, m.flit));
+                let port = opposite(out);
+                self.flit_links[down as usize * PORTS + port].send(now + 1 + link, 0, (ovc as u8, m.flit));
+                self.inbox[down as usize] |= 1 << port;
                 self.load[down as usize] += 1;
                 set(&mut self.active, down);
             }

@@ -41,7 +41,8 @@ pub fn opposite(port: usize) -> usize {
 }
 
 /// The output port a packet at `(x, y)` bound for `(dx, dy)` takes.
-pub fn route(routing: Routing, (x, y): (u32, u32), (dx, dy): (u32, u32)) -> usize {
+#[inline]
+pub fn route(routing: Routing, (x, y): (u16, u16), (dx, dy): (u16, u16)) -> usize {
     let along_x = || {
         if dx > x {
             Some(EAST)
@@ -103,12 +104,20 @@ pub struct Router {
     sa_out_next: [u8; PORTS],
     /// Flits in the input buffers.
     pub(super) buffered: u32,
+    /// Per input port: its VCs holding flits, as bits.
+    occupied: [u32; PORTS],
+    /// Per input port: its VCs holding an output VC, as bits.
+    allocated: [u32; PORTS],
 }
 
 impl Router {
-    /// A router with `vnets × per_vnet` VCs per port and `depth` flits per VC buffer.
+    /// The most VCs a port may have (each is a bit of a `u32`).
+    pub const MAX_VCS: usize = 32;
+
+    /// A router with `vnets × per_vnet` VCs per port (at most [`Router::MAX_VCS`]) and `depth`
+    /// flits per VC buffer.
     pub fn new(vnets: usize, per_vnet: usize, depth: u32) -> Router {
-        let vcs = vnets * per_vnet;
+        let vcs = (vnets * per_vnet).clamp(1, Router::MAX_VCS);
         Router {
             vcs,
             per_vnet,
@@ -123,13 +132,17 @@ impl Router {
             sa_in_next: [0; PORTS],
             sa_out_next: [0; PORTS],
             buffered: 0,
+            occupied: [0; PORTS],
+            allocated: [0; PORTS],
         }
     }
 
     /// Writes `flit` into input VC `vc` of `port`.
     #[inline]
     pub fn accept(&mut self, port: usize, vc: usize, flit: Flit) {
-        self.buffers[port * self.vcs + vc].push_back(flit);
+        let i = port * self.vcs + vc;
+        self.buffers[i].push_back(flit);
+        self.occupied[port] |= 1 << vc;
         self.buffered += 1;
     }
 
@@ -149,102 +162,124 @@ impl Router {
     pub fn allocate(
         &mut self,
         now: Cycle,
-        at: (u32, u32),
-        position: impl Fn(u32) -> (u32, u32),
+        at: (u16, u16),
         routing: Routing,
         moves: &mut Vec<Move>,
     ) {
+        let waiting = (0..PORTS).any(|p| self.occupied[p] & !self.allocated[p] != 0);
+        if waiting {
+            self.allocate_vcs(at, routing);
+        }
+        self.allocate_switch(now, moves);
+    }
+
+    /// Route computation and VC allocation for the input VCs in `waiting` (a head at the
+    /// front, no output VC yet).
+    fn allocate_vcs(&mut self, at: (u16, u16), routing: Routing) {
         let vcs = self.vcs;
+        let per_vnet = self.per_vnet;
         let n = PORTS * vcs;
-        // Route computation and VC allocation, stage 1: each waiting head picks a free output
-        // VC of its virtual network (the first one from its own rotating start).
-        let mut requests: [(u16, u16); 2 * PORTS * 8] = [(0, 0); 2 * PORTS * 8];
+        // Stage 1: each waiting head picks a free output VC of its virtual network, the first
+        // from a start that differs by input VC.
+        let mut requests = [(0u16, 0u16); PORTS * Router::MAX_VCS];
         let mut count = 0;
-        for i in 0..n {
-            if self.out_vc[i] != NONE {
-                continue;
-            }
-            let Some(front) = self.buffers[i].front() else {
-                continue;
-            };
-            let port = route(routing, at, position(front.dst));
-            self.out_port[i] = port as u8;
-            if port == LOCAL {
-                // Ejection takes every flit offered: no channel to hold.
-                self.out_vc[i] = (i % vcs) as u8;
-                continue;
-            }
-            let base = port * vcs + usize::from(front.vnet) * self.per_vnet;
-            let start = i % self.per_vnet;
-            let pick = (0..self.per_vnet)
-                .map(|k| base + (start + k) % self.per_vnet)
-                .find(|&o| !self.held[o]);
-            if let Some(o) = pick
-                && count < requests.len()
-            {
-                requests[count] = (o as u16, i as u16);
-                count += 1;
+        for port in 0..PORTS {
+            let mut bits = self.occupied[port] & !self.allocated[port];
+            while bits != 0 {
+                let vc = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let i = port * vcs + vc;
+                let Some(front) = self.buffers[i].front() else {
+                    continue;
+                };
+                let out = route(routing, at, front.dst);
+                self.out_port[i] = out as u8;
+                if out == LOCAL {
+                    // Ejection takes every flit offered: no channel to hold.
+                    self.out_vc[i] = vc as u8;
+                    self.allocated[port] |= 1 << vc;
+                    continue;
+                }
+                let base = out * vcs + usize::from(front.vnet) * per_vnet;
+                let mut k = vc % per_vnet;
+                for _ in 0..per_vnet {
+                    if !self.held[base + k] {
+                        requests[count] = ((base + k) as u16, i as u16);
+                        count += 1;
+                        break;
+                    }
+                    k = if k + 1 == per_vnet { 0 } else { k + 1 };
+                }
             }
         }
         // Stage 2: each requested output VC grants the requester nearest after its pointer.
         for r in 0..count {
-            let (o, i) = requests[r];
-            let o = usize::from(o);
+            let o = usize::from(requests[r].0);
             if self.held[o] {
                 continue;
             }
             let next = usize::from(self.va_next[o]);
-            let rank = |i: u16| (usize::from(i) + n - next) % n;
-            let winner = requests[r..count]
-                .iter()
-                .filter(|&&(oo, _)| usize::from(oo) == o)
-                .map(|&(_, ii)| ii)
-                .min_by_key(|&ii| rank(ii))
-                .unwrap_or(i);
-            let w = usize::from(winner);
-            self.held[o] = true;
-            self.out_vc[w] = (o % vcs) as u8;
-            self.va_next[o] = ((w + 1) % n) as u16;
-        }
-        // Switch allocation, stage 1: each input port offers one VC (round-robin) whose front
-        // flit is ready and has a credit downstream.
-        let mut offer = [NONE; PORTS];
-        for (port, slot) in offer.iter_mut().enumerate() {
-            let start = usize::from(self.sa_in_next[port]);
-            for k in 0..vcs {
-                let vc = (start + k) % vcs;
-                let i = port * vcs + vc;
-                if self.out_vc[i] == NONE {
-                    continue;
+            let rank = |i: usize| if i >= next { i - next } else { i + n - next };
+            let mut winner = usize::from(requests[r].1);
+            for &(oo, ii) in &requests[r + 1..count] {
+                if usize::from(oo) == o && rank(usize::from(ii)) < rank(winner) {
+                    winner = usize::from(ii);
                 }
-                let Some(front) = self.buffers[i].front() else {
-                    continue;
-                };
-                let out = usize::from(self.out_port[i]);
-                let credit = out == LOCAL
-                    || self.credits[out * vcs + usize::from(self.out_vc[i])] > 0;
-                if front.ready <= now && credit {
-                    *slot = vc as u8;
-                    break;
+            }
+            self.held[o] = true;
+            self.out_vc[winner] = (o % vcs) as u8;
+            self.allocated[winner / vcs] |= 1 << (winner % vcs);
+            self.va_next[o] = if winner + 1 == n { 0 } else { winner as u16 + 1 };
+        }
+    }
+
+    /// Switch allocation: each input port offers one VC (round-robin) whose front flit is ready
+    /// and has a credit downstream; each output port grants one offering input port
+    /// (round-robin). The winners cross.
+    fn allocate_switch(&mut self, now: Cycle, moves: &mut Vec<Move>) {
+        let vcs = self.vcs;
+        let mut offer = [0u8; PORTS];
+        let mut wanted = [0u8; PORTS];
+        for (port, slot) in offer.iter_mut().enumerate() {
+            let mine = self.occupied[port] & self.allocated[port];
+            if mine == 0 {
+                continue;
+            }
+            let before = (1u32 << self.sa_in_next[port]) - 1;
+            // The candidates from the pointer on, then those before it.
+            let order = [mine & !before, mine & before];
+            'pick: for mut m in order {
+                while m != 0 {
+                    let vc = m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    let i = port * vcs + vc;
+                    let out = usize::from(self.out_port[i]);
+                    let credit =
+                        out == LOCAL || self.credits[out * vcs + usize::from(self.out_vc[i])] > 0;
+                    if credit && self.buffers[i].front().is_some_and(|f| f.ready <= now) {
+                        *slot = vc as u8 + 1;
+                        wanted[out] |= 1 << port;
+                        break 'pick;
+                    }
                 }
             }
         }
-        // Stage 2: each output port grants the offering input port nearest after its pointer.
-        for out in 0..PORTS {
-            let start = usize::from(self.sa_out_next[out]);
-            let winner = (0..PORTS).map(|k| (start + k) % PORTS).find(|&port| {
-                offer[port] != NONE
-                    && usize::from(self.out_port[port * vcs + usize::from(offer[port])]) == out
-            });
-            let Some(port) = winner else {
+        for (out, &want) in wanted.iter().enumerate() {
+            if want == 0 {
                 continue;
-            };
-            let vc = usize::from(offer[port]);
+            }
+            let start = self.sa_out_next[out];
+            let after = want & !((1u8 << start) - 1);
+            let port = if after != 0 { after } else { want }.trailing_zeros() as usize;
+            let vc = usize::from(offer[port] - 1);
             let i = port * vcs + vc;
             let Some(flit) = self.buffers[i].pop_front() else {
                 continue;
             };
             self.buffered -= 1;
+            if self.buffers[i].is_empty() {
+                self.occupied[port] &= !(1 << vc);
+            }
             let ovc = usize::from(self.out_vc[i]);
             if out != LOCAL {
                 self.credits[out * vcs + ovc] -= 1;
@@ -255,9 +290,10 @@ impl Router {
             if flit.tail {
                 self.out_port[i] = NONE;
                 self.out_vc[i] = NONE;
+                self.allocated[port] &= !(1 << vc);
             }
-            self.sa_in_next[port] = ((vc + 1) % vcs) as u8;
-            self.sa_out_next[out] = ((port + 1) % PORTS) as u8;
+            self.sa_in_next[port] = if vc + 1 == vcs { 0 } else { vc as u8 + 1 };
+            self.sa_out_next[out] = if port + 1 == PORTS { 0 } else { port as u8 + 1 };
             moves.push(Move {
                 input: (port, vc),
                 output: (out, ovc),
@@ -280,7 +316,7 @@ mod tests {
         assert_eq!(route(Routing::Xy, (2, 2), (2, 2)), LOCAL);
     }
 
-    fn flit(dst: u32, head: bool, tail: bool) -> Flit {
+    fn flit(dst: (u16, u16), head: bool, tail: bool) -> Flit {
         Flit {
             packet: 0,
             dst,
@@ -293,17 +329,16 @@ mod tests {
 
     #[test]
     fn two_inputs_for_one_output_alternate_by_round_robin() {
-        // Router at (1, 0) of a 3x1 row; both West and Local inputs send east to node 2.
-        let pos = |n: u32| (n, 0);
+        // Router at (1, 0) of a 3x1 row; both West and Local inputs send east to (2, 0).
         let mut r = Router::new(1, 2, 4);
         for _ in 0..2 {
-            r.accept(WEST, 0, flit(2, true, true));
-            r.accept(LOCAL, 0, flit(2, true, true));
+            r.accept(WEST, 0, flit((2, 0), true, true));
+            r.accept(LOCAL, 0, flit((2, 0), true, true));
         }
         let mut order = Vec::new();
         for c in 0..4 {
             let mut moves = Vec::new();
-            r.allocate(Cycle(c), (1, 0), pos, Routing::Xy, &mut moves);
+            r.allocate(Cycle(c), (1, 0), Routing::Xy, &mut moves);
             assert!(moves.len() <= 1, "one flit per output port per cycle");
             order.extend(moves.iter().map(|m| m.input.0));
         }

@@ -177,7 +177,7 @@ fn the_checker_catches_a_link_carrying_two_flits_in_a_cycle() {
     let mut checker = Checker::new(&grid);
     let f = Flit {
         packet: 0,
-        dst: 1,
+        dst: (1, 0),
         vnet: 0,
         head: true,
         tail: true,

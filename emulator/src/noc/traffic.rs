@@ -237,3 +237,42 @@ pub fn saturation(points: &[Measured]) -> f64 {
         .map(|m| m.accepted_flits_per_node_cycle)
         .fold(0.0, f64::max)
 }
+
+/// Checks `load`'s values, naming the flag of `zw bench noc` that is out of range.
+pub fn check(load: &Load) -> Result<(), crate::config::ConfigError> {
+    let p = &load.params;
+    let range = |key: &str, value: u64, min: u64, max: u64| {
+        if (min..=max).contains(&value) {
+            Ok(())
+        } else {
+            Err(crate::config::ConfigError::OutOfRange {
+                key: key.to_string(),
+                value: value.to_string(),
+                allowed: format!("{min}..={max}"),
+            })
+        }
+    };
+    range("--mesh (columns)", u64::from(p.cols), 1, 64)?;
+    range("--mesh (rows)", u64::from(p.rows), 1, 64)?;
+    range("--vcs", u64::from(p.vcs_per_vnet), 1, 8)?;
+    range("--vc-buffers", u64::from(p.buffer_flits), 1, 64)?;
+    range("--router-stages", u64::from(p.stages), 1, 16)?;
+    range("--link-latency", u64::from(p.link_latency), 1, 16)?;
+    range("--packet-flits", u64::from(load.packet_flits), 1, 64)?;
+    range("--cycles", load.cycles, 1, 1 << 40)?;
+    if !(0.0..=1.0).contains(&load.rate) {
+        return Err(crate::config::ConfigError::OutOfRange {
+            key: "--rate".to_string(),
+            value: load.rate.to_string(),
+            allowed: "0.0..=1.0 flits per node per cycle".to_string(),
+        });
+    }
+    if load.pattern == Pattern::Transpose && p.cols != p.rows {
+        return Err(crate::config::ConfigError::Inconsistent {
+            key: "--traffic".to_string(),
+            value: "transpose".to_string(),
+            reason: format!("transpose needs a square mesh, not {}x{}", p.cols, p.rows),
+        });
+    }
+    Ok(())
+}
