@@ -190,7 +190,10 @@ fn host_writes_at_own_addresses_reach_every_tile_and_named_ones_one_tile() {
 fn how_the_run_loop_interleaves_tiles_never_changes_a_result() {
     use emulator::{ComponentOrder, Schedule};
     let configs = [zw1(4), with(zw1(4), &[("noc.impl", "mesh")])];
-    for (path, config) in PROGRAMS.iter().flat_map(|p| configs.iter().map(move |c| (p, c))) {
+    for (path, config) in PROGRAMS
+        .iter()
+        .flat_map(|p| configs.iter().map(move |c| (p, c)))
+    {
         let outcome = |schedule: Schedule| {
             let mut m = machine_of(path, config);
             m.set_schedule(schedule);

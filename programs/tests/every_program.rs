@@ -97,7 +97,10 @@ fn every_program_computes_the_same_over_the_mesh_network() {
         config.set("noc.impl", "mesh").unwrap();
         let mut mesh = Run::load(&program, &config);
         let mesh_report = mesh.machine.run(Some(1 << 32));
-        assert_eq!(mesh_report.exit, ideal_report.exit, "{program}: exits differ");
+        assert_eq!(
+            mesh_report.exit, ideal_report.exit,
+            "{program}: exits differ"
+        );
         assert_eq!(
             mesh.machine.architectural_state(),
             ideal.machine.architectural_state(),

@@ -141,7 +141,11 @@ pub(super) fn check(c: &Config, out: &mut Vec<ConfigError>) {
         c.l2.slices,
     );
     if let Err((key, reason)) = fits {
-        let value = if key == "noc.cols" { c.noc.cols } else { c.noc.rows };
+        let value = if key == "noc.cols" {
+            c.noc.cols
+        } else {
+            c.noc.rows
+        };
         inconsistent(out, key, value, reason);
     }
 }

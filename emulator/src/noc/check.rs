@@ -39,7 +39,8 @@ impl Checker {
         }
         self.out[i] += 1;
         if self.out[i] > 1 {
-            self.violations.push(format!("packet {packet} came out twice"));
+            self.violations
+                .push(format!("packet {packet} came out twice"));
         }
     }
 

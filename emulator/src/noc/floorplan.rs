@@ -68,7 +68,10 @@ impl Floorplan {
         if cols < tx + 2 {
             return Err((
                 "noc.cols",
-                format!("{tx} tile columns and the rim need at least {} routers per row", tx + 2),
+                format!(
+                    "{tx} tile columns and the rim need at least {} routers per row",
+                    tx + 2
+                ),
             ));
         }
         if rows < ty + 2 {
@@ -82,18 +85,26 @@ impl Floorplan {
         if hbm > 2 * edge_y {
             return Err((
                 "noc.rows",
-                format!("{hbm} HBM controllers on the west and east edges need {} rows", hbm.div_ceil(2) + 2),
+                format!(
+                    "{hbm} HBM controllers on the west and east edges need {} rows",
+                    hbm.div_ceil(2) + 2
+                ),
             ));
         }
         if l2 > 2 * edge_x {
             return Err((
                 "noc.cols",
-                format!("{l2} L2 slices on the north and south edges need {} columns", l2.div_ceil(2) + 2),
+                format!(
+                    "{l2} L2 slices on the north and south edges need {} columns",
+                    l2.div_ceil(2) + 2
+                ),
             ));
         }
         let node = |x: u32, y: u32| y * cols + x;
         let (ox, oy) = (1, 1);
-        let tiles = (0..tx * ty).map(|t| node(ox + t % tx, oy + t / tx)).collect();
+        let tiles = (0..tx * ty)
+            .map(|t| node(ox + t % tx, oy + t / tx))
+            .collect();
         let west = hbm.div_ceil(2);
         let hbm_nodes = spread(west, edge_y)
             .map(|s| node(0, 1 + s))
@@ -184,9 +195,21 @@ mod tests {
 
     #[test]
     fn a_mesh_too_small_is_refused_naming_the_key() {
-        assert_eq!(Floorplan::new(5, 6, (4, 4), 6, 8).unwrap_err().0, "noc.cols");
-        assert_eq!(Floorplan::new(6, 5, (4, 4), 6, 8).unwrap_err().0, "noc.rows");
-        assert_eq!(Floorplan::new(6, 6, (4, 4), 10, 8).unwrap_err().0, "noc.rows");
-        assert_eq!(Floorplan::new(6, 6, (4, 4), 6, 10).unwrap_err().0, "noc.cols");
+        assert_eq!(
+            Floorplan::new(5, 6, (4, 4), 6, 8).unwrap_err().0,
+            "noc.cols"
+        );
+        assert_eq!(
+            Floorplan::new(6, 5, (4, 4), 6, 8).unwrap_err().0,
+            "noc.rows"
+        );
+        assert_eq!(
+            Floorplan::new(6, 6, (4, 4), 10, 8).unwrap_err().0,
+            "noc.rows"
+        );
+        assert_eq!(
+            Floorplan::new(6, 6, (4, 4), 6, 10).unwrap_err().0,
+            "noc.cols"
+        );
     }
 }

@@ -259,8 +259,7 @@ impl Grid {
             start: now + 1,
             lag,
         };
-        self.arriving
-            .send(now + 1, key, (src, pending));
+        self.arriving.send(now + 1, key, (src, pending));
         self.in_flight += 1;
     }
 
@@ -429,7 +428,11 @@ impl Grid {
                 self.ejecting.send(now + 1, u64::from(n), tail);
             } else if let Some(down) = params.neighbour(n, out) {
                 let port = opposite(out);
-                self.flit_links[down as usize * PORTS + port].send(now + 1 + link, 0, (ovc as u8, m.flit));
+                self.flit_links[down as usize * PORTS + port].send(
+                    now + 1 + link,
+                    0,
+                    (ovc as u8, m.flit),
+                );
                 self.inbox[down as usize] |= 1 << port;
                 self.load[down as usize] += 1;
                 set(&mut self.active, down);
@@ -445,4 +448,3 @@ impl Grid {
 fn router_vcs(p: &Params) -> usize {
     (p.vnets * p.vcs_per_vnet) as usize
 }
-

@@ -50,9 +50,9 @@ pub(crate) fn network(c: &Resolved, chip: u32) -> Box<dyn Network> {
     match c.config.noc.implementation {
         NocImpl::Ideal => Box::new(Ideal::network(c)),
         // A validated configuration's floorplan fits (config::noc checks it).
-        NocImpl::Mesh => Box::new(
-            Mesh::new(c, chip).unwrap_or_else(|e| unreachable!("validated mesh: {e}")),
-        ),
+        NocImpl::Mesh => {
+            Box::new(Mesh::new(c, chip).unwrap_or_else(|e| unreachable!("validated mesh: {e}")))
+        }
     }
 }
 

@@ -229,7 +229,11 @@ impl Router {
             self.held[o] = true;
             self.out_vc[winner] = (o % vcs) as u8;
             self.allocated[winner / vcs] |= 1 << (winner % vcs);
-            self.va_next[o] = if winner + 1 == n { 0 } else { winner as u16 + 1 };
+            self.va_next[o] = if winner + 1 == n {
+                0
+            } else {
+                winner as u16 + 1
+            };
         }
     }
 

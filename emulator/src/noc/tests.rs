@@ -58,7 +58,9 @@ fn lone(grid: &mut Grid, start: u64, src: u32, dst: u32, vnet: u8, flits: u32, l
             assert_eq!(out, [7]);
             return now.get() - start;
         }
-        now = grid.next_wake(now).expect("a packet in flight keeps the mesh awake");
+        now = grid
+            .next_wake(now)
+            .expect("a packet in flight keeps the mesh awake");
     }
 }
 
@@ -144,16 +146,24 @@ fn flood(p: Params, rate_per_256: u64, cycles: u64, seed: u64) -> (Checker, u64)
         now += 1;
     }
     let missing = checker.missing(sent);
-    assert!(missing.is_empty(), "{} packets never came out", missing.len());
+    assert!(
+        missing.is_empty(),
+        "{} packets never came out",
+        missing.len()
+    );
     assert_eq!(grid.next_wake(Cycle(now)), None, "an empty mesh sleeps");
     (checker, now)
 }
 
 #[test]
 fn random_traffic_far_past_saturation_is_conserved_and_never_deadlocks() {
-    for (i, (vcs, depth, routing)) in [(1, 1, Routing::Xy), (2, 2, Routing::Yx), (3, 5, Routing::Xy)]
-        .into_iter()
-        .enumerate()
+    for (i, (vcs, depth, routing)) in [
+        (1, 1, Routing::Xy),
+        (2, 2, Routing::Yx),
+        (3, 5, Routing::Xy),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let p = Params {
             vcs_per_vnet: vcs,
@@ -163,7 +173,11 @@ fn random_traffic_far_past_saturation_is_conserved_and_never_deadlocks() {
         // Every node offers a packet of 3.5 flits on average half the cycles: far past what
         // the mesh can carry.
         let (checker, cycles) = flood(p, 128, 3_000, 42 + i as u64);
-        assert!(checker.violations.is_empty(), "{:?}", &checker.violations[..3.min(checker.violations.len())]);
+        assert!(
+            checker.violations.is_empty(),
+            "{:?}",
+            &checker.violations[..3.min(checker.violations.len())]
+        );
         assert!(cycles > 3_000);
         assert!(checker.flits.iter().any(|&f| f > 0));
     }
@@ -171,8 +185,8 @@ fn random_traffic_far_past_saturation_is_conserved_and_never_deadlocks() {
 
 #[test]
 fn the_checker_catches_a_link_carrying_two_flits_in_a_cycle() {
-    use super::grid::Observer;
     use super::flit::Flit;
+    use super::grid::Observer;
     let grid = Grid::new(params(2, 2, 1, 1, Routing::Xy));
     let mut checker = Checker::new(&grid);
     let f = Flit {
@@ -211,8 +225,16 @@ fn synthetic_traffic_is_deterministic_and_low_load_latency_is_near_zero_load() {
     let a = traffic::run(&load(0.05, 1));
     let b = traffic::run(&load(0.05, 1));
     assert_eq!(
-        (a.avg_packet_latency_cycles, a.p99_packet_latency_cycles, a.packets),
-        (b.avg_packet_latency_cycles, b.p99_packet_latency_cycles, b.packets)
+        (
+            a.avg_packet_latency_cycles,
+            a.p99_packet_latency_cycles,
+            a.packets
+        ),
+        (
+            b.avg_packet_latency_cycles,
+            b.p99_packet_latency_cycles,
+            b.packets
+        )
     );
     // Uniform traffic on 4x4 with self-traffic: 2.5 hops on average.
     let p = load(0.0, 0).params;
@@ -222,8 +244,16 @@ fn synthetic_traffic_is_deterministic_and_low_load_latency_is_near_zero_load() {
         .sum::<f64>()
         / 256.0;
     assert!(!a.saturated);
-    assert!(a.avg_packet_latency_cycles >= zero * 0.9, "{} vs {zero}", a.avg_packet_latency_cycles);
-    assert!(a.avg_packet_latency_cycles <= zero * 1.3, "{} vs {zero}", a.avg_packet_latency_cycles);
+    assert!(
+        a.avg_packet_latency_cycles >= zero * 0.9,
+        "{} vs {zero}",
+        a.avg_packet_latency_cycles
+    );
+    assert!(
+        a.avg_packet_latency_cycles <= zero * 1.3,
+        "{} vs {zero}",
+        a.avg_packet_latency_cycles
+    );
     assert!((a.accepted_flits_per_node_cycle - 0.05).abs() < 0.01);
 }
 
@@ -235,7 +265,10 @@ fn a_sweep_finds_a_saturation_below_the_bisection_bound() {
     // cycle (k = 4: 1.0); a real router reaches well under it.
     assert!(sat > 0.2 && sat < 1.0, "{sat}");
     let last = points.last().unwrap();
-    assert!(last.saturated || last.accepted_flits_per_node_cycle < 0.95 * last.offered_flits_per_node_cycle);
+    assert!(
+        last.saturated
+            || last.accepted_flits_per_node_cycle < 0.95 * last.offered_flits_per_node_cycle
+    );
     // Latency grows with load.
     assert!(points[0].avg_packet_latency_cycles < last.avg_packet_latency_cycles);
 }

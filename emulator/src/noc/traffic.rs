@@ -49,7 +49,7 @@ impl Pattern {
             Pattern::Transpose => (x % p.rows) * p.cols + (y % p.cols),
             Pattern::BitComplement => n - 1 - src,
             Pattern::Hotspot => {
-                if rng.next_u64() % 5 == 0 {
+                if rng.next_u64().is_multiple_of(5) {
                     (p.rows / 2) * p.cols + p.cols / 2
                 } else {
                     uniform(rng)
@@ -69,7 +69,10 @@ impl FromStr for Pattern {
             .map(|&(_, p)| p)
             .ok_or_else(|| {
                 let names: Vec<&str> = Pattern::ALL.iter().map(|(n, _)| *n).collect();
-                format!("unknown traffic pattern `{s}` (one of: {})", names.join(", "))
+                format!(
+                    "unknown traffic pattern `{s}` (one of: {})",
+                    names.join(", ")
+                )
             })
     }
 }

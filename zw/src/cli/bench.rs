@@ -259,7 +259,10 @@ fn noc(args: &NocArgs) -> Result<u8, String> {
         let last = points
             .iter()
             .rev()
-            .find(|m| !m.saturated && m.accepted_flits_per_node_cycle >= 0.95 * m.offered_flits_per_node_cycle)
+            .find(|m| {
+                !m.saturated
+                    && m.accepted_flits_per_node_cycle >= 0.95 * m.offered_flits_per_node_cycle
+            })
             .or(points.first());
         let rate = router_cycles as f64 / seconds.max(1e-9);
         if args.json {

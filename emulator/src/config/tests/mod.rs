@@ -754,12 +754,28 @@ fn a_mesh_too_small_or_without_channels_is_refused_naming_the_key() {
     assert_eq!(first_key(&[mesh, ("noc.cols", "5")]), "chip.tiles_x");
     assert_eq!(first_key(&[mesh, ("chip.tiles_y", "5")]), "chip.tiles_y");
     let short = [mesh, ("chip.tiles_y", "2"), ("noc.rows", "4")];
-    assert_eq!(first_key(&short), "noc.rows", "6 HBM controllers on two edges of 2");
+    assert_eq!(
+        first_key(&short),
+        "noc.rows",
+        "6 HBM controllers on two edges of 2"
+    );
     assert_eq!(first_key(&[mesh, ("l2.slices", "16")]), "noc.cols");
-    assert_eq!(first_key(&[mesh, ("noc.vcs_per_vnet", "0")]), "noc.vcs_per_vnet");
-    assert_eq!(first_key(&[mesh, ("noc.vc_buffer_flits", "0")]), "noc.vc_buffer_flits");
-    assert_eq!(first_key(&[mesh, ("noc.virtual_networks", "1")]), "noc.virtual_networks");
-    assert_eq!(first_key(&[mesh, ("noc.link_latency_cycles", "0")]), "noc.link_latency_cycles");
+    assert_eq!(
+        first_key(&[mesh, ("noc.vcs_per_vnet", "0")]),
+        "noc.vcs_per_vnet"
+    );
+    assert_eq!(
+        first_key(&[mesh, ("noc.vc_buffer_flits", "0")]),
+        "noc.vc_buffer_flits"
+    );
+    assert_eq!(
+        first_key(&[mesh, ("noc.virtual_networks", "1")]),
+        "noc.virtual_networks"
+    );
+    assert_eq!(
+        first_key(&[mesh, ("noc.link_latency_cycles", "0")]),
+        "noc.link_latency_cycles"
+    );
     // The ideal network has no rim to fit.
     assert!(with(&[("l2.slices", "16")]).validate().is_ok());
     assert!(with(&[mesh]).validate().is_ok());
