@@ -342,3 +342,77 @@ fn config_show_marks_what_is_not_modelled_and_run_refuses_what_nothing_reads() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn bench_noc_reports_latency_throughput_and_speed_and_refuses_bad_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = zw(
+        &[
+            "bench", "noc", "--mesh", "4x4", "--rate", "0.1", "--warmup", "100", "--cycles",
+            "1000", "--json",
+        ],
+        d,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(text(&o.stdout).trim()).unwrap();
+    for key in [
+        "avg_packet_latency_cycles",
+        "p99_packet_latency_cycles",
+        "accepted_flits_per_node_cycle",
+        "router_cycles_per_host_second",
+    ] {
+        assert!(v[key].as_f64().unwrap() > 0.0, "{key}: {v}");
+    }
+    let o = zw(
+        &[
+            "bench",
+            "noc",
+            "--mesh",
+            "4x4",
+            "--traffic",
+            "transpose",
+            "--sweep",
+            "--step",
+            "0.2",
+            "--warmup",
+            "100",
+            "--cycles",
+            "1000",
+            "--csv",
+            "c.csv",
+            "--json",
+        ],
+        d,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(text(&o.stdout).trim()).unwrap();
+    let sat = v["saturation_flits_per_node_cycle"].as_f64().unwrap();
+    assert!(sat > 0.1 && sat < 0.5, "{sat}");
+    let csv = std::fs::read_to_string(d.join("c.csv")).unwrap();
+    assert!(csv.starts_with("offered_flits_per_node_cycle,"), "{csv}");
+    for (args, named) in [
+        (
+            &["--traffic", "zigzag"][..],
+            "unknown traffic pattern `zigzag`",
+        ),
+        (&["--vcs", "0"][..], "--vcs"),
+        (&["--vc-buffers", "0"][..], "--vc-buffers"),
+        (&["--mesh", "4by4"][..], "--mesh"),
+        (
+            &["--mesh", "4x3", "--traffic", "transpose"][..],
+            "--traffic",
+        ),
+        (&["--rate", "1.5"][..], "--rate"),
+    ] {
+        let mut all = vec!["bench", "noc"];
+        all.extend_from_slice(args);
+        let o = zw(&all, d);
+        assert_eq!(code(&o), 2, "{args:?}");
+        assert!(
+            text(&o.stderr).contains(named),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
+    }
+}
