@@ -34,6 +34,7 @@ pub(crate) mod matrix;
 pub(crate) mod memory;
 pub(crate) mod memsys;
 pub(crate) mod network;
+pub mod noc;
 pub mod npy;
 pub mod numerics;
 pub(crate) mod program;

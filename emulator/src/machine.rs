@@ -20,7 +20,7 @@ use crate::env::Env;
 use crate::loader::{self, LoadError};
 use crate::memory::{AddressFault, Memories, Place, SharedBytes};
 use crate::memsys::{IdealMemory, MemorySystem};
-use crate::network::{Fabric, Ideal, Network};
+use crate::network::{Fabric, Ideal};
 use crate::program::{ImageData, Program};
 use crate::sim::ChipRun;
 use crate::sim::message::Packet;
@@ -163,7 +163,7 @@ impl Machine {
             .map(|i| {
                 let id = crate::sim::component(&env, crate::sim::Component::Memory(i));
                 let memory = Box::new(IdealMemory::new(c, i, id)) as Box<dyn MemorySystem>;
-                let network = Box::new(Ideal::network(c)) as Box<dyn Network>;
+                let network = crate::noc::network(c, i);
                 ChipRun::new(&env, memory, network)
             })
             .collect();

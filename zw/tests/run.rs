@@ -270,14 +270,12 @@ fn bench_systolic_takes_the_array_flags_and_compares_both_models_by_default() {
     assert!(text(&o.stderr).contains("systolic.rows = 7 is out of range"));
 }
 
-/// The warnings `zw run` gives for the zw1 preset: its L2, HBM, NoC and fabric are not built.
-const ZW1_WARNINGS: [&str; 4] = [
+/// The warnings `zw run` gives for the zw1 preset: its L2, HBM and fabric are not built.
+const ZW1_WARNINGS: [&str; 3] = [
     "warning: l2.impl = \"sliced\" is not modelled yet; the ideal L2 runs instead \
      (l2.ideal_latency_cycles, l2.ideal_bytes_per_cycle)",
     "warning: hbm.impl = \"hbm2e\" is not modelled yet; the ideal HBM runs instead \
      (hbm.ideal_latency_cycles, hbm.ideal_bytes_per_cycle)",
-    "warning: noc.impl = \"mesh\" is not modelled yet; the ideal NoC runs instead \
-     (noc.ideal_latency_cycles, noc.ideal_bytes_per_cycle)",
     "warning: fabric.impl = \"link\" is not modelled yet; the ideal fabric runs instead \
      (fabric.ideal_latency_ns, fabric.ideal_gb_per_s)",
 ];
@@ -329,7 +327,7 @@ fn config_show_marks_what_is_not_modelled_and_run_refuses_what_nothing_reads() {
     for line in [
         "impl = \"sliced\"  # not modelled yet: runs as \"ideal\"",
         "impl = \"hbm2e\"  # not modelled yet: runs as \"ideal\"",
-        "impl = \"mesh\"  # not modelled yet: runs as \"ideal\"",
+        "impl = \"ideal\"",
         "impl = \"link\"  # not modelled yet: runs as \"ideal\"",
         "t_rcd_ns = 14.0  # read by the hbm2e/hbm3 model (not built yet)",
         "hbm_byte_pj = 31.2  # read by nothing yet: only this value is accepted",
@@ -525,4 +523,78 @@ fn load_and_dump_name_a_chip_and_a_tile_or_stack_them_all() {
         "{}",
         text(&o.stderr)
     );
+}
+
+#[test]
+fn bench_noc_reports_latency_throughput_and_speed_and_refuses_bad_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = zw(
+        &[
+            "bench", "noc", "--mesh", "4x4", "--rate", "0.1", "--warmup", "100", "--cycles",
+            "1000", "--json",
+        ],
+        d,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(text(&o.stdout).trim()).unwrap();
+    for key in [
+        "avg_packet_latency_cycles",
+        "p99_packet_latency_cycles",
+        "accepted_flits_per_node_cycle",
+        "router_cycles_per_host_second",
+    ] {
+        assert!(v[key].as_f64().unwrap() > 0.0, "{key}: {v}");
+    }
+    let o = zw(
+        &[
+            "bench",
+            "noc",
+            "--mesh",
+            "4x4",
+            "--traffic",
+            "transpose",
+            "--sweep",
+            "--step",
+            "0.2",
+            "--warmup",
+            "100",
+            "--cycles",
+            "1000",
+            "--csv",
+            "c.csv",
+            "--json",
+        ],
+        d,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(text(&o.stdout).trim()).unwrap();
+    let sat = v["saturation_flits_per_node_cycle"].as_f64().unwrap();
+    assert!(sat > 0.1 && sat < 0.5, "{sat}");
+    let csv = std::fs::read_to_string(d.join("c.csv")).unwrap();
+    assert!(csv.starts_with("offered_flits_per_node_cycle,"), "{csv}");
+    for (args, named) in [
+        (
+            &["--traffic", "zigzag"][..],
+            "unknown traffic pattern `zigzag`",
+        ),
+        (&["--vcs", "0"][..], "--vcs"),
+        (&["--vc-buffers", "0"][..], "--vc-buffers"),
+        (&["--mesh", "4by4"][..], "--mesh"),
+        (
+            &["--mesh", "4x3", "--traffic", "transpose"][..],
+            "--traffic",
+        ),
+        (&["--rate", "1.5"][..], "--rate"),
+    ] {
+        let mut all = vec!["bench", "noc"];
+        all.extend_from_slice(args);
+        let o = zw(&all, d);
+        assert_eq!(code(&o), 2, "{args:?}");
+        assert!(
+            text(&o.stderr).contains(named),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
+    }
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::resolve::{bytes_per_cycle, cycles};
-use super::validate::{Allowed, KeySpec, int, model_except, other, unbuilt};
+use super::validate::{Allowed, KeySpec, inconsistent, int, other};
 use super::{Config, ConfigError, Unmodelled};
 use crate::time::{Bandwidth, Cycle};
 
@@ -45,10 +45,12 @@ pub struct NocConfig {
     pub router_latency_cycles: u32,
     /// Link traversal, cycles per hop (at least 1).
     pub link_latency_cycles: u32,
-    /// Virtual networks (at least request and response), each with its own buffers.
+    /// Virtual networks: one for requests, one for responses, each with its own channels.
     pub virtual_networks: u32,
-    /// Flit buffers per input port per virtual network (credits).
-    pub credits_per_vnet: u32,
+    /// Virtual channels per virtual network at every input port.
+    pub vcs_per_vnet: u32,
+    /// Flits each virtual channel's buffer holds (the credits of the link feeding it).
+    pub vc_buffer_flits: u32,
     /// Routing: `"xy"` or `"yx"`.
     pub routing: Routing,
     /// Latency between any two nodes when `impl = "ideal"`, cycles.
@@ -57,33 +59,29 @@ pub struct NocConfig {
     pub ideal_bytes_per_cycle: u32,
 }
 
-/// What reads the mesh keys once it is built.
-const MESH: &str = "the mesh NoC model";
-
-/// The `impl` values that are not modelled.
-const IMPL_NOTE: &str = "\"mesh\" is not built: it runs as \"ideal\", with a warning";
-
 /// The rows of this table's keys, in docs order.
 #[rustfmt::skip]
 pub(super) const KEYS: &[KeySpec] = &[
-    model_except(other!("noc.impl", Allowed::Choice(&["mesh", "ideal"]),
-        "design: an ideal implementation per unit kind"), IMPL_NOTE),
-    unbuilt(int!("noc.cols", "routers", 4, 10, |c| c.noc.cols,
-        "ZW-1: 6x6 2D mesh, 4x4–10x10; tiles inside, HBM, L2 and fabric ports on the rim"), MESH),
-    unbuilt(int!("noc.rows", "routers", 4, 10, |c| c.noc.rows,
-        "ZW-1: as noc.cols"), MESH),
-    unbuilt(int!("noc.link_bytes_per_cycle", "B/cycle", 32, 256, |c| c.noc.link_bytes_per_cycle,
-        "ZW-1: 128 B/cycle each way, 32–256; one 64-wide bf16 row per cycle"), MESH),
-    unbuilt(int!("noc.router_latency_cycles", "cycles", 1, 16, |c| c.noc.router_latency_cycles,
-        "ZW-1: 2-cycle router"), MESH),
-    unbuilt(int!("noc.link_latency_cycles", "cycles", 1, 16, |c| c.noc.link_latency_cycles,
-        "ZW-1: 1-cycle link; at least 1 (latched links, booksim2 channel)"), MESH),
-    unbuilt(int!("noc.virtual_networks", "networks", 2, 4, |c| c.noc.virtual_networks,
-        "ZW-1: request/response virtual networks (no protocol deadlock)"), MESH),
-    unbuilt(int!("noc.credits_per_vnet", "flits", 1, 64, |c| c.noc.credits_per_vnet,
-        "ZW-1: credit flow control; 8 covers the 2 × (router + link) credit round trip"), MESH),
-    unbuilt(other!("noc.routing", Allowed::Choice(&["xy", "yx"]),
-        "ZW-1: XY routing"), MESH),
+    other!("noc.impl", Allowed::Choice(&["mesh", "ideal"]),
+        "design: an ideal implementation per unit kind"),
+    int!("noc.cols", "routers", 4, 10, |c| c.noc.cols,
+        "ZW-1: 6x6 2D mesh, 4x4–10x10; tiles inside, HBM, L2 and fabric ports on the rim"),
+    int!("noc.rows", "routers", 4, 10, |c| c.noc.rows,
+        "ZW-1: as noc.cols"),
+    int!("noc.link_bytes_per_cycle", "B/cycle", 32, 256, |c| c.noc.link_bytes_per_cycle,
+        "ZW-1: 128 B/cycle each way, 32–256; one 64-wide bf16 row per cycle; the flit size"),
+    int!("noc.router_latency_cycles", "cycles", 1, 16, |c| c.noc.router_latency_cycles,
+        "ZW-1: 2-cycle router (pipeline stages)"),
+    int!("noc.link_latency_cycles", "cycles", 1, 16, |c| c.noc.link_latency_cycles,
+        "ZW-1: 1-cycle link; at least 1 (latched links, booksim2 channel)"),
+    int!("noc.virtual_networks", "networks", 2, 2, |c| c.noc.virtual_networks,
+        "ZW-1: request/response virtual networks (no protocol deadlock); the two message classes"),
+    int!("noc.vcs_per_vnet", "VCs", 1, 8, |c| c.noc.vcs_per_vnet,
+        "estimate: 2 VCs per message class, so a blocked packet can be passed; 1 is plain wormhole"),
+    int!("noc.vc_buffer_flits", "flits", 1, 64, |c| c.noc.vc_buffer_flits,
+        "estimate: 4 covers the credit round trip (router + 2 × link) of ZW-1 at full rate"),
+    other!("noc.routing", Allowed::Choice(&["xy", "yx"]),
+        "ZW-1: XY routing"),
     int!("noc.ideal_latency_cycles", "cycles", 1, 1000, |c| c.noc.ideal_latency_cycles,
         "ideal implementation"),
     int!("noc.ideal_bytes_per_cycle", "B/cycle", 0, 1_000_000, |c| c.noc.ideal_bytes_per_cycle,
@@ -124,18 +122,30 @@ pub(super) fn resolve(c: &Config) -> Result<NocTiming, ConfigError> {
 }
 
 impl NocConfig {
-    /// `impl`, if it names a model not built yet.
+    /// `impl`, if it names a model not built yet: every one is built.
     pub(super) fn unmodelled(&self) -> Option<Unmodelled> {
-        let value = match self.implementation {
-            NocImpl::Mesh => "mesh",
-            NocImpl::Ideal => return None,
+        None
+    }
+}
+
+/// The mesh must hold the tiles inside its rim and the HBM controllers and L2 slices on it.
+pub(super) fn check(c: &Config, out: &mut Vec<ConfigError>) {
+    if c.noc.implementation != NocImpl::Mesh {
+        return;
+    }
+    let fits = crate::noc::floorplan::Floorplan::new(
+        c.noc.cols,
+        c.noc.rows,
+        (c.chip.tiles_x, c.chip.tiles_y),
+        c.hbm.stacks,
+        c.l2.slices,
+    );
+    if let Err((key, reason)) = fits {
+        let value = if key == "noc.cols" {
+            c.noc.cols
+        } else {
+            c.noc.rows
         };
-        Some(Unmodelled {
-            key: "noc.impl",
-            value,
-            substitute: "ideal",
-            runs_instead: "the ideal NoC",
-            keys: &["noc.ideal_latency_cycles", "noc.ideal_bytes_per_cycle"],
-        })
+        inconsistent(out, key, value, reason);
     }
 }

@@ -283,6 +283,7 @@ pub(crate) fn problems(config: &Config) -> Vec<ConfigError> {
     super::chip::check(config, &mut out);
     super::l2::check(config, &mut out);
     super::hbm::check(config, &mut out);
+    super::noc::check(config, &mut out);
     super::fabric::check(config, &mut out);
     super::numerics::check(config, &mut out);
     super::modelled::check_unread(config, &mut out);

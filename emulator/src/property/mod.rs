@@ -205,7 +205,7 @@ pub fn random_program(rng: &mut SplitMix64, len: usize, tiles: u32) -> Program {
 
 /// Timings the property runs under, each as overrides of ZW-1: none change what a
 /// well-synchronized program computes, only when.
-const TIMINGS: [&[(&str, &str)]; 5] = [
+const TIMINGS: [&[(&str, &str)]; 7] = [
     &[],
     // Queues of one: the core stalls on every second engine instruction.
     &[("core.engine_queue_depth", "1"), ("dma.queue_depth", "1")],
@@ -228,6 +228,15 @@ const TIMINGS: [&[(&str, &str)]; 5] = [
         ("core.branch_penalty_cycles", "7"),
         ("dma.bytes_per_cycle", "8"),
         ("noc.router_latency_cycles", "9"),
+    ],
+    // The mesh network, as ZW-1 has it, and at its tightest: one channel of one flit.
+    &[("noc.impl", "mesh")],
+    &[
+        ("noc.impl", "mesh"),
+        ("noc.vcs_per_vnet", "1"),
+        ("noc.vc_buffer_flits", "1"),
+        ("noc.link_bytes_per_cycle", "32"),
+        ("noc.routing", "yx"),
     ],
 ];
 

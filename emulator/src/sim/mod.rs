@@ -359,6 +359,15 @@ pub(crate) fn component(env: &Env, c: Component) -> ComponentId {
     }
 }
 
+/// The component [`component`] numbers `id`, on a machine of `tiles` tiles per chip.
+pub(crate) fn component_from(tiles: u32, id: ComponentId) -> Component {
+    let per_chip = 2 + 3 * tiles;
+    match id.checked_sub(1) {
+        None => Component::Fabric,
+        Some(k) => component_of(k / per_chip, k % per_chip),
+    }
+}
+
 fn component_of(chip: u32, id: ComponentId) -> Component {
     match id {
         0 => Component::Network(chip),

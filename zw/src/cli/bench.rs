@@ -1,7 +1,9 @@
 //! `zw bench`: measure the simulator itself.
 
 use emulator::bench::{BenchReport, bench_core, bench_dma, bench_wait, completed};
-use emulator::config::Config;
+use emulator::config::{Config, Routing};
+use emulator::noc::grid::Params;
+use emulator::noc::traffic::{self, Load};
 use emulator::systolic::{
     BenchModel, BenchRequest, GemmShape, SystolicBenchReport, bench_systolic,
 };
@@ -19,6 +21,8 @@ Examples:
   zw bench wait                   the host cost of a tile waiting a billion cycles
   zw bench dma --json             DMA requests the ideal memory system serves per host second
   zw bench systolic --rows 128 --cols 128 --dataflow os --m 512 --n 512 --k 512 --overlap off --json
+  zw bench noc --mesh 8x8 --traffic uniform --rate 0.2     one load on the mesh NoC
+  zw bench noc --mesh 4x4 --traffic transpose --sweep      latency against load, to saturation
 
 Figures are host measurements: they vary from run to run and machine to machine.")]
 pub struct Args {
@@ -67,6 +71,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Synthetic traffic on the mesh NoC: latency, accepted throughput, router-cycles per second.
+    Noc(NocArgs),
     /// One matrix multiplication on the systolic array model.
     Systolic {
         /// PE rows of the array (default: the config's `systolic.rows`).
@@ -102,6 +108,203 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `zw bench noc`: Bernoulli injection per node, as network simulators drive a network.
+#[derive(clap::Args)]
+struct NocArgs {
+    /// Mesh size, columns x rows.
+    #[arg(long, default_value = "8x8")]
+    mesh: String,
+    /// uniform, transpose, bit-complement, hotspot or neighbor.
+    #[arg(long, default_value = "uniform")]
+    traffic: String,
+    /// Offered load, flits per node per cycle.
+    #[arg(long, default_value_t = 0.1, conflicts_with = "sweep")]
+    rate: f64,
+    /// Raise the load step by step until the mesh saturates; print the curve, write it as CSV.
+    #[arg(long)]
+    sweep: bool,
+    /// The load step of --sweep, flits per node per cycle.
+    #[arg(long, default_value_t = 0.02)]
+    step: f64,
+    /// Where --sweep writes its CSV.
+    #[arg(long, default_value = "noc-sweep.csv")]
+    csv: std::path::PathBuf,
+    /// Flits per packet.
+    #[arg(long, default_value_t = 1)]
+    packet_flits: u32,
+    /// Virtual channels per virtual network (default: noc.vcs_per_vnet).
+    #[arg(long)]
+    vcs: Option<u32>,
+    /// Flits per virtual-channel buffer (default: noc.vc_buffer_flits).
+    #[arg(long)]
+    vc_buffers: Option<u32>,
+    /// Router pipeline stages (default: noc.router_latency_cycles).
+    #[arg(long)]
+    router_stages: Option<u32>,
+    /// Link latency, cycles (default: noc.link_latency_cycles).
+    #[arg(long)]
+    link_latency: Option<u32>,
+    /// xy or yx (default: noc.routing).
+    #[arg(long)]
+    routing: Option<String>,
+    /// Cycles before measuring.
+    #[arg(long, default_value_t = 2_000)]
+    warmup: u64,
+    /// Cycles measured.
+    #[arg(long, default_value_t = 20_000)]
+    cycles: u64,
+    /// Seed of the traffic generator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The run `args` describe: the mesh keys of the config, then the flags.
+fn noc_load(args: &NocArgs) -> Result<Load, String> {
+    let c = args.config.load_from(Config::zw1())?;
+    let (cols, rows) = args
+        .mesh
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.trim().parse().ok()?, h.trim().parse().ok()?)))
+        .ok_or_else(|| format!("--mesh {}: give columns x rows, like 8x8", args.mesh))?;
+    let routing = match args.routing.as_deref() {
+        None => c.noc.routing,
+        Some("xy") => Routing::Xy,
+        Some("yx") => Routing::Yx,
+        Some(other) => return Err(format!("--routing {other}: xy or yx")),
+    };
+    let load = Load {
+        params: Params {
+            cols,
+            rows,
+            vnets: 1,
+            vcs_per_vnet: args.vcs.unwrap_or(c.noc.vcs_per_vnet),
+            buffer_flits: args.vc_buffers.unwrap_or(c.noc.vc_buffer_flits),
+            stages: args.router_stages.unwrap_or(c.noc.router_latency_cycles),
+            link_latency: args.link_latency.unwrap_or(c.noc.link_latency_cycles),
+            routing,
+        },
+        pattern: args.traffic.parse()?,
+        rate: args.rate,
+        packet_flits: args.packet_flits,
+        warmup: args.warmup,
+        cycles: args.cycles,
+        seed: args.seed,
+    };
+    traffic::check(&load).map_err(|e| e.to_string())?;
+    Ok(load)
+}
+
+fn noc(args: &NocArgs) -> Result<u8, String> {
+    let load = noc_load(args)?;
+    let p = &load.params;
+    let what = format!(
+        "{}x{} mesh, {} traffic, {}-flit packets, {} VCs of {} flits, {}-stage routers, {}-cycle links",
+        p.cols,
+        p.rows,
+        load.pattern,
+        load.packet_flits,
+        p.vcs_per_vnet,
+        p.buffer_flits,
+        p.stages,
+        p.link_latency
+    );
+    let mut text = String::new();
+    if !args.sweep {
+        let m = traffic::run(&load);
+        if args.json {
+            text = serde_json::to_string(&m).unwrap_or_default() + "\n";
+        } else {
+            text += &format!("noc: {what}\n");
+            text += &point_line(&m);
+            text += &format!(
+                "  {:.1} M router-cycles/s ({} cycles, {:.3} s on the host)\n",
+                m.router_cycles_per_host_second / 1e6,
+                m.simulated_cycles,
+                m.host_seconds
+            );
+        }
+    } else {
+        if !(args.step > 0.0 && args.step <= 1.0) {
+            return Err(format!("--step {}: out of range (0, 1]", args.step));
+        }
+        let host = std::time::Instant::now();
+        let points = traffic::sweep(&load, args.step);
+        let seconds = host.elapsed().as_secs_f64();
+        let saturation = traffic::saturation(&points);
+        let router_cycles: u64 = points
+            .iter()
+            .map(|m| m.simulated_cycles * u64::from(p.nodes()))
+            .sum();
+        let mut csv = String::from(
+            "offered_flits_per_node_cycle,accepted_flits_per_node_cycle,avg_packet_latency_cycles,p99_packet_latency_cycles,saturated\n",
+        );
+        for m in &points {
+            csv += &format!(
+                "{},{},{},{},{}\n",
+                m.offered_flits_per_node_cycle,
+                m.accepted_flits_per_node_cycle,
+                m.avg_packet_latency_cycles,
+                m.p99_packet_latency_cycles,
+                m.saturated
+            );
+        }
+        std::fs::write(&args.csv, csv)
+            .map_err(|e| format!("cannot write {}: {e}", args.csv.display()))?;
+        // The headline figures: the highest load the mesh still carried.
+        let last = points
+            .iter()
+            .rev()
+            .find(|m| {
+                !m.saturated
+                    && m.accepted_flits_per_node_cycle >= 0.95 * m.offered_flits_per_node_cycle
+            })
+            .or(points.first());
+        let rate = router_cycles as f64 / seconds.max(1e-9);
+        if args.json {
+            let v = serde_json::json!({
+                "avg_packet_latency_cycles": last.map(|m| m.avg_packet_latency_cycles),
+                "p99_packet_latency_cycles": last.map(|m| m.p99_packet_latency_cycles),
+                "accepted_flits_per_node_cycle": last.map(|m| m.accepted_flits_per_node_cycle),
+                "saturation_flits_per_node_cycle": saturation,
+                "router_cycles_per_host_second": rate,
+                "points": points,
+            });
+            text = v.to_string() + "\n";
+        } else {
+            text += &format!("noc sweep: {what}\n");
+            for m in &points {
+                text += &point_line(m);
+            }
+            text += &format!(
+                "  saturation throughput {saturation:.3} flits/node/cycle; {:.1} M router-cycles/s; curve in {}\n",
+                rate / 1e6,
+                args.csv.display()
+            );
+        }
+    }
+    Ok(match print_or_exit_code(&text) {
+        Ok(()) => EXIT_OK,
+        Err(code) => code,
+    })
+}
+
+fn point_line(m: &traffic::Measured) -> String {
+    format!(
+        "  offered {:.3} accepted {:.3} flits/node/cycle, latency avg {:.1} p99 {} cycles ({} packets){}\n",
+        m.offered_flits_per_node_cycle,
+        m.accepted_flits_per_node_cycle,
+        m.avg_packet_latency_cycles,
+        m.p99_packet_latency_cycles,
+        m.packets,
+        if m.saturated { ", saturated" } else { "" }
+    )
 }
 
 /// One tile of ZW-1, then the user's file and overrides.
@@ -173,6 +376,7 @@ pub fn run(args: Args) -> u8 {
                 bench_wait(&c, ops).map_err(|e| e.to_string())
             })
             .map(|r| print(&r, json)),
+        Command::Noc(args) => noc(&args),
         Command::Systolic {
             rows,
             cols,

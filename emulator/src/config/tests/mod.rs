@@ -436,7 +436,7 @@ fn set_changes_nested_keys_of_every_type() {
     let mut c = zw1();
     c.set("systolic.rows", "128").unwrap();
     c.set("hbm.impl", "ideal").unwrap();
-    c.set("noc.impl", "\"ideal\"").unwrap();
+    c.set("noc.impl", "\"mesh\"").unwrap();
     c.set("fabric.link_gb_per_s", "100").unwrap();
     c.set("systolic.overlap", "false").unwrap();
     c.set("topology.dims", "[2, 8]").unwrap();
@@ -445,7 +445,7 @@ fn set_changes_nested_keys_of_every_type() {
     assert_eq!(c.systolic.rows, 128);
     assert_eq!(c.systolic.cols, 64);
     assert_eq!(c.hbm.implementation, HbmImpl::Ideal);
-    assert_eq!(c.noc.implementation, NocImpl::Ideal);
+    assert_eq!(c.noc.implementation, NocImpl::Mesh);
     assert_eq!(c.fabric.link_gb_per_s, 100.0);
     assert!(!c.systolic.overlap);
     assert_eq!(c.topology.dims, vec![2, 8]);
@@ -754,4 +754,42 @@ fn fewer_chips_than_a_group_need_links_only_among_themselves() {
     c.set("topology.chips", "2").unwrap();
     c.set("fabric.links", "1").unwrap();
     assert_eq!(c.validate(), Ok(()), "two chips of a server need one link");
+}
+
+#[test]
+fn a_mesh_too_small_or_without_channels_is_refused_naming_the_key() {
+    let first_key = |pairs: &[(&str, &str)]| match with(pairs).validate() {
+        Err(ConfigError::Inconsistent { key, .. } | ConfigError::OutOfRange { key, .. }) => key,
+        other => panic!("{pairs:?}: {other:?}"),
+    };
+    let mesh = ("noc.impl", "mesh");
+    // Tiles inside the rim: checked for any network (chip.rs), naming the tile key.
+    assert_eq!(first_key(&[mesh, ("noc.cols", "5")]), "chip.tiles_x");
+    assert_eq!(first_key(&[mesh, ("chip.tiles_y", "5")]), "chip.tiles_y");
+    let short = [mesh, ("chip.tiles_y", "2"), ("noc.rows", "4")];
+    assert_eq!(
+        first_key(&short),
+        "noc.rows",
+        "6 HBM controllers on two edges of 2"
+    );
+    assert_eq!(first_key(&[mesh, ("l2.slices", "16")]), "noc.cols");
+    assert_eq!(
+        first_key(&[mesh, ("noc.vcs_per_vnet", "0")]),
+        "noc.vcs_per_vnet"
+    );
+    assert_eq!(
+        first_key(&[mesh, ("noc.vc_buffer_flits", "0")]),
+        "noc.vc_buffer_flits"
+    );
+    assert_eq!(
+        first_key(&[mesh, ("noc.virtual_networks", "1")]),
+        "noc.virtual_networks"
+    );
+    assert_eq!(
+        first_key(&[mesh, ("noc.link_latency_cycles", "0")]),
+        "noc.link_latency_cycles"
+    );
+    // The ideal network has no rim to fit.
+    assert!(with(&[("l2.slices", "16")]).validate().is_ok());
+    assert!(with(&[mesh]).validate().is_ok());
 }
