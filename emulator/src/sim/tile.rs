@@ -135,8 +135,7 @@ fn deliver(m: &mut Machine, chip: u32, tile: u32, t: Cycle, out: &mut Vec<Packet
 /// destination and, with flag 4, increments the destination tile's semaphore.
 pub(crate) fn commit(m: &mut Machine, t: Cycle, c: &Commit) {
     let tr = &c.transfer;
-    let r = transfer::read(tr, &m.chips[..]).and_then(|data| {
-        transfer::write(tr, &data, &mut m.chips[..])?;
+    let r = transfer::apply(tr, &mut m.chips[..]).and_then(|()| {
         let (sc, st, sem) = tr.signal;
         if tr.dst.tile == Some(st) && tr.dst.chip == sc {
             let target = &mut m.chips[sc as usize].tiles[st as usize];
