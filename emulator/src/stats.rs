@@ -18,7 +18,7 @@ use crate::sim::Exit;
 use crate::tile::Tile;
 
 /// The version of this schema; it changes whenever a field changes meaning or goes away.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Stats of a whole run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,10 +48,6 @@ pub struct MachineStats {
 pub struct ChipStats {
     /// The chip's number.
     pub chip: u32,
-    /// Bytes of L2 written at least once (allocated pages), bytes.
-    pub l2_touched_bytes: u64,
-    /// Bytes of HBM written at least once (allocated pages), bytes.
-    pub hbm_touched_bytes: u64,
     /// Per tile.
     pub tiles: Vec<TileStats>,
 }
@@ -253,7 +249,6 @@ pub fn exit_name(exit: &Exit) -> &'static str {
 /// The stats of `m` after a run that ended with `exit`.
 pub fn collect(m: &Machine, exit: &Exit) -> MachineStats {
     let total = m.cycles();
-    let page = crate::memory::storage::PAGE_BYTES;
     MachineStats {
         schema_version: SCHEMA_VERSION,
         config_name: m.env().config.config.name.clone(),
@@ -268,8 +263,6 @@ pub fn collect(m: &Machine, exit: &Exit) -> MachineStats {
             .iter()
             .map(|c| ChipStats {
                 chip: c.id,
-                l2_touched_bytes: c.l2.allocated_pages() as u64 * page,
-                hbm_touched_bytes: c.hbm.allocated_pages() as u64 * page,
                 tiles: c
                     .tiles
                     .iter()

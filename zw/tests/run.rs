@@ -149,8 +149,10 @@ _start: csrr x5, tile_id
 
     let stats: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("s.json")).unwrap()).unwrap();
-    assert_eq!(stats["schema_version"], 1);
+    assert_eq!(stats["schema_version"], 2);
     assert_eq!(stats["exit"], "halted");
+    // Simulated figures only: host pages are not among them.
+    assert!(stats["chips"][0].get("hbm_touched_bytes").is_none());
     let trace: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("t.json")).unwrap()).unwrap();
     // The JSON array form of the Chrome trace-event format (Perfetto opens it).
