@@ -152,7 +152,8 @@ impl Durations {
             dma_setup: u64::from(c.dma.setup_latency_cycles),
             dma_bytes_per_cycle: u64::from(c.dma.bytes_per_cycle),
             request_bytes: u64::from(c.dma.request_bytes),
-            ldw: u64::from(c.scratchpad.latency_cycles) + (k * n * 2).div_ceil(spad_bytes_per_cycle),
+            ldw: u64::from(c.scratchpad.latency_cycles)
+                + (k * n * 2).div_ceil(spad_bytes_per_cycle),
             mm: 2 * r + cols + mb - 2,
             out: u64::from(c.accumulator.latency_cycles)
                 + (mb * n * 4).div_ceil(u64::from(c.accumulator.bytes_per_cycle)),
@@ -191,8 +192,15 @@ fn step1_moves_a_block_of_a_and_b_into_the_scratchpad_in_the_cycles_worked_out()
     let a_end = a_start + d.dma(a_bytes);
     let b_start = a_start + d.last_request(a_bytes);
     let b_end = b_start + d.dma(b_bytes);
-    assert_eq!(slices(&trace, TILE0("dma-in"), "dma.in")[0], (a_start, a_end));
-    assert_eq!(b_end + 2, report.cycles.get(), "halt issues the cycle after");
+    assert_eq!(
+        slices(&trace, TILE0("dma-in"), "dma.in")[0],
+        (a_start, a_end)
+    );
+    assert_eq!(
+        b_end + 2,
+        report.cycles.get(),
+        "halt issues the cycle after"
+    );
     assert_quoted(&format!(
         "{a_start} + {} + {} + {} = {a_end}",
         d.dma_setup,
@@ -280,10 +288,7 @@ fn step5_double_buffers_all_of_c_on_one_tile_keeping_the_array_busy() {
     check_pipeline(&trace, &report, 1);
     // The engines wait in q.take for their neighbours, drawn on their own tracks.
     for unit in ["vector", "dma-out"] {
-        assert!(
-            trace.on(TILE0(unit)).any(|e| e.name == "q.take"),
-            "{unit}"
-        );
+        assert!(trace.on(TILE0(unit)).any(|e| e.name == "q.take"), "{unit}");
     }
     assert!(
         trace
