@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{code, text, zw};
+use common::{code, text, write, zw};
 use std::path::{Path, PathBuf};
 
 /// The repository's root.
@@ -83,7 +83,7 @@ fn the_tutorials_commands_run_as_written_and_print_the_quoted_cycles() {
         .filter(|l| !l.contains("q.take  dmain, s2, 1"))
         .map(|l| format!("{l}\n"))
         .collect();
-    std::fs::write(dir.path().join("racy.s"), racy).unwrap();
+    write(dir.path(), "racy.s", &racy);
 
     for words in commands {
         let args: Vec<String> = words
