@@ -9,7 +9,14 @@ use programs::Run;
 #[test]
 fn every_program_that_halts_is_race_free() {
     let mut checked = 0;
-    for dir in ["examples", "gemm", "layernorm", "softmax", "vadd"] {
+    for dir in [
+        "examples",
+        "gemm",
+        "layernorm",
+        "softmax",
+        "tutorial",
+        "vadd",
+    ] {
         for entry in std::fs::read_dir(programs::path(dir)).unwrap().flatten() {
             let p = entry.path();
             let text = std::fs::read_to_string(&p).unwrap_or_default();
