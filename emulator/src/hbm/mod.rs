@@ -22,6 +22,7 @@ pub mod checker;
 pub mod controller;
 pub mod mapping;
 pub mod timing;
+pub mod traffic;
 
 #[cfg(test)]
 mod tests;
@@ -143,9 +144,12 @@ impl Hbm {
         self.checker = Some(Box::new(c));
     }
 
-    /// The checker, if one runs.
-    pub fn checker(&self) -> Option<&checker::Checker> {
-        self.checker.as_deref()
+    /// The checker, if one runs, after it has checked the refresh rate up to every cycle decided.
+    pub fn checker(&mut self) -> Option<&checker::Checker> {
+        let (channels, decided) = (self.channels.len() as u32, self.decided);
+        let c = self.checker.as_deref_mut()?;
+        c.finish(channels, decided);
+        Some(c)
     }
 
     /// The address mapping.
