@@ -225,6 +225,56 @@ pub(super) const KEYS: &[KeySpec] = &[
         "ideal implementation; 0 = unlimited"),
 ];
 
+/// The `[hbm]` keys of each speed bin: `hbm.impl`, the organisation and the timings, to apply
+/// with [`Config::set`] (`zw bench hbm --preset`). Array timings (tRCD, tRP, tRAS, tRC, RL,
+/// tWR, tRTP, tRRD, tFAW, tWTR) are kept in ns across the generations, as the DRAM core changes
+/// little; column timings (tCCD, WL) are counted in tCK. They are representative values, not
+/// one vendor's datasheet (docs/memory.md, "Parameters").
+pub const SPEED_BINS: [(&str, &[(&str, &str)]); 3] = [
+    (
+        "hbm2",
+        &[
+            ("hbm.impl", "hbm2"),
+            ("hbm.stack_capacity_gib", "8"),
+            ("hbm.pin_gbit_per_s", "2.0"),
+            ("hbm.channels_per_stack", "8"),
+            ("hbm.burst_length", "4"),
+            ("hbm.t_cwl_ns", "4.0"),
+            ("hbm.t_ccd_s_ns", "2.0"),
+            ("hbm.t_ccd_l_ns", "4.0"),
+            ("hbm.t_rfc_ns", "350.0"),
+        ],
+    ),
+    (
+        "hbm2e",
+        &[
+            ("hbm.impl", "hbm2e"),
+            ("hbm.stack_capacity_gib", "16"),
+            ("hbm.pin_gbit_per_s", "3.2"),
+            ("hbm.channels_per_stack", "8"),
+            ("hbm.burst_length", "4"),
+            ("hbm.t_cwl_ns", "2.5"),
+            ("hbm.t_ccd_s_ns", "1.25"),
+            ("hbm.t_ccd_l_ns", "2.5"),
+            ("hbm.t_rfc_ns", "450.0"),
+        ],
+    ),
+    (
+        "hbm3",
+        &[
+            ("hbm.impl", "hbm3"),
+            ("hbm.stack_capacity_gib", "24"),
+            ("hbm.pin_gbit_per_s", "6.4"),
+            ("hbm.channels_per_stack", "16"),
+            ("hbm.burst_length", "8"),
+            ("hbm.t_cwl_ns", "2.5"),
+            ("hbm.t_ccd_s_ns", "1.25"),
+            ("hbm.t_ccd_l_ns", "2.5"),
+            ("hbm.t_rfc_ns", "450.0"),
+        ],
+    ),
+];
+
 /// The bus splits into pseudo-channels; the JEDEC orderings hold.
 pub(super) fn check(c: &Config, out: &mut Vec<ConfigError>) {
     let h = &c.hbm;

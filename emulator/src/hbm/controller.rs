@@ -383,6 +383,11 @@ impl Controller {
         self.resume.max(self.t)
     }
 
+    /// tCK one burst holds a data bus.
+    pub fn burst_tck(&self) -> u64 {
+        self.settings.params.burst.max(1)
+    }
+
     /// The counters of pseudo-channel `pc`.
     pub fn counters(&self, pc: usize) -> &Counters {
         &self.pcs[pc].counters

@@ -34,6 +34,7 @@ use crate::config::Resolved;
 use crate::memsys::{IdealMemory, MemorySystem, commit_packet};
 use crate::sim::link::Link;
 use crate::sim::message::{Access, Body, Commit, Endpoint, Packet, Reply, Target};
+use crate::stats::{HbmChannelStats, HbmStats};
 use crate::time::{ClockRatio, Cycle};
 
 use controller::{Burst, Controller, Counters, Done, Issued, RowResult};
@@ -61,6 +62,8 @@ pub struct Hbm {
     ideal: IdealMemory,
     mapping: Mapping,
     ratio: ClockRatio,
+    /// The memory clock, hertz.
+    memory_hz: u64,
     /// Controller and PHY, each way, core cycles.
     latency: u64,
     /// The fewest tCK from a column command to its last beat.
@@ -101,11 +104,19 @@ impl Hbm {
         let per_stack = (g.channels * g.pseudo_channels).max(1);
         let channels: Vec<Controller> = (0..g.stacks * g.channels)
             .map(|ch| {
-                // A stack's pseudo-channels refresh evenly spread over one tREFI.
+                // A stack's pseudo-channels refresh evenly spread over one tREFI, in bit-reversed
+                // order: neighbours in the address space refresh half a tREFI apart, so a stream
+                // walking the channels does not march in step with the refreshes.
                 let stagger: Vec<u64> = (0..g.pseudo_channels)
                     .map(|pc| {
                         let i = (ch % g.channels) * g.pseudo_channels + pc;
-                        s.params.refi * (i + 1) / per_stack
+                        let bits = per_stack.trailing_zeros();
+                        let slot = if bits == 0 {
+                            0
+                        } else {
+                            i.reverse_bits() >> (64 - bits)
+                        };
+                        s.params.refi * (slot + 1) / per_stack
                     })
                     .collect();
                 Controller::new(ch as u32, s, &stagger)
@@ -123,6 +134,7 @@ impl Hbm {
             ideal: IdealMemory::new(c, chip, source),
             mapping: h.mapping.clone(),
             ratio: ClockRatio::new(c.clock, h.memory_clock),
+            memory_hz: h.memory_clock.hz(),
             latency: h.controller_latency.get(),
             first_data: s.params.read_data().min(s.params.write_data()),
             burst_bytes: g.burst_bytes,
@@ -307,6 +319,47 @@ impl MemorySystem for Hbm {
         while let Some((_, p)) = self.replies.receive(now) {
             out.push(p);
         }
+    }
+
+    fn hbm_stats(&self) -> Option<HbmStats> {
+        let burst = self.burst_bytes;
+        let data = self.mapping.geometry();
+        let per_pc_bytes_per_tck = burst / self.channels.first().map_or(1, |c| c.burst_tck());
+        let pcs = data.stacks * data.channels * data.pseudo_channels;
+        Some(HbmStats {
+            memory_clock_hz: self.memory_hz,
+            simulated_tck: self.decided,
+            peak_bytes_per_s: per_pc_bytes_per_tck * pcs * self.memory_hz,
+            burst_bytes: burst,
+            channels: self
+                .channels
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let mut s = HbmChannelStats {
+                        channel: i as u32,
+                        ..HbmChannelStats::default()
+                    };
+                    for pc in 0..data.pseudo_channels as usize {
+                        let k = c.counters(pc);
+                        s.read_bursts += k.reads;
+                        s.write_bursts += k.writes;
+                        s.row_hit_bursts += k.row_hits;
+                        s.row_miss_bursts += k.row_misses;
+                        s.row_conflict_bursts += k.row_conflicts;
+                        s.activate_commands += k.activates;
+                        s.precharge_commands += k.precharges;
+                        s.refresh_commands += k.refreshes;
+                        s.read_queue_burst_tck += k.read_queue_burst_cycles;
+                        s.write_queue_burst_tck += k.write_queue_burst_cycles;
+                    }
+                    s.read_bytes = s.read_bursts * burst;
+                    s.written_bytes = s.write_bursts * burst;
+                    s.data_bus_busy_tck = (s.read_bursts + s.write_bursts) * c.burst_tck();
+                    s
+                })
+                .collect(),
+        })
     }
 
     fn next_wake(&self) -> Option<Cycle> {
