@@ -319,9 +319,8 @@ pub fn bench_hbm(base: &Config, b: &HbmBench) -> Result<HbmBenchReport, ConfigEr
     let start = std::time::Instant::now();
     let out = drive(&mut mem, &t);
     let host_seconds = start.elapsed().as_secs_f64();
-    let stats = crate::memsys::MemorySystem::hbm_stats(&mem).unwrap_or_else(|| {
-        unreachable!("the command-level HBM has stats")
-    });
+    let stats = crate::memsys::MemorySystem::hbm_stats(&mem)
+        .unwrap_or_else(|| unreachable!("the command-level HBM has stats"));
     let mut sorted = out.latencies.clone();
     sorted.sort_unstable();
     let pick = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];

@@ -127,7 +127,11 @@ impl HbmStats {
             .iter()
             .map(|c| c.read_bursts + c.write_bursts)
             .sum();
-        if all == 0 { 0.0 } else { hits as f64 / all as f64 }
+        if all == 0 {
+            0.0
+        } else {
+            hits as f64 / all as f64
+        }
     }
 }
 

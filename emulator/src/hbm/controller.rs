@@ -166,6 +166,10 @@ struct Queue {
     len: usize,
     /// Bit `b` set when bank `b` has a burst.
     nonempty: u128,
+    /// Bursts in the queue summed over cycles, up to `since`.
+    area: u64,
+    /// The cycle `len` last changed.
+    since: u64,
 }
 
 impl Queue {
@@ -174,16 +178,31 @@ impl Queue {
             banks: vec![VecDeque::new(); banks],
             len: 0,
             nonempty: 0,
+            area: 0,
+            since: 0,
         }
     }
 
-    fn push(&mut self, b: Burst) {
+    /// Bursts in the queue summed over cycles, up to `t`.
+    fn area(&self, t: u64) -> u64 {
+        self.area + self.len as u64 * t.saturating_sub(self.since)
+    }
+
+    /// The length changes at `t`.
+    fn account(&mut self, t: u64) {
+        self.area = self.area(t);
+        self.since = t;
+    }
+
+    fn push(&mut self, t: u64, b: Burst) {
+        self.account(t);
         self.banks[b.bank as usize].push_back(b);
         self.nonempty |= 1 << b.bank;
         self.len += 1;
     }
 
-    fn remove(&mut self, bank: usize, i: usize) -> Option<Burst> {
+    fn remove(&mut self, t: u64, bank: usize, i: usize) -> Option<Burst> {
+        self.account(t);
         let q = &mut self.banks[bank];
         let b = q.remove(i)?;
         if q.is_empty() {
@@ -221,25 +240,14 @@ impl PseudoChannel {
     /// Moves arrived bursts into their queues while there is room; returns when the next one
     /// could move (`u64::MAX`: none, or no room until a burst leaves).
     fn admit(&mut self, t: u64, s: &Settings) -> u64 {
-        let mut next = u64::MAX;
-        for (arriving, queue, depth) in [
-            (&mut self.arriving_reads, &mut self.reads, s.read_depth),
-            (&mut self.arriving_writes, &mut self.writes, s.write_depth),
-        ] {
-            while let Some(b) = arriving.front() {
-                if queue.len >= depth {
-                    break;
-                }
-                if b.entry > t {
-                    next = next.min(b.entry);
-                    break;
-                }
-                if let Some(b) = arriving.pop_front() {
-                    queue.push(b);
-                }
-            }
-        }
-        next
+        let reads = admit(&mut self.arriving_reads, &mut self.reads, s.read_depth, t);
+        let writes = admit(
+            &mut self.arriving_writes,
+            &mut self.writes,
+            s.write_depth,
+            t,
+        );
+        reads.min(writes)
     }
 
     /// Chooses between reading and writing.
@@ -270,6 +278,24 @@ impl PseudoChannel {
         // The window-th most recent ACT.
         self.acts[(self.acts_seen - window) % self.acts.len()] + gap
     }
+}
+
+/// Moves the bursts of `arriving` that have arrived by `t` into `queue` while it holds fewer
+/// than `depth`; returns when the next one arrives (`u64::MAX`: none, or no room).
+#[inline]
+fn admit(arriving: &mut VecDeque<Burst>, queue: &mut Queue, depth: usize, t: u64) -> u64 {
+    while let Some(b) = arriving.front() {
+        if queue.len >= depth {
+            return u64::MAX;
+        }
+        if b.entry > t {
+            return b.entry;
+        }
+        if let Some(b) = arriving.pop_front() {
+            queue.push(t, b);
+        }
+    }
+    u64::MAX
 }
 
 /// A command the controller may issue this cycle.
@@ -309,6 +335,8 @@ pub struct Controller {
     pcs: Vec<PseudoChannel>,
     /// The channel-scope rules' timers (its command buses).
     bus: Timers,
+    /// log2 of the banks per bank group.
+    group_shift: u32,
     /// Every cycle before this one is decided.
     t: u64,
     /// The first cycle at or after `t` at which anything may happen.
@@ -321,6 +349,10 @@ impl Controller {
     pub fn new(id: u32, settings: Settings, stagger: &[u64]) -> Controller {
         let banks = settings.banks();
         assert!(banks <= 128, "at most 128 banks per pseudo-channel");
+        assert!(
+            settings.banks_per_group.is_power_of_two(),
+            "banks per group a power of two"
+        );
         let pc = |first: u64| PseudoChannel {
             banks: vec![Bank::default(); banks],
             groups: vec![Timers::default(); settings.bank_groups as usize],
@@ -351,6 +383,7 @@ impl Controller {
             gaps: Gaps::new(&settings.params),
             pcs,
             bus: Timers::default(),
+            group_shift: settings.banks_per_group.trailing_zeros(),
             t: 0,
             resume,
         }
@@ -365,11 +398,15 @@ impl Controller {
             &mut pc.arriving_reads
         };
         // Bursts come nearly always in entry order: the place is searched from the back.
-        let mut i = arriving.len();
-        while i > 0 && arriving[i - 1].entry > b.entry {
-            i -= 1;
+        if arriving.back().is_none_or(|last| last.entry <= b.entry) {
+            arriving.push_back(b);
+        } else {
+            let mut i = arriving.len();
+            while i > 0 && arriving[i - 1].entry > b.entry {
+                i -= 1;
+            }
+            arriving.insert(i, b);
         }
-        arriving.insert(i, b);
         self.resume = self.resume.min(b.entry.max(self.t));
     }
 
@@ -388,9 +425,14 @@ impl Controller {
         self.settings.params.burst.max(1)
     }
 
-    /// The counters of pseudo-channel `pc`.
-    pub fn counters(&self, pc: usize) -> &Counters {
-        &self.pcs[pc].counters
+    /// The counters of pseudo-channel `pc`, up to every cycle decided.
+    pub fn counters(&self, pc: usize) -> Counters {
+        let p = &self.pcs[pc];
+        Counters {
+            read_queue_burst_cycles: p.reads.area(self.t),
+            write_queue_burst_cycles: p.writes.area(self.t),
+            ..p.counters
+        }
     }
 
     /// Decides every cycle before `until`: pushes the bursts whose data is done to `done`, and
@@ -404,28 +446,13 @@ impl Controller {
         while self.t < until {
             let t = self.t.max(self.resume);
             if t >= until {
-                self.account(until);
                 break;
             }
-            self.account(t);
             let (issued, next) = self.step(t, done, &mut sink);
             self.resume = if issued { t + 1 } else { next };
-            let to = self.resume.min(until);
-            self.account(to);
+            self.t = self.resume.min(until);
         }
-    }
-
-    /// Counts queue occupancy from `self.t` up to `to`.
-    fn account(&mut self, to: u64) {
-        if to <= self.t {
-            return;
-        }
-        let dt = to - self.t;
-        for pc in &mut self.pcs {
-            pc.counters.read_queue_burst_cycles += pc.reads.len as u64 * dt;
-            pc.counters.write_queue_burst_cycles += pc.writes.len as u64 * dt;
-        }
-        self.t = to;
+        self.t = self.t.max(until);
     }
 
     /// The earliest cycle `command` may issue to bank `bank` of pseudo-channel `pc` (to every
@@ -442,7 +469,7 @@ impl Controller {
                 at = at.max(g.at(c));
             }
         } else {
-            let group = bank / self.settings.banks_per_group as usize;
+            let group = bank >> self.group_shift;
             at = at
                 .max(p.banks[bank].timers.at(c))
                 .max(p.groups[group].at(c));
@@ -497,6 +524,9 @@ impl Controller {
                 }
                 continue;
             }
+            if pc.reads.len + pc.writes.len == 0 && (s.page == PagePolicy::Open || pc.open == 0) {
+                continue;
+            }
             pc.choose_mode(&s);
             let pc = &self.pcs[i];
             let queue = if pc.writing { &pc.writes } else { &pc.reads };
@@ -509,6 +539,7 @@ impl Controller {
                 banks &= banks - 1;
                 let q = &queue.banks[b];
                 let (command, index, seq) = match pc.banks[b].open {
+                    // The head is nearly always the hit.
                     Some(open) => match q.iter().position(|x| x.row == open) {
                         Some(k) => {
                             let c = if pc.writing { Command::Wr } else { Command::Rd };
@@ -572,6 +603,7 @@ impl Controller {
     ) {
         let s = self.settings;
         let per_group = s.banks_per_group as usize;
+        let group = c.bank >> self.group_shift;
         let pc = &mut self.pcs[c.pc];
         let mut row = 0;
         let mut column = 0;
@@ -616,7 +648,7 @@ impl Controller {
                 pc.counters.refreshes += 1;
             }
             Command::Rd | Command::Wr => {
-                if let Some(b) = queue.remove(c.bank, c.index) {
+                if let Some(b) = queue.remove(t, c.bank, c.index) {
                     let result = match b.result {
                         RowResult::Pending => RowResult::Hit,
                         r => r,
@@ -655,7 +687,7 @@ impl Controller {
             }
         } else {
             pc.banks[c.bank].timers.raise(t, &g[Scope::Bank as usize]);
-            pc.groups[c.bank / per_group].raise(t, &g[Scope::BankGroup as usize]);
+            pc.groups[group].raise(t, &g[Scope::BankGroup as usize]);
         }
         pc.timers.raise(t, &g[Scope::PseudoChannel as usize]);
         self.bus.raise(t, &g[Scope::Channel as usize]);
@@ -665,7 +697,7 @@ impl Controller {
                 channel: self.id,
                 pseudo_channel: c.pc as u32,
                 command: c.command,
-                bank_group: (c.bank / per_group) as u32,
+                bank_group: group as u32,
                 bank: (c.bank % per_group) as u32,
                 row,
                 column,

@@ -27,9 +27,6 @@ pub mod traffic;
 #[cfg(test)]
 mod tests;
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use crate::config::Resolved;
 use crate::memsys::{IdealMemory, MemorySystem, commit_packet};
 use crate::sim::link::Link;
@@ -70,8 +67,8 @@ pub struct Hbm {
     first_data: u64,
     burst_bytes: u64,
     channels: Vec<Controller>,
-    /// Channels by the cycle they next need to run (stale entries skipped).
-    queue: BinaryHeap<Reverse<(u64, u32)>>,
+    /// The earliest cycle any channel next needs to run.
+    earliest: u64,
     requests: Vec<Request>,
     free: Vec<u32>,
     /// Requests in flight.
@@ -122,12 +119,11 @@ impl Hbm {
                 Controller::new(ch as u32, s, &stagger)
             })
             .collect();
-        let queue = channels
+        let earliest = channels
             .iter()
-            .enumerate()
-            .map(|(i, c): (usize, &Controller)| Reverse((c.resume(), i as u32)))
-            .filter(|Reverse((at, _))| *at != u64::MAX)
-            .collect();
+            .map(Controller::resume)
+            .min()
+            .unwrap_or(u64::MAX);
         Hbm {
             chip,
             source,
@@ -139,7 +135,7 @@ impl Hbm {
             first_data: s.params.read_data().min(s.params.write_data()),
             burst_bytes: g.burst_bytes,
             channels,
-            queue,
+            earliest,
             requests: Vec::new(),
             free: Vec::new(),
             in_flight: 0,
@@ -170,7 +166,7 @@ impl Hbm {
     }
 
     /// The counters of pseudo-channel `pc` of channel `channel`.
-    pub fn counters(&self, channel: usize, pc: usize) -> &Counters {
+    pub fn counters(&self, channel: usize, pc: usize) -> Counters {
         self.channels[channel].counters(pc)
     }
 
@@ -217,7 +213,6 @@ impl Hbm {
         for n in first..=last {
             let l = self.mapping.locate(n);
             let ch = &mut self.channels[l.channel as usize];
-            let before = ch.resume();
             ch.push(Burst {
                 seq: self.seq,
                 entry,
@@ -230,9 +225,7 @@ impl Hbm {
                 result: RowResult::Pending,
             });
             self.seq += 1;
-            if ch.resume() != before {
-                self.queue.push(Reverse((ch.resume(), l.channel)));
-            }
+            self.earliest = self.earliest.min(ch.resume());
         }
     }
 
@@ -242,29 +235,29 @@ impl Hbm {
             return;
         }
         let mut check = self.checker.take();
-        while let Some(&Reverse((at, ch))) = self.queue.peek() {
-            if at >= until {
-                break;
+        if self.earliest < until {
+            let mut earliest = u64::MAX;
+            for c in &mut self.channels {
+                if c.resume() < until {
+                    match check.as_deref_mut() {
+                        Some(k) => {
+                            c.advance(until, &mut self.done, Some(&mut |i: &Issued| k.check(i)))
+                        }
+                        None => c.advance(until, &mut self.done, None),
+                    }
+                }
+                earliest = earliest.min(c.resume());
             }
-            self.queue.pop();
-            let c = &mut self.channels[ch as usize];
-            if c.resume() != at {
-                continue;
-            }
-            match check.as_deref_mut() {
-                Some(k) => c.advance(until, &mut self.done, Some(&mut |i: &Issued| k.check(i))),
-                None => c.advance(until, &mut self.done, None),
-            }
-            let next = c.resume();
-            if next != u64::MAX {
-                self.queue.push(Reverse((next, ch)));
-            }
+            self.earliest = earliest;
         }
         self.checker = check;
         self.decided = until;
-        for d in std::mem::take(&mut self.done) {
+        // The list keeps its allocation from one call to the next.
+        let mut done = std::mem::take(&mut self.done);
+        for d in done.drain(..) {
             self.finish(d);
         }
+        self.done = done;
     }
 
     /// A burst of a request is done.
@@ -366,11 +359,7 @@ impl MemorySystem for Hbm {
         // The earliest a reply not yet known could leave: after the next command any channel
         // may issue, its data, and the way back.
         let unknown = (self.in_flight > 0).then(|| {
-            let next = self
-                .queue
-                .peek()
-                .map_or(self.decided, |Reverse((at, _))| *at)
-                .max(self.decided);
+            let next = self.earliest.max(self.decided);
             self.ratio.to_core(next + self.first_data) + self.latency
         });
         [self.ideal.next_wake(), self.replies.next_arrival(), unknown]

@@ -3,8 +3,8 @@
 use emulator::bench::{
     BenchReport, HbmBench, HbmBenchReport, bench_core, bench_dma, bench_hbm, bench_wait, completed,
 };
-use emulator::hbm::traffic::{Pattern, Traffic};
 use emulator::config::Config;
+use emulator::hbm::traffic::{Pattern, Traffic};
 use emulator::systolic::{BenchModel, BenchRequest, GemmShape, bench_systolic};
 use isa::DType;
 
@@ -352,10 +352,16 @@ fn hbm_bench(
         "random" => Pattern::Random,
         "strided" if stride > 0 => Pattern::Strided(stride),
         "strided" => return Err("--stride must be at least 1".into()),
-        other => return Err(format!("--pattern takes seq, random or strided, not `{other}`")),
+        other => {
+            return Err(format!(
+                "--pattern takes seq, random or strided, not `{other}`"
+            ));
+        }
     };
     if !(0.0..=1.0).contains(&read_ratio) {
-        return Err(format!("--read-ratio must be between 0 and 1, not {read_ratio}"));
+        return Err(format!(
+            "--read-ratio must be between 0 and 1, not {read_ratio}"
+        ));
     }
     let refresh = match refresh {
         "on" => true,
