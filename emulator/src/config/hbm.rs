@@ -225,11 +225,10 @@ pub(super) const KEYS: &[KeySpec] = &[
         "ideal implementation; 0 = unlimited"),
 ];
 
-/// The `[hbm]` keys of each speed bin: `hbm.impl`, the organisation and the timings, to apply
-/// with [`Config::set`] (`zw bench hbm --preset`). Array timings (tRCD, tRP, tRAS, tRC, RL,
-/// tWR, tRTP, tRRD, tFAW, tWTR) are kept in ns across the generations, as the DRAM core changes
-/// little; column timings (tCCD, WL) are counted in tCK. They are representative values, not
-/// one vendor's datasheet (docs/memory.md, "Parameters").
+/// The `[hbm]` keys of each speed bin, to apply with [`Config::set`] (`zw bench hbm --preset`):
+/// `hbm.impl`, the organisation and every timing. HBM2 and HBM3 are the timings of Ramulator 2.1's
+/// `HBM2_2000Mbps` and `HBM3_6400Mbps` presets (JESD235/JESD238 devices; one tRCD, the read one);
+/// HBM2E is ZW-1's (docs/memory.md, "Parameters").
 pub const SPEED_BINS: [(&str, &[(&str, &str)]); 3] = [
     (
         "hbm2",
@@ -239,9 +238,22 @@ pub const SPEED_BINS: [(&str, &[(&str, &str)]); 3] = [
             ("hbm.pin_gbit_per_s", "2.0"),
             ("hbm.channels_per_stack", "8"),
             ("hbm.burst_length", "4"),
-            ("hbm.t_cwl_ns", "4.0"),
+            ("hbm.t_rcd_ns", "14.0"),
+            ("hbm.t_rp_ns", "14.0"),
+            ("hbm.t_ras_ns", "34.0"),
+            ("hbm.t_rc_ns", "48.0"),
+            ("hbm.t_cl_ns", "14.0"),
+            ("hbm.t_cwl_ns", "5.0"),
+            ("hbm.t_wr_ns", "16.0"),
+            ("hbm.t_rtp_ns", "5.0"),
+            ("hbm.t_rrd_s_ns", "4.0"),
+            ("hbm.t_rrd_l_ns", "4.0"),
+            ("hbm.t_faw_ns", "15.0"),
             ("hbm.t_ccd_s_ns", "2.0"),
             ("hbm.t_ccd_l_ns", "4.0"),
+            ("hbm.t_wtr_s_ns", "6.0"),
+            ("hbm.t_wtr_l_ns", "8.0"),
+            ("hbm.t_refi_ns", "3900.0"),
             ("hbm.t_rfc_ns", "350.0"),
         ],
     ),
@@ -253,9 +265,22 @@ pub const SPEED_BINS: [(&str, &[(&str, &str)]); 3] = [
             ("hbm.pin_gbit_per_s", "3.2"),
             ("hbm.channels_per_stack", "8"),
             ("hbm.burst_length", "4"),
+            ("hbm.t_rcd_ns", "14.0"),
+            ("hbm.t_rp_ns", "14.0"),
+            ("hbm.t_ras_ns", "33.0"),
+            ("hbm.t_rc_ns", "47.0"),
+            ("hbm.t_cl_ns", "14.0"),
             ("hbm.t_cwl_ns", "2.5"),
+            ("hbm.t_wr_ns", "16.0"),
+            ("hbm.t_rtp_ns", "5.0"),
+            ("hbm.t_rrd_s_ns", "2.5"),
+            ("hbm.t_rrd_l_ns", "3.75"),
+            ("hbm.t_faw_ns", "15.0"),
             ("hbm.t_ccd_s_ns", "1.25"),
             ("hbm.t_ccd_l_ns", "2.5"),
+            ("hbm.t_wtr_s_ns", "2.5"),
+            ("hbm.t_wtr_l_ns", "7.5"),
+            ("hbm.t_refi_ns", "3900.0"),
             ("hbm.t_rfc_ns", "450.0"),
         ],
     ),
@@ -267,10 +292,23 @@ pub const SPEED_BINS: [(&str, &[(&str, &str)]); 3] = [
             ("hbm.pin_gbit_per_s", "6.4"),
             ("hbm.channels_per_stack", "16"),
             ("hbm.burst_length", "8"),
-            ("hbm.t_cwl_ns", "2.5"),
+            ("hbm.t_rcd_ns", "19.375"),
+            ("hbm.t_rp_ns", "16.25"),
+            ("hbm.t_ras_ns", "28.125"),
+            ("hbm.t_rc_ns", "45.0"),
+            ("hbm.t_cl_ns", "12.5"),
+            ("hbm.t_cwl_ns", "6.25"),
+            ("hbm.t_wr_ns", "20.625"),
+            ("hbm.t_rtp_ns", "5.625"),
+            ("hbm.t_rrd_s_ns", "2.5"),
+            ("hbm.t_rrd_l_ns", "3.125"),
+            ("hbm.t_faw_ns", "15.0"),
             ("hbm.t_ccd_s_ns", "1.25"),
             ("hbm.t_ccd_l_ns", "2.5"),
-            ("hbm.t_rfc_ns", "450.0"),
+            ("hbm.t_wtr_s_ns", "4.375"),
+            ("hbm.t_wtr_l_ns", "6.25"),
+            ("hbm.t_refi_ns", "3900.0"),
+            ("hbm.t_rfc_ns", "350.0"),
         ],
     ),
 ];

@@ -140,7 +140,22 @@ fn zw1_hbm3_has_the_m890_envelope_and_zw1_elsewhere() {
     let base = zw1();
     assert_eq!(c.systolic, base.systolic);
     assert_eq!(c.noc, base.noc);
-    assert_eq!(c.hbm.t_rcd_ns, base.hbm.t_rcd_ns);
+    // HBM3 timings: tRCD 19.375 ns = 31 tCK of 0.625 ns.
+    assert_eq!(r.hbm.controller.params.rcd, 31);
+    assert_eq!(c.hbm.t_refi_ns, base.hbm.t_refi_ns);
+    // The speed bin of zw bench hbm --preset hbm3 is the preset's HBM.
+    let mut bin = zw1();
+    for (k, v) in SPEED_BINS[2].1 {
+        bin.set(k, v).unwrap();
+    }
+    assert_eq!(bin.hbm, c.hbm);
+    // And the HBM2E bin is ZW-1's HBM run by the model.
+    let (mut bin, mut model) = (zw1(), zw1());
+    for (k, v) in SPEED_BINS[1].1 {
+        bin.set(k, v).unwrap();
+    }
+    model.set("hbm.impl", "hbm2e").unwrap();
+    assert_eq!(bin.hbm, model.hbm);
 }
 
 #[test]
