@@ -214,7 +214,7 @@ impl Mapping {
                 }
                 [None] => {}
                 _ => {
-                    let Some(total) = parts.iter().map(|b| *b).sum::<Option<u32>>() else {
+                    let Some(total) = parts.iter().copied().sum::<Option<u32>>() else {
                         return Err(MappingError(format!(
                             "`{}` appears more than once: give each part its bits",
                             f.short()
@@ -369,7 +369,7 @@ mod tests {
             let m = Mapping::new(spec, zw1()).unwrap();
             let mut seen = std::collections::HashSet::new();
             for i in 0..20_000u64 {
-                let a = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) % zw1().bytes() & !31;
+                let a = (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) % zw1().bytes()) & !31;
                 let l = m.locate(m.burst(a));
                 assert_eq!(m.address(&l), a, "{spec} {a:#x}");
                 assert!(seen.insert(l) || seen.contains(&l));

@@ -89,3 +89,61 @@ fn at(log: &[Issued], pc: u32, command: Command, nth: usize) -> u64 {
         .unwrap_or_else(|| panic!("no {command} #{nth} on pseudo-channel {pc}: {log:?}"))
         .cycle
 }
+
+const DOCS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/memory.md");
+const BEGIN: &str =
+    "<!-- BEGIN generated from emulator/src/hbm/timing.rs: BLESS=1 cargo test -p emulator hbm -->";
+const END: &str = "<!-- END generated -->";
+
+/// The timing table as docs/memory.md prints it, with each gap for ZW-1's HBM2E.
+fn timing_table() -> String {
+    use super::timing::RULES;
+    let config = {
+        let mut c = crate::config::Config::zw1();
+        c.set("hbm.impl", "hbm2e").unwrap_or_default();
+        c
+    };
+    let p = config.resolve().map(|r| r.hbm.controller.params).ok();
+    let cell = |s: &str| s.replace('|', "\\|");
+    let mut out = String::from(
+        "| rule | scope | earlier | later | gap | HBM2E, tCK | source |\n|---|---|---|---|---|---:|---|\n",
+    );
+    for r in RULES {
+        let later = if r.window > 1 {
+            format!("{} (window {})", r.later, r.window)
+        } else {
+            r.later.to_string()
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            r.name,
+            r.scope.name(),
+            r.earlier,
+            later,
+            cell(r.formula),
+            p.map(|p| (r.gap)(&p).to_string()).unwrap_or_default(),
+            cell(r.source)
+        ));
+    }
+    out
+}
+
+#[test]
+fn docs_print_the_timing_table() {
+    let docs = std::fs::read_to_string(DOCS).unwrap_or_default();
+    let generated = format!("{BEGIN}\n{}{END}", timing_table());
+    let current = match (docs.find(BEGIN), docs.find(END)) {
+        (Some(b), Some(e)) if b < e => Some((b, e + END.len())),
+        _ => None,
+    };
+    if current.is_some_and(|(b, e)| docs[b..e] == generated) {
+        return;
+    }
+    if std::env::var_os("BLESS").is_some()
+        && let Some((b, e)) = current
+    {
+        std::fs::write(DOCS, format!("{}{generated}{}", &docs[..b], &docs[e..])).unwrap();
+        return;
+    }
+    panic!("docs/memory.md's timing table is stale: run BLESS=1 cargo test -p emulator hbm");
+}

@@ -98,8 +98,9 @@ enum Command {
         /// Bytes per request.
         #[arg(long, default_value_t = 64)]
         request_bytes: u64,
-        /// Requests in flight at most (1: unloaded latency).
-        #[arg(long, default_value_t = 512)]
+        /// Requests in flight at most (1: unloaded latency; the default covers one HBM2E
+        /// stack's bandwidth × its loaded latency).
+        #[arg(long, default_value_t = 2048)]
         outstanding: usize,
         /// `on` or `off`.
         #[arg(long, default_value = "on")]

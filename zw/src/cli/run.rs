@@ -301,6 +301,22 @@ fn summary(m: &Machine, report: &RunReport, stats: &MachineStats, program: &str)
             percent(stalled[i], whole)
         );
     }
+    for c in &stats.chips {
+        let Some(h) = &c.hbm else { continue };
+        // Achieved over the run's simulated time, against the peak of every stack.
+        let seconds = env.clock.seconds_f64(report.cycles).max(1e-18);
+        let achieved = h.bytes() as f64 / seconds / 1e9;
+        let peak = h.peak_bytes_per_s as f64 / 1e9;
+        let refreshes: u64 = h.channels.iter().map(|ch| ch.refresh_commands).sum();
+        s += &format!(
+            "hbm       chip {}: {achieved:.1} GB/s of {peak:.1} GB/s peak ({:.2}%), {} bytes, \
+             row hit rate {:.3}, {refreshes} refreshes\n",
+            c.chip,
+            100.0 * achieved / peak.max(1e-9),
+            h.bytes(),
+            h.row_hit_rate(),
+        );
+    }
     s += &format!(
         "host      {:.4} s: {:.2} M simulated cycles/s, {:.2} M instructions/s\n",
         report.host_seconds,

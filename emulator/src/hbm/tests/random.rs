@@ -68,8 +68,11 @@ fn long_random_traffic_with_refresh_breaks_no_rule() {
     }
 }
 
-/// Issues `commands` (cycle, pseudo-channel, command, bank group, bank, row) to a checker.
-fn violations(p: Params, commands: &[(u64, u32, Command, u32, u32, u32)]) -> Vec<String> {
+/// A command for the checker: (cycle, pseudo-channel, command, bank group, bank, row).
+type Cmd = (u64, u32, Command, u32, u32, u32);
+
+/// Issues `commands` to a checker.
+fn violations(p: Params, commands: &[Cmd]) -> Vec<String> {
     let mut k = Checker::new(
         p,
         Shape {
@@ -103,7 +106,7 @@ fn the_checker_finds_a_command_one_cycle_early() {
     };
     let burst_end_write = p.cwl + p.burst;
     // Each sequence is legal with its last command one cycle later, and names its rule.
-    let cases: Vec<(&str, Vec<(u64, u32, Command, u32, u32, u32)>)> = vec![
+    let cases: Vec<(&str, Vec<Cmd>)> = vec![
         (
             "tRCD",
             vec![(0, 0, Act, 0, 0, 1), (p.rcd - 1, 0, Rd, 0, 0, 1)],
