@@ -204,7 +204,7 @@ impl Queue {
     fn remove(&mut self, t: u64, bank: usize, i: usize) -> Option<Burst> {
         self.account(t);
         let q = &mut self.banks[bank];
-        let b = q.remove(i)?;
+        let b = if i == 0 { q.pop_front() } else { q.remove(i) }?;
         if q.is_empty() {
             self.nonempty &= !(1 << bank);
         }
@@ -230,6 +230,10 @@ struct PseudoChannel {
     arriving_reads: VecDeque<Burst>,
     arriving_writes: VecDeque<Burst>,
     writing: bool,
+    /// No command of this pseudo-channel can issue before this cycle, as far as its own state
+    /// goes (0: look). A command elsewhere on the channel only delays its commands, so the
+    /// bound holds until its own queues, banks or mode change.
+    quiet_until: u64,
     /// The next refresh deadline.
     refresh_at: u64,
     refresh_due: bool,
@@ -240,6 +244,7 @@ impl PseudoChannel {
     /// Moves arrived bursts into their queues while there is room; returns when the next one
     /// could move (`u64::MAX`: none, or no room until a burst leaves).
     fn admit(&mut self, t: u64, s: &Settings) -> u64 {
+        let before = self.reads.len + self.writes.len;
         let reads = admit(&mut self.arriving_reads, &mut self.reads, s.read_depth, t);
         let writes = admit(
             &mut self.arriving_writes,
@@ -247,18 +252,23 @@ impl PseudoChannel {
             s.write_depth,
             t,
         );
+        if self.reads.len + self.writes.len != before {
+            self.quiet_until = 0;
+        }
         reads.min(writes)
     }
 
     /// Chooses between reading and writing.
     fn choose_mode(&mut self, s: &Settings) {
         let (reads, writes) = (self.reads.len, self.writes.len);
-        if self.writing {
-            if writes == 0 || (reads > 0 && writes <= s.low_watermark) {
-                self.writing = false;
-            }
-        } else if writes >= s.high_watermark || (reads == 0 && writes > 0) {
-            self.writing = true;
+        let writing = if self.writing {
+            !(writes == 0 || (reads > 0 && writes <= s.low_watermark))
+        } else {
+            writes >= s.high_watermark || (reads == 0 && writes > 0)
+        };
+        if writing != self.writing {
+            self.writing = writing;
+            self.quiet_until = 0;
         }
     }
 
@@ -365,6 +375,7 @@ impl Controller {
             arriving_reads: VecDeque::new(),
             arriving_writes: VecDeque::new(),
             writing: false,
+            quiet_until: 0,
             refresh_at: first,
             refresh_due: false,
             counters: Counters::default(),
@@ -528,8 +539,13 @@ impl Controller {
                 continue;
             }
             pc.choose_mode(&s);
+            if pc.quiet_until > t {
+                next = next.min(pc.quiet_until);
+                continue;
+            }
             let pc = &self.pcs[i];
             let queue = if pc.writing { &pc.writes } else { &pc.reads };
+            let (mut quiet, mut ready) = (u64::MAX, false);
             let mut banks = queue.nonempty;
             if s.page == PagePolicy::Closed {
                 banks |= pc.open;
@@ -540,7 +556,12 @@ impl Controller {
                 let q = &queue.banks[b];
                 let (command, index, seq) = match pc.banks[b].open {
                     // The head is nearly always the hit.
-                    Some(open) => match q.iter().position(|x| x.row == open) {
+                    Some(open) => match q
+                        .front()
+                        .filter(|x| x.row == open)
+                        .map(|_| 0)
+                        .or_else(|| q.iter().position(|x| x.row == open))
+                    {
                         Some(k) => {
                             let c = if pc.writing { Command::Wr } else { Command::Rd };
                             (c, k, q[k].seq)
@@ -554,9 +575,10 @@ impl Controller {
                 };
                 let at = self.earliest(i, command, b);
                 if at > t {
-                    next = next.min(at);
+                    quiet = quiet.min(at);
                     continue;
                 }
+                ready = true;
                 let c = Candidate {
                     pc: i,
                     command,
@@ -574,6 +596,8 @@ impl Controller {
                     c,
                 );
             }
+            next = next.min(quiet);
+            self.pcs[i].quiet_until = if ready { 0 } else { quiet };
         }
         let mut issued = false;
         if let Some(c) = column {
@@ -605,6 +629,7 @@ impl Controller {
         let per_group = s.banks_per_group as usize;
         let group = c.bank >> self.group_shift;
         let pc = &mut self.pcs[c.pc];
+        pc.quiet_until = 0;
         let mut row = 0;
         let mut column = 0;
         let queue = if pc.writing {
