@@ -203,8 +203,13 @@ fn host_writes_at_own_addresses_reach_every_tile_and_named_ones_one_tile() {
 #[test]
 fn how_the_run_loop_interleaves_tiles_never_changes_a_result() {
     use emulator::{ComponentOrder, Schedule};
-    for path in PROGRAMS {
-        let config = zw1(4);
+    // Over the ideal memory, and over the command-level HBM.
+    let mut hbm = zw1(4);
+    hbm.set("hbm.impl", "hbm2e").unwrap();
+    for (path, config) in PROGRAMS
+        .iter()
+        .flat_map(|p| [(p, zw1(4)), (p, hbm.clone())])
+    {
         let outcome = |schedule: Schedule| {
             let mut m = machine_of(path, &config);
             m.set_schedule(schedule);

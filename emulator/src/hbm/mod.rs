@@ -15,7 +15,8 @@
 //!
 //! The controllers run lazily: a request arriving at core cycle `t` cannot reach them before
 //! `t + controller latency`, so when the memory system runs at `t` every memory cycle before
-//! that of `t + 1 + controller latency` can be decided. It runs again when its next reply leaves.
+//! that of `t + controller latency` can be decided, whatever else arrives in cycle `t`. It runs
+//! again when its next reply leaves.
 
 pub mod bank;
 pub mod checker;
@@ -307,8 +308,9 @@ impl MemorySystem for Hbm {
 
     fn evaluate(&mut self, now: Cycle, out: &mut Vec<Packet>) {
         self.ideal.evaluate(now, out);
-        // No request arriving after `now` reaches a controller before this.
-        self.advance(self.ratio.to_other(now + 1 + self.latency));
+        // No request arriving at `now` or later reaches a controller before this (one may still
+        // be taken at `now` after this runs, when the component order puts it later).
+        self.advance(self.ratio.to_other(now + self.latency));
         while let Some((_, p)) = self.replies.receive(now) {
             out.push(p);
         }
