@@ -19,7 +19,8 @@
 //!
 //! Simulated time is counted in [`Cycle`]s of a [`Clock`]; rates are [`Bandwidth`]s.
 //! [`numerics`] holds the chip's element formats and arithmetic, [`systolic`] the matrix unit's
-//! array models and their benchmark, [`bench`](mod@bench) the emulator's own speed benchmarks.
+//! array models and their benchmark, [`hbm`] the command-level HBM model, [`bench`](mod@bench)
+//! the emulator's own speed benchmarks.
 
 pub mod bench;
 pub(crate) mod chip;
@@ -28,6 +29,7 @@ pub(crate) mod control;
 pub(crate) mod dma;
 pub(crate) mod env;
 pub mod fuzz;
+pub mod hbm;
 pub mod loader;
 pub(crate) mod machine;
 pub(crate) mod matrix;
@@ -67,5 +69,5 @@ pub use races::{Agent, Race, RaceAccess};
 pub use semaphore::Semaphores;
 pub use sim::{Exit, Waiter};
 pub use tile::Tile;
-pub use time::{Bandwidth, Clock, Cycle, TimeError};
+pub use time::{Bandwidth, Clock, ClockRatio, Cycle, TimeError};
 pub use trap::Trap;

@@ -162,7 +162,10 @@ impl Machine {
         let runs = (0..env.map.chips)
             .map(|i| {
                 let id = crate::sim::component(&env, crate::sim::Component::Memory(i));
-                let memory = Box::new(IdealMemory::new(c, i, id)) as Box<dyn MemorySystem>;
+                let memory: Box<dyn MemorySystem> = match c.config.hbm.implementation {
+                    crate::config::HbmImpl::Ideal => Box::new(IdealMemory::new(c, i, id)),
+                    _ => Box::new(crate::hbm::Hbm::new(c, i, id)),
+                };
                 let network = crate::noc::network(c, i);
                 ChipRun::new(&env, memory, network)
             })

@@ -29,6 +29,10 @@ pub trait MemorySystem: std::fmt::Debug + Send {
     fn evaluate(&mut self, now: Cycle, out: &mut Vec<Packet>);
     /// When it next needs to run.
     fn next_wake(&self) -> Option<Cycle>;
+    /// The stats of its command-level HBM, if it has one.
+    fn hbm_stats(&self) -> Option<crate::stats::HbmStats> {
+        None
+    }
 }
 
 /// Fixed latencies and shared bandwidths (`l2.impl = "ideal"`, `hbm.impl = "ideal"`).

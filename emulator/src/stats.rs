@@ -48,8 +48,87 @@ pub struct MachineStats {
 pub struct ChipStats {
     /// The chip's number.
     pub chip: u32,
+    /// The command-level HBM (`hbm.impl` other than `"ideal"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hbm: Option<HbmStats>,
     /// Per tile.
     pub tiles: Vec<TileStats>,
+}
+
+/// Stats of a chip's command-level HBM: its clock, its peak, and each channel's counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HbmStats {
+    /// The memory clock (tCK), hertz.
+    pub memory_clock_hz: u64,
+    /// Memory clock cycles simulated, tCK.
+    pub simulated_tck: u64,
+    /// Peak bandwidth of every stack together, bytes per second.
+    pub peak_bytes_per_s: u64,
+    /// Bytes per burst, bytes.
+    pub burst_bytes: u64,
+    /// Per channel (over every stack).
+    pub channels: Vec<HbmChannelStats>,
+}
+
+/// Stats of one HBM channel (both its pseudo-channels).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HbmChannelStats {
+    /// The channel's number (stack × channels per stack + channel).
+    pub channel: u32,
+    /// RD commands, bursts.
+    pub read_bursts: u64,
+    /// WR commands, bursts.
+    pub write_bursts: u64,
+    /// Bytes read, bytes.
+    pub read_bytes: u64,
+    /// Bytes written, bytes.
+    pub written_bytes: u64,
+    /// Bursts served from an open row, bursts.
+    pub row_hit_bursts: u64,
+    /// Bursts that found their bank closed, bursts.
+    pub row_miss_bursts: u64,
+    /// Bursts that found another row open, bursts.
+    pub row_conflict_bursts: u64,
+    /// ACT commands, commands.
+    pub activate_commands: u64,
+    /// PRE and PREA commands, commands.
+    pub precharge_commands: u64,
+    /// REF commands, commands.
+    pub refresh_commands: u64,
+    /// Bursts in the read queues summed over memory cycles (divide by `simulated_tck` for the
+    /// mean occupancy), burst·tCK.
+    pub read_queue_burst_tck: u64,
+    /// Bursts in the write queues summed over memory cycles, burst·tCK.
+    pub write_queue_burst_tck: u64,
+    /// Cycles the data buses of its pseudo-channels carried data, summed over them, tCK.
+    pub data_bus_busy_tck: u64,
+}
+
+impl HbmStats {
+    /// Bytes read and written, every channel.
+    pub fn bytes(&self) -> u64 {
+        self.channels
+            .iter()
+            .map(|c| c.read_bytes + c.written_bytes)
+            .sum()
+    }
+
+    /// Bursts served from an open row over all bursts (0 with none).
+    pub fn row_hit_rate(&self) -> f64 {
+        let hits: u64 = self.channels.iter().map(|c| c.row_hit_bursts).sum();
+        let all: u64 = self
+            .channels
+            .iter()
+            .map(|c| c.read_bursts + c.write_bursts)
+            .sum();
+        if all == 0 {
+            0.0
+        } else {
+            hits as f64 / all as f64
+        }
+    }
 }
 
 /// Stats of one tile.
@@ -263,6 +342,7 @@ pub fn collect(m: &Machine, exit: &Exit) -> MachineStats {
             .iter()
             .map(|c| ChipStats {
                 chip: c.id,
+                hbm: m.runs[c.id as usize].memory.hbm_stats(),
                 tiles: c
                     .tiles
                     .iter()

@@ -261,6 +261,53 @@ impl fmt::Display for Clock {
     }
 }
 
+/// Two clock domains: the core clock and another (a memory clock), with cycles converted between
+/// them exactly. Cycle `n` of a clock of `f` hertz starts at `n / f` seconds; a conversion gives
+/// the first cycle of the other clock that starts at or after it (rounding up, so nothing is
+/// seen before it happens).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct ClockRatio {
+    /// Core hertz over their greatest common divisor with the other clock's.
+    core: u64,
+    /// The other clock's hertz over the same divisor.
+    other: u64,
+}
+
+impl ClockRatio {
+    /// The ratio of `core` to `other`, in lowest terms.
+    pub const fn new(core: Clock, other: Clock) -> ClockRatio {
+        let g = gcd(core.hz, other.hz);
+        ClockRatio {
+            core: core.hz / g,
+            other: other.hz / g,
+        }
+    }
+
+    /// The first cycle of the other clock that starts at or after core cycle `c` starts.
+    #[inline]
+    pub fn to_other(self, c: Cycle) -> u64 {
+        scale_ceil(c.0, self.other, self.core)
+    }
+
+    /// The first core cycle that starts at or after cycle `n` of the other clock starts.
+    #[inline]
+    pub fn to_core(self, n: u64) -> Cycle {
+        Cycle(scale_ceil(n, self.core, self.other))
+    }
+}
+
+/// `ceil(n × num / den)`, saturating at `u64::MAX`.
+#[inline]
+fn scale_ceil(n: u64, num: u64, den: u64) -> u64 {
+    match n.checked_mul(num) {
+        Some(p) => p.div_ceil(den),
+        None => {
+            let c = (n as u128 * num as u128).div_ceil(den as u128);
+            u64::try_from(c).unwrap_or(u64::MAX)
+        }
+    }
+}
+
 /// An exact bandwidth: `bytes` bytes every `cycles` cycles, in lowest terms.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct Bandwidth {
@@ -441,6 +488,25 @@ mod tests {
         assert_eq!((at15.bytes(), at15.cycles()), (100, 3));
         assert_eq!(at15.cycles_for(100), Cycle(3));
         assert_eq!(at15.cycles_for(0), Cycle(0));
+    }
+
+    #[test]
+    fn a_clock_ratio_converts_cycles_exactly_rounding_up() {
+        // 1 GHz core, 1.6 GHz memory: 5 core cycles are 8 memory cycles.
+        let core = Clock::from_ghz(1.0).unwrap();
+        let mem = Clock::from_ghz(1.6).unwrap();
+        let r = ClockRatio::new(core, mem);
+        assert_eq!(r.to_other(Cycle(5)), 8);
+        assert_eq!(r.to_other(Cycle(1)), 2); // 1.6 → 2
+        assert_eq!(r.to_core(8), Cycle(5));
+        assert_eq!(r.to_core(1), Cycle(1)); // 0.625 → 1
+        assert_eq!(r.to_core(0), Cycle(0));
+        for n in 0..100 {
+            // The cycle found starts at or after, and the one before it starts before.
+            let c = r.to_core(n);
+            assert!(c.0 * 16 >= n * 10 && (c.0 == 0 || (c.0 - 1) * 16 < n * 10));
+        }
+        assert_eq!(r.to_other(Cycle(u64::MAX)), u64::MAX);
     }
 
     #[test]

@@ -72,11 +72,20 @@ fn the_invariant_holds_when_a_run_stops_at_its_cycle_limit() {
 
 #[test]
 fn every_stats_figure_is_named_with_its_unit() {
-    let mut m = machine_of("programs/softmax/softmax.s", &zw1(2));
-    let r = m.run(None);
-    let json = serde_json::to_value(m.stats(&r.exit)).unwrap();
+    // The command-level HBM adds its own section.
+    let mut hbm = zw1(2);
+    hbm.set("hbm.impl", "hbm2e").unwrap();
+    for config in [zw1(2), hbm] {
+        let mut m = machine_of("programs/softmax/softmax.s", &config);
+        let r = m.run(None);
+        let json = serde_json::to_value(m.stats(&r.exit)).unwrap();
+        every_figure_has_its_unit(&json);
+    }
+}
+
+fn every_figure_has_its_unit(json: &serde_json::Value) {
     assert_eq!(json["schema_version"], emulator::stats::SCHEMA_VERSION);
-    const UNITS: [&str; 9] = [
+    const UNITS: [&str; 13] = [
         "_cycles",
         "_instructions",
         "_bytes",
@@ -86,13 +95,18 @@ fn every_stats_figure_is_named_with_its_unit() {
         "_hz",
         "_ps",
         "_version",
+        "_tck",
+        "_bursts",
+        "_commands",
+        "_bytes_per_s",
     ];
     fn walk(v: &serde_json::Value, key: &str, bad: &mut Vec<String>) {
         match v {
             serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| walk(v, k, bad)),
             serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, key, bad)),
             serde_json::Value::Number(_)
-                if !["chip", "tile"].contains(&key) && !UNITS.iter().any(|u| key.ends_with(u)) =>
+                if !["chip", "tile", "channel"].contains(&key)
+                    && !UNITS.iter().any(|u| key.ends_with(u)) =>
             {
                 bad.push(key.to_string());
             }
@@ -100,7 +114,7 @@ fn every_stats_figure_is_named_with_its_unit() {
         }
     }
     let mut bad = Vec::new();
-    walk(&json, "", &mut bad);
+    walk(json, "", &mut bad);
     assert!(bad.is_empty(), "figures without a unit: {bad:?}");
 }
 
@@ -211,7 +225,12 @@ fn host_writes_at_own_addresses_reach_every_tile_and_named_ones_one_tile() {
 #[test]
 fn how_the_run_loop_interleaves_tiles_never_changes_a_result() {
     use emulator::{ComponentOrder, Schedule};
-    let configs = [zw1(4), with(zw1(4), &[("noc.impl", "mesh")])];
+    // Over the ideal memory and network, the mesh, and the command-level HBM.
+    let configs = [
+        zw1(4),
+        with(zw1(4), &[("noc.impl", "mesh")]),
+        with(zw1(4), &[("hbm.impl", "hbm2e")]),
+    ];
     for (path, config) in PROGRAMS
         .iter()
         .flat_map(|p| configs.iter().map(move |c| (p, c)))

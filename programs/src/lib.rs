@@ -82,6 +82,41 @@ impl Run {
     }
 }
 
+/// Every `.s` file under programs/ that is a whole program (it defines `_start`), relative to
+/// programs/, in name order.
+pub fn every_program() -> Vec<String> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir)
+            .expect("programs/ is readable")
+            .flatten()
+        {
+            let p = entry.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "s") {
+                out.push(p);
+            }
+        }
+    }
+    let root = path("");
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .filter(|p| {
+            std::fs::read_to_string(p)
+                .expect("a program is readable")
+                .contains("_start:")
+        })
+        .filter_map(|p| {
+            p.strip_prefix(&root)
+                .ok()
+                .map(|r| r.to_string_lossy().into_owned())
+        })
+        .collect()
+}
+
 /// Reads a file of little-endian bf16 values from `programs/`.
 pub fn read_bf16_file(relative: &str) -> Vec<bf16> {
     let bytes = std::fs::read(path(relative)).expect("the data file is readable");

@@ -2,36 +2,7 @@
 //! same architectural state as the cycle-accurate run, and two runs agree bit for bit.
 
 use emulator::Exit;
-use programs::Run;
-use std::path::{Path, PathBuf};
-
-/// Every `.s` file under programs/ that is a whole program (it defines `_start`).
-fn every_program() -> Vec<String> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let p = entry.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|e| e == "s") {
-                out.push(p);
-            }
-        }
-    }
-    let root = programs::path("");
-    let mut files = Vec::new();
-    walk(&root, &mut files);
-    files.sort();
-    files
-        .into_iter()
-        .filter(|p| std::fs::read_to_string(p).unwrap().contains("_start:"))
-        .map(|p| {
-            p.strip_prefix(&root)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect()
-}
+use programs::{Run, every_program};
 
 #[test]
 fn the_kernels_are_among_the_programs() {

@@ -173,7 +173,7 @@ fn config_show_prints_the_effective_config_and_check_names_bad_keys() {
     let o = zw(&["config", "check", "good.toml"], d);
     assert_eq!(code(&o), 0);
     assert!(
-        text(&o.stderr).contains("warning: good.toml: hbm.impl = \"hbm2e\" is not modelled yet"),
+        text(&o.stderr).contains("warning: good.toml: l2.impl = \"sliced\" is not modelled yet"),
         "{}",
         text(&o.stderr)
     );
@@ -272,12 +272,84 @@ fn bench_systolic_takes_the_array_flags_and_compares_both_models_by_default() {
     assert!(text(&o.stderr).contains("systolic.rows = 7 is out of range"));
 }
 
-/// The warnings `zw run` gives for the zw1 preset: its L2, HBM and fabric are not built.
-const ZW1_WARNINGS: [&str; 3] = [
+#[test]
+fn bench_hbm_reports_bandwidth_latency_and_host_speed_and_refuses_bad_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    for (preset, extra) in [
+        ("hbm2e", &["--pattern", "seq"][..]),
+        ("hbm3", &["--pattern", "random", "--read-ratio", "0.5"][..]),
+        ("hbm2", &["--pattern", "strided", "--stride", "4096"][..]),
+    ] {
+        let mut args = vec![
+            "bench",
+            "hbm",
+            "--preset",
+            preset,
+            "--stacks",
+            "1",
+            "--channels",
+            "1",
+            "--requests",
+            "5000",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let o = zw(&args, dir.path());
+        assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+        let v: serde_json::Value = serde_json::from_str(text(&o.stdout).trim()).unwrap();
+        let peak = v["peak_gbps"].as_f64().unwrap();
+        let bw = v["bandwidth_gbps"].as_f64().unwrap();
+        assert!(bw > 0.0 && bw <= peak, "{bw} of {peak}");
+        for key in [
+            "latency_ns_mean",
+            "latency_ns_p99",
+            "row_hit_rate",
+            "requests_per_host_second",
+        ] {
+            assert!(v[key].as_f64().unwrap() >= 0.0, "{key}");
+        }
+        assert_eq!(v["requests"], 5000);
+    }
+    // One channel of HBM2E peaks at 2 pseudo-channels × 64 bits × 3.2 Gb/s = 51.2 GB/s.
+    let o = zw(
+        &[
+            "bench",
+            "hbm",
+            "--stacks",
+            "1",
+            "--channels",
+            "1",
+            "--requests",
+            "10",
+            "--json",
+        ],
+        dir.path(),
+    );
+    let v: serde_json::Value = serde_json::from_str(text(&o.stdout).trim()).unwrap();
+    assert!((v["peak_gbps"].as_f64().unwrap() - 51.2).abs() < 1e-9);
+    for (bad, says) in [
+        (&["--pattern", "zigzag"][..], "--pattern"),
+        (&["--read-ratio", "1.5"][..], "--read-ratio"),
+        (&["--preset", "hbm9"][..], "hbm9"),
+        (&["--stacks", "9"][..], "hbm.stacks = 9"),
+        (&["--refresh", "maybe"][..], "--refresh"),
+    ] {
+        let mut args = vec!["bench", "hbm", "--requests", "10"];
+        args.extend_from_slice(bad);
+        let o = zw(&args, dir.path());
+        assert_eq!(code(&o), 2, "{bad:?}");
+        assert!(
+            text(&o.stderr).contains(says),
+            "{bad:?}: {}",
+            text(&o.stderr)
+        );
+    }
+}
+
+/// The warnings `zw run` gives for the zw1 preset: its L2 and fabric are not built.
+const ZW1_WARNINGS: [&str; 2] = [
     "warning: l2.impl = \"sliced\" is not modelled yet; the ideal L2 runs instead \
      (l2.ideal_latency_cycles, l2.ideal_bytes_per_cycle)",
-    "warning: hbm.impl = \"hbm2e\" is not modelled yet; the ideal HBM runs instead \
-     (hbm.ideal_latency_cycles, hbm.ideal_bytes_per_cycle)",
     "warning: fabric.impl = \"link\" is not modelled yet; the ideal fabric runs instead \
      (fabric.ideal_latency_ns, fabric.ideal_gb_per_s)",
 ];
@@ -307,12 +379,12 @@ fn run_warns_once_per_unbuilt_model_and_not_for_ideal_ones() {
         .collect();
     assert_eq!(warnings, ZW1_WARNINGS, "{}", text(&o.stderr));
 
-    let o = run(d, "ok.s", &["--set", "hbm.impl=hbm3"]);
-    let err = text(&o.stderr);
-    assert!(
-        err.contains("warning: hbm.impl = \"hbm3\" is not modelled yet"),
-        "{err}"
-    );
+    // Every HBM implementation is built: none warns.
+    for hbm in ["hbm2", "hbm2e", "hbm3"] {
+        let o = run(d, "ok.s", &["--set", &format!("hbm.impl={hbm}")]);
+        assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+        assert!(!text(&o.stderr).contains("hbm.impl"), "{}", text(&o.stderr));
+    }
 
     let o = run(d, "ok.s", &ALL_IDEAL);
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
@@ -328,10 +400,10 @@ fn config_show_marks_what_is_not_modelled_and_run_refuses_what_nothing_reads() {
     let shown = text(&o.stdout);
     for line in [
         "impl = \"sliced\"  # not modelled yet: runs as \"ideal\"",
-        "impl = \"hbm2e\"  # not modelled yet: runs as \"ideal\"",
         "impl = \"ideal\"",
         "impl = \"link\"  # not modelled yet: runs as \"ideal\"",
-        "t_rcd_ns = 14.0  # read by the hbm2e/hbm3 model (not built yet)",
+        "t_rcd_ns = 14.0",
+        "slices = 8  # read by the sliced L2 model (not built yet)",
         "hbm_byte_pj = 31.2  # read by nothing yet: only this value is accepted",
     ] {
         assert!(

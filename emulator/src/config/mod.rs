@@ -56,7 +56,7 @@ pub use dma::{DmaConfig, DmaImpl, DmaTiming};
 pub use energy::{EnergyConfig, EnergyTable};
 pub use error::ConfigError;
 pub use fabric::{FabricConfig, FabricImpl, FabricTiming, TopologyConfig, TopologyKind};
-pub use hbm::{HbmConfig, HbmImpl, HbmTiming};
+pub use hbm::{HbmConfig, HbmImpl, HbmTiming, PagePolicyConfig, RefreshConfig, SPEED_BINS};
 pub use host::{HostConfig, HostTiming};
 pub use l2::{L2Config, L2Impl, L2Timing};
 pub use modelled::Unmodelled;

@@ -44,7 +44,6 @@ impl Config {
     pub fn unmodelled(&self) -> Vec<Unmodelled> {
         [
             self.l2.unmodelled(),
-            self.hbm.unmodelled(),
             self.noc.unmodelled(),
             self.fabric.unmodelled(),
         ]

@@ -50,6 +50,8 @@ pub enum Allowed {
     Text,
     /// An array, checked by the cross-checks with the keys it depends on.
     List(&'static str),
+    /// A string of this form, checked by the cross-checks with the keys it depends on.
+    Form(&'static str),
 }
 
 impl fmt::Display for Allowed {
@@ -70,7 +72,7 @@ impl fmt::Display for Allowed {
             }
             Allowed::Bool => f.write_str("true | false"),
             Allowed::Text => f.write_str("any string"),
-            Allowed::List(what) => f.write_str(what),
+            Allowed::List(what) | Allowed::Form(what) => f.write_str(what),
         }
     }
 }

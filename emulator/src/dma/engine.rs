@@ -14,7 +14,7 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use isa::memory_map::Memory;
 
-use super::{DmaTimer, Transfer};
+use super::{Descriptor, DmaTimer, Transfer};
 use crate::memory::Place;
 use crate::sim::link::Link;
 use crate::sim::message::{Access, Body, Commit, Endpoint, Packet, Reply, Target};
@@ -72,6 +72,10 @@ struct Walk {
     held: Option<(Cycle, Write)>,
     /// For a destination outside the tile: the transfer its last write carries.
     commit: Option<Box<Commit>>,
+    /// The descriptor and the offsets of both ends, for the address of each request.
+    desc: Descriptor,
+    src_base: u64,
+    dst_base: u64,
 }
 
 /// One DMA engine.
@@ -183,6 +187,9 @@ impl DmaEngine {
             last_done: now,
             writes_due: BinaryHeap::new(),
             held: None,
+            desc: t.desc,
+            src_base: t.src.offset,
+            dst_base: t.dst.offset,
         });
         self.next_id = self.next_id.wrapping_add(1);
         self.started = true;
@@ -308,6 +315,7 @@ impl Walk {
     /// Issues the next request at `now`; returns its done cycle when that is known already.
     fn issue(&mut self, now: Cycle, server: &mut Server, cx: &mut Ctx<'_>) -> Option<Cycle> {
         let n = self.per_request.min(self.left);
+        let first = self.issued * self.per_request;
         self.left -= n;
         self.issued += 1;
         let (head, lag) = server.pass(now, 0, n * self.src_size.max(self.dst_size));
@@ -318,6 +326,7 @@ impl Walk {
                     write: false,
                     target,
                     bytes: n * self.src_size,
+                    addr: self.desc.src_offset(self.src_base, first),
                     hops,
                     reply_to: Reply {
                         transfer: self.id,
@@ -358,6 +367,11 @@ impl Walk {
             return;
         };
         let bytes = write.n * self.dst_size;
+        // Writes go out in the order their data comes: the k-th covers the k-th request's
+        // elements (the same bytes in all, whatever order the reads came back in).
+        let addr = self
+            .desc
+            .dst_offset(self.dst_base, self.writes * self.per_request);
         self.writes += 1;
         // The last write carries the transfer, for its destination to commit.
         let commit = if self.writes == self.requests {
@@ -371,6 +385,7 @@ impl Walk {
             write: true,
             target,
             bytes,
+            addr,
             hops,
             reply_to: Reply {
                 transfer: self.id,

@@ -112,6 +112,26 @@ impl Descriptor {
         }
     }
 
+    /// The byte offset of element `k` (counted in walk order) of a source at `base`.
+    pub fn src_offset(&self, base: u64, k: u64) -> u64 {
+        self.offset(base, k, |d| self.src_stride[d])
+    }
+
+    /// The byte offset of element `k` (counted in walk order) of a destination at `base`.
+    pub fn dst_offset(&self, base: u64, k: u64) -> u64 {
+        self.offset(base, k, |d| self.dst_stride_of(d))
+    }
+
+    fn offset(&self, base: u64, mut k: u64, stride: impl Fn(usize) -> i64) -> u64 {
+        let mut at = i128::from(base);
+        for (d, &count) in self.count.iter().enumerate() {
+            let c = count.max(1);
+            at += i128::from(k % c) * i128::from(stride(d));
+            k /= c;
+        }
+        u64::try_from(at.max(0)).unwrap_or(u64::MAX)
+    }
+
     /// Elements moved, or `None` on overflow.
     pub fn elements(&self) -> Option<u64> {
         self.count.iter().try_fold(1u64, |a, &c| a.checked_mul(c))

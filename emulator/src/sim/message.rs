@@ -65,6 +65,8 @@ pub struct Access {
     pub target: Target,
     /// Bytes read or written.
     pub bytes: u64,
+    /// The byte offset of the first of them in the target memory.
+    pub addr: u64,
     /// Header hops the request's round trip takes (1 on a chip, 2 across chips): the memory
     /// answers that much sooner, so a round trip costs the memory's configured latency.
     pub hops: u64,

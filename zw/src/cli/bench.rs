@@ -1,7 +1,10 @@
 //! `zw bench`: measure the simulator itself.
 
-use emulator::bench::{BenchReport, bench_core, bench_dma, bench_wait, completed};
+use emulator::bench::{
+    BenchReport, HbmBench, HbmBenchReport, bench_core, bench_dma, bench_hbm, bench_wait, completed,
+};
 use emulator::config::{Config, Routing};
+use emulator::hbm::traffic::{Pattern, Traffic};
 use emulator::noc::grid::Params;
 use emulator::noc::traffic::{self, Load};
 use emulator::systolic::{
@@ -20,6 +23,9 @@ Examples:
   zw bench core --json            the same as one JSON object
   zw bench wait                   the host cost of a tile waiting a billion cycles
   zw bench dma --json             DMA requests the ideal memory system serves per host second
+  zw bench hbm                    one HBM2E stack streaming reads: bandwidth, latency, host speed
+  zw bench hbm --outstanding 1    unloaded latency
+  zw bench hbm --preset hbm3 --pattern random --read-ratio 0.5 --json
   zw bench systolic --rows 128 --cols 128 --dataflow os --m 512 --n 512 --k 512 --overlap off --json
   zw bench noc --mesh 8x8 --traffic uniform --rate 0.2     one load on the mesh NoC
   zw bench noc --mesh 4x4 --traffic transpose --sweep      latency against load, to saturation
@@ -73,6 +79,52 @@ enum Command {
     },
     /// Synthetic traffic on the mesh NoC: latency, accepted throughput, router-cycles per second.
     Noc(NocArgs),
+    /// Synthetic traffic on the command-level HBM: achieved bandwidth against peak, latency,
+    /// row-buffer hit rate, per-channel balance and host speed.
+    Hbm {
+        /// Speed bin: `hbm2`, `hbm2e` or `hbm3`.
+        #[arg(long, default_value = "hbm2e")]
+        preset: String,
+        /// Stacks.
+        #[arg(long, default_value_t = 1)]
+        stacks: u32,
+        /// Channels per stack (default: the preset's), each as wide as the preset's.
+        #[arg(long)]
+        channels: Option<u32>,
+        /// `seq`, `random` or `strided`.
+        #[arg(long, default_value = "seq")]
+        pattern: String,
+        /// Bytes between consecutive requests with `--pattern strided`.
+        #[arg(long, default_value_t = 4096)]
+        stride: u64,
+        /// Share of reads, 0 to 1.
+        #[arg(long, default_value_t = 1.0)]
+        read_ratio: f64,
+        /// Requests in all.
+        #[arg(long, default_value_t = 2_000_000)]
+        requests: u64,
+        /// Bytes per request.
+        #[arg(long, default_value_t = 64)]
+        request_bytes: u64,
+        /// Requests in flight at most (1: unloaded latency; the default covers one HBM2E
+        /// stack's bandwidth × its loaded latency).
+        #[arg(long, default_value_t = 2048)]
+        outstanding: usize,
+        /// `on` or `off`.
+        #[arg(long, default_value = "on")]
+        refresh: String,
+        /// `open` or `closed`.
+        #[arg(long, default_value = "open")]
+        page: String,
+        /// Seed of the random addresses and read/write choices.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// One matrix multiplication on the systolic array model.
     Systolic {
         /// PE rows of the array (default: the config's `systolic.rows`).
@@ -364,6 +416,31 @@ pub fn run(args: Args) -> u8 {
             .map_err(String::from)
             .and_then(|c| bench_dma(&c, transfers, bytes).map_err(|e| e.to_string()))
             .map(|r| print(&r, json)),
+        Command::Hbm {
+            preset,
+            stacks,
+            channels,
+            pattern,
+            stride,
+            read_ratio,
+            requests,
+            request_bytes,
+            outstanding,
+            refresh,
+            page,
+            seed,
+            config,
+            json,
+        } => hbm_bench(
+            &config,
+            &preset,
+            stacks,
+            channels,
+            (&pattern, stride, read_ratio),
+            (requests, request_bytes, outstanding, seed),
+            (&refresh, &page),
+        )
+        .map(|r| print_hbm(&r, json)),
         Command::Wait {
             ops,
             cycles_per_op,
@@ -508,4 +585,97 @@ fn systolic_text(r: &SystolicBenchReport) -> String {
         None => {}
     }
     s
+}
+
+/// Checks the `zw bench hbm` flags and runs it.
+fn hbm_bench(
+    config: &ConfigArgs,
+    preset: &str,
+    stacks: u32,
+    channels: Option<u32>,
+    (pattern, stride, read_ratio): (&str, u64, f64),
+    (requests, request_bytes, outstanding, seed): (u64, u64, usize, u64),
+    (refresh, page): (&str, &str),
+) -> Result<HbmBenchReport, String> {
+    let pattern = match pattern {
+        "seq" => Pattern::Sequential,
+        "random" => Pattern::Random,
+        "strided" if stride > 0 => Pattern::Strided(stride),
+        "strided" => return Err("--stride must be at least 1".into()),
+        other => {
+            return Err(format!(
+                "--pattern takes seq, random or strided, not `{other}`"
+            ));
+        }
+    };
+    if !(0.0..=1.0).contains(&read_ratio) {
+        return Err(format!(
+            "--read-ratio must be between 0 and 1, not {read_ratio}"
+        ));
+    }
+    let refresh = match refresh {
+        "on" => true,
+        "off" => false,
+        other => return Err(format!("--refresh takes on or off, not `{other}`")),
+    };
+    if !matches!(page, "open" | "closed") {
+        return Err(format!("--page takes open or closed, not `{page}`"));
+    }
+    let base = config.load_from(Config::zw1())?;
+    let bench = HbmBench {
+        preset: preset.to_string(),
+        stacks,
+        channels,
+        traffic: Traffic {
+            pattern,
+            read_ratio,
+            requests,
+            request_bytes,
+            outstanding,
+            seed,
+            span: 0,
+        },
+        refresh,
+        page: page.to_string(),
+    };
+    bench_hbm(&base, &bench).map_err(|e| e.to_string())
+}
+
+fn print_hbm(r: &HbmBenchReport, json: bool) -> u8 {
+    let text = if json {
+        serde_json::to_string(r).unwrap_or_default() + "\n"
+    } else {
+        format!(
+            "hbm: {} × {} stack{} of {} channels, {} requests of {} B ({}, {:.0}% reads, {} in flight)\n  \
+             {:.1} GB/s of {:.1} GB/s peak ({:.1}%), row hit rate {:.3}, channel balance {:.3}\n  \
+             latency mean {:.1} ns ({:.1} cycles), p50 {:.1} ns ({} cycles), p99 {:.1} ns ({} cycles)\n  \
+             host {:.3} s: {:.2} M requests/s\n",
+            r.preset,
+            r.stacks,
+            if r.stacks == 1 { "" } else { "s" },
+            r.channels_per_stack,
+            r.requests,
+            r.request_bytes,
+            r.pattern,
+            r.read_ratio * 100.0,
+            r.outstanding,
+            r.bandwidth_gbps,
+            r.peak_gbps,
+            r.percent_of_peak,
+            r.row_hit_rate,
+            r.channel_balance,
+            r.latency_ns_mean,
+            r.latency_cycles_mean,
+            r.latency_ns_p50,
+            r.latency_cycles_p50,
+            r.latency_ns_p99,
+            r.latency_cycles_p99,
+            r.host_seconds,
+            r.requests_per_host_second / 1e6,
+        )
+    };
+    match print_or_exit_code(&text) {
+        Ok(()) => EXIT_OK,
+        Err(code) => code,
+    }
 }

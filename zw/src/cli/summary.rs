@@ -30,6 +30,9 @@ pub struct Summary {
     /// The same per tile (with `-v`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     per_tile: Vec<TileShare>,
+    /// Each chip's command-level HBM, when it runs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hbm: Vec<HbmShare>,
     /// Races found, with `--check races`.
     #[serde(skip_serializing_if = "Option::is_none")]
     races: Option<usize>,
@@ -44,6 +47,18 @@ struct UnitShare {
     unit: &'static str,
     busy_percent: f64,
     stalled_percent: f64,
+}
+
+/// What one chip's HBM delivered.
+#[derive(Serialize)]
+struct HbmShare {
+    chip: u32,
+    /// Over the run's simulated time.
+    achieved_gbps: f64,
+    peak_gbps: f64,
+    bytes: u64,
+    row_hit_rate: f64,
+    refreshes: u64,
 }
 
 /// How busy the units of one tile were.
@@ -150,6 +165,22 @@ impl Summary {
                 / all_tiles.max(1) as f64,
             units: shares(sum, whole),
             per_tile,
+            hbm: stats
+                .chips
+                .iter()
+                .filter_map(|c| {
+                    let h = c.hbm.as_ref()?;
+                    let seconds = env.clock.seconds_f64(report.cycles).max(1e-18);
+                    Some(HbmShare {
+                        chip: c.chip,
+                        achieved_gbps: h.bytes() as f64 / seconds / 1e9,
+                        peak_gbps: h.peak_bytes_per_s as f64 / 1e9,
+                        bytes: h.bytes(),
+                        row_hit_rate: h.row_hit_rate(),
+                        refreshes: h.channels.iter().map(|ch| ch.refresh_commands).sum(),
+                    })
+                })
+                .collect(),
             races: None,
             host_seconds: report.host_seconds,
             simulated_cycles_per_host_second: report.cycles_per_second(),
@@ -203,6 +234,19 @@ impl Summary {
             );
             s += &unit_lines(&t.units, "    ");
         }
+        for h in &self.hbm {
+            s += &format!(
+                "hbm       chip {}: {:.1} GB/s of {:.1} GB/s peak ({:.2}%), {} bytes, row hit rate \
+                 {:.3}, {}\n",
+                h.chip,
+                h.achieved_gbps,
+                h.peak_gbps,
+                100.0 * h.achieved_gbps / h.peak_gbps.max(1e-9),
+                h.bytes,
+                h.row_hit_rate,
+                count(h.refreshes as usize, "refresh")
+            );
+        }
         if let Some(n) = self.races {
             s += &format!("races     {} found\n", count(n, "race"));
         }
@@ -228,12 +272,17 @@ fn unit_lines(units: &[UnitShare], indent: &str) -> String {
         .collect()
 }
 
-/// `1 tile`, `16 tiles`.
+/// `1 tile`, `16 tiles`, `2 refreshes`.
 pub fn count(n: usize, noun: &str) -> String {
+    let plural = if ["s", "sh", "ch", "x"].iter().any(|e| noun.ends_with(e)) {
+        "es"
+    } else {
+        "s"
+    };
     if n == 1 {
         format!("1 {noun}")
     } else {
-        format!("{n} {noun}s")
+        format!("{n} {noun}{plural}")
     }
 }
 
@@ -268,5 +317,6 @@ mod tests {
         assert_eq!(count(1, "tile"), "1 tile");
         assert_eq!(count(0, "chip"), "0 chips");
         assert_eq!(count(16, "tile"), "16 tiles");
+        assert_eq!(count(2, "refresh"), "2 refreshes");
     }
 }

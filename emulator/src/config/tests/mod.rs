@@ -65,7 +65,11 @@ fn zw1_reproduces_every_row_of_the_chip_table() {
     assert_eq!(r.accumulator.bytes, 512 << 10);
     assert_eq!((r.l2.bytes, r.l2.slices), (32 << 20, 8));
     // HBM2E 6 × 16 GB, 3.2 Gb/s/pin: 409.6 GB/s per stack, 2.4576 TB/s in all, 16 PCs per stack.
-    assert_eq!(c.hbm.implementation, HbmImpl::Hbm2e);
+    assert_eq!(
+        c.hbm.implementation,
+        HbmImpl::Ideal,
+        "until the model is the default"
+    );
     assert_eq!(r.hbm.capacity_bytes, 96 << 30);
     assert_eq!(
         r.hbm.stack_bandwidth,
@@ -78,6 +82,15 @@ fn zw1_reproduces_every_row_of_the_chip_table() {
     assert_eq!(r.hbm.pseudo_channels_per_stack, 16);
     assert_eq!(r.hbm.burst_bytes, 32);
     assert_eq!(r.hbm.t_rcd, Cycle(14));
+    // Its memory clock: 3.2 Gb/s on both edges, tCK = 0.625 ns; 14 ns = 22.4 → 23 tCK, BL4 = 2 tCK,
+    // tREFI 3.9 µs = 6240 tCK.
+    assert_eq!(r.hbm.memory_clock.hz(), 1_600_000_000);
+    let p = r.hbm.controller.params;
+    assert_eq!(
+        (p.rcd, p.burst, p.refi, p.ccd_s, p.ccd_l),
+        (23, 2, 6240, 2, 4)
+    );
+    assert_eq!(r.hbm.mapping.geometry().rows, 1 << 16);
     // NoC: 128 B/cycle links, 2-cycle router + 1-cycle link.
     assert_eq!(r.noc.link_bandwidth, Bandwidth::per_cycle(128).unwrap());
     assert_eq!(r.noc.hop, Cycle(3));
@@ -115,6 +128,9 @@ fn zw1_hbm3_has_the_m890_envelope_and_zw1_elsewhere() {
     assert_eq!(r.hbm.capacity_bytes, 144 << 30);
     assert_eq!(r.hbm.stack_bandwidth, Bandwidth::new(4096, 5).unwrap()); // 819.2 GB/s
     assert_eq!(r.hbm.burst_bytes, 32);
+    // 6.4 Gb/s, four beats per tCK: 1.6 GHz; BL8 is 2 tCK.
+    assert_eq!(r.hbm.memory_clock.hz(), 1_600_000_000);
+    assert_eq!(r.hbm.controller.params.burst, 2);
     let each_way = r
         .fabric
         .link_bandwidth
@@ -124,7 +140,22 @@ fn zw1_hbm3_has_the_m890_envelope_and_zw1_elsewhere() {
     let base = zw1();
     assert_eq!(c.systolic, base.systolic);
     assert_eq!(c.noc, base.noc);
-    assert_eq!(c.hbm.t_rcd_ns, base.hbm.t_rcd_ns);
+    // HBM3 timings: tRCD 19.375 ns = 31 tCK of 0.625 ns.
+    assert_eq!(r.hbm.controller.params.rcd, 31);
+    assert_eq!(c.hbm.t_refi_ns, base.hbm.t_refi_ns);
+    // The speed bin of zw bench hbm --preset hbm3 is the preset's HBM.
+    let mut bin = zw1();
+    for (k, v) in SPEED_BINS[2].1 {
+        bin.set(k, v).unwrap();
+    }
+    assert_eq!(bin.hbm, c.hbm);
+    // And the HBM2E bin is ZW-1's HBM run by the model.
+    let (mut bin, mut model) = (zw1(), zw1());
+    for (k, v) in SPEED_BINS[1].1 {
+        bin.set(k, v).unwrap();
+    }
+    model.set("hbm.impl", "hbm2e").unwrap();
+    assert_eq!(bin.hbm, model.hbm);
 }
 
 #[test]
@@ -212,8 +243,8 @@ const OUT_OF_RANGE: &[(&str, &str, &str)] = &[
     ),
     (
         "hbm.stacks",
-        "3",
-        "hbm.stacks = 3 is out of range: allowed 4..=8",
+        "9",
+        "hbm.stacks = 9 is out of range: allowed 1..=8",
     ),
     (
         "noc.rows",
@@ -327,6 +358,39 @@ const INCONSISTENT: &[(&[(&str, &str)], &str)] = &[
         ],
         "hbm.bus_bits_per_stack = 512 is invalid: must split into hbm.channels_per_stack × \
          hbm.pseudo_channels_per_channel = 64 pseudo-channels of at least 16 bits",
+    ),
+    (
+        &[("hbm.write_high_watermark", "40")],
+        "hbm.write_high_watermark = 40 is invalid: must be at most hbm.write_queue_depth = 32",
+    ),
+    (
+        &[("hbm.write_low_watermark", "24")],
+        "hbm.write_low_watermark = 24 is invalid: must be less than hbm.write_high_watermark = 24",
+    ),
+    (
+        &[("hbm.address_mapping", "ro-ba-co-bg-ch-pc")],
+        "hbm.address_mapping = \"ro-ba-co-bg-ch-pc\" is invalid: `ro-ba-co-bg-ch-pc` has no `st` \
+         field",
+    ),
+    (
+        &[("hbm.address_mapping", "ro-ba-co4-bg-st-ch-pc")],
+        "hbm.address_mapping = \"ro-ba-co4-bg-st-ch-pc\" is invalid: the parts of `co` cover 4 \
+         bits, but there are 32 values",
+    ),
+    (
+        &[
+            ("hbm.channels_per_stack", "1"),
+            ("hbm.burst_length", "16"),
+            ("hbm.row_bytes", "256"),
+        ],
+        "hbm.row_bytes = 256 is invalid: must hold whole bursts of 1024 bytes, and \
+         hbm.stack_capacity_gib must be a whole number (at most 2^32) of rows in every bank of \
+         every pseudo-channel",
+    ),
+    (
+        &[("hbm.impl", "hbm3"), ("hbm.burst_length", "2")],
+        "hbm.burst_length = 2 is invalid: must be a multiple of the 4 data beats per tCK of this \
+         hbm.impl",
     ),
     (
         &[("fabric.links", "6"), ("topology.chips", "16")],
