@@ -1,6 +1,7 @@
 //! The mesh network made visible from the outside: `zw config show --floorplan`,
 //! `zw run --noc-heatmap` and `zw bench noc --sweep --svg`.
 
+#[allow(dead_code)] // Not every shared helper is needed here.
 mod common;
 
 use common::{code, text, zw};
@@ -14,15 +15,22 @@ fn elements(svg: &str) -> Vec<String> {
     while let Some(start) = rest.find('<') {
         let between = &rest[..start];
         assert!(
-            between.split('&').skip(1).all(|e| ["amp;", "lt;", "gt;", "quot;"]
-                .iter()
-                .any(|x| e.starts_with(x))),
+            between
+                .split('&')
+                .skip(1)
+                .all(|e| ["amp;", "lt;", "gt;", "quot;"]
+                    .iter()
+                    .any(|x| e.starts_with(x))),
             "a stray & in {between:?}"
         );
         let end = rest[start..].find('>').expect("a tag ends") + start;
         let tag = &rest[start + 1..end];
         assert!(!tag.contains('<'), "a < inside the tag {tag:?}");
-        assert_eq!(tag.matches('"').count() % 2, 0, "unbalanced quotes in {tag:?}");
+        assert_eq!(
+            tag.matches('"').count() % 2,
+            0,
+            "unbalanced quotes in {tag:?}"
+        );
         if let Some(name) = tag.strip_prefix('/') {
             assert_eq!(open.pop().as_deref(), Some(name.trim()), "</{name}> closes");
         } else {
@@ -46,8 +54,16 @@ fn elements(svg: &str) -> Vec<String> {
 
 #[test]
 fn the_checker_of_svg_text_refuses_what_is_broken() {
-    assert_eq!(elements("<svg><line/><g><text>a &amp; b</text></g></svg>\n").len(), 4);
-    for bad in ["<svg><g></svg>", "<svg><line x=\"1/></svg>", "<svg>a & b</svg>", "<svg>"] {
+    assert_eq!(
+        elements("<svg><line/><g><text>a &amp; b</text></g></svg>\n").len(),
+        4
+    );
+    for bad in [
+        "<svg><g></svg>",
+        "<svg><line x=\"1/></svg>",
+        "<svg>a & b</svg>",
+        "<svg>",
+    ] {
         assert!(std::panic::catch_unwind(|| elements(bad)).is_err(), "{bad}");
     }
 }
@@ -55,20 +71,37 @@ fn the_checker_of_svg_text_refuses_what_is_broken() {
 #[test]
 fn config_show_floorplan_prints_the_mesh_as_a_grid_and_names_a_key_too_small() {
     let dir = tempfile::tempdir().unwrap();
-    let o = zw(&["config", "show", "--floorplan", "--set", "noc.impl=mesh"], dir.path());
+    let o = zw(
+        &["config", "show", "--floorplan", "--set", "noc.impl=mesh"],
+        dir.path(),
+    );
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     let out = text(&o.stdout);
     let rows: Vec<&str> = out.lines().skip(1).collect();
     assert_eq!(rows.len(), 6, "{out}");
-    assert_eq!(rows[0].split_whitespace().collect::<Vec<_>>(), ["F0", "L0", "L1", "L2", "L3", "F1"]);
+    assert_eq!(
+        rows[0].split_whitespace().collect::<Vec<_>>(),
+        ["F0", "L0", "L1", "L2", "L3", "F1"]
+    );
     assert_eq!(
         rows[4].split_whitespace().collect::<Vec<_>>(),
         ["H2", "T12", "T13", "T14", "T15", "H5"]
     );
-    let o = zw(&["config", "show", "--floorplan", "--set", "noc.cols=8"], dir.path());
+    let o = zw(
+        &["config", "show", "--floorplan", "--set", "noc.cols=8"],
+        dir.path(),
+    );
     assert_eq!(code(&o), 0);
-    assert!(text(&o.stdout).lines().skip(1).all(|l| l.split_whitespace().count() == 8));
-    let o = zw(&["config", "show", "--floorplan", "--set", "noc.rows=5"], dir.path());
+    assert!(
+        text(&o.stdout)
+            .lines()
+            .skip(1)
+            .all(|l| l.split_whitespace().count() == 8)
+    );
+    let o = zw(
+        &["config", "show", "--floorplan", "--set", "noc.rows=5"],
+        dir.path(),
+    );
     assert_eq!(code(&o), 2);
     assert!(text(&o.stderr).contains("noc.rows"), "{}", text(&o.stderr));
 }
@@ -77,10 +110,19 @@ fn config_show_floorplan_prints_the_mesh_as_a_grid_and_names_a_key_too_small() {
 fn run_noc_heatmap_draws_one_line_per_link_carrying_the_stats_flits() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let program = concat!(env!("CARGO_MANIFEST_DIR"), "/../programs/examples/dma_round_trip.s");
+    let program = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../programs/examples/dma_round_trip.s"
+    );
     let o = zw(
         &[
-            "run", program, "--set", "noc.impl=mesh", "--noc-heatmap", "heat.svg", "--stats",
+            "run",
+            program,
+            "--set",
+            "noc.impl=mesh",
+            "--noc-heatmap",
+            "heat.svg",
+            "--stats",
             "s.json",
         ],
         d,
@@ -98,7 +140,16 @@ fn run_noc_heatmap_draws_one_line_per_link_carrying_the_stats_flits() {
     let drawn: Vec<u64> = svg
         .split("<title>router ")
         .skip(1)
-        .map(|t| t.split(": ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap())
+        .map(|t| {
+            t.split(": ")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
         .collect();
     let counted: Vec<u64> = links.iter().map(|l| l["flits"].as_u64().unwrap()).collect();
     assert_eq!(drawn, counted);
@@ -106,7 +157,11 @@ fn run_noc_heatmap_draws_one_line_per_link_carrying_the_stats_flits() {
     // The ideal network has no links to draw: refused before the run, no file written.
     let o = zw(&["run", program, "--noc-heatmap", "ideal.svg"], d);
     assert_eq!(code(&o), 2);
-    assert!(text(&o.stderr).contains("noc.impl=mesh"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("noc.impl=mesh"),
+        "{}",
+        text(&o.stderr)
+    );
     assert!(!d.join("ideal.svg").exists());
 }
 

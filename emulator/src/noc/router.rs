@@ -306,7 +306,7 @@ impl Router {
                     let vc = m.trailing_zeros() as usize;
                     m &= m - 1;
                     let i = port * vcs + vc;
-                    if !self.buffers[i].front().is_some_and(|f| f.ready <= now) {
+                    if self.buffers[i].front().is_none_or(|f| f.ready > now) {
                         continue;
                     }
                     let out = usize::from(self.out_port[i]);

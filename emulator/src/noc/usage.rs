@@ -229,12 +229,11 @@ mod tests {
             assert_eq!(total, flit_hops, "config {i}");
             let mut stalls = 0;
             for l in &s.links {
-                let port = DIRECTIONS
-                    .iter()
-                    .find(|d| d.1 == l.direction)
-                    .unwrap()
-                    .0;
-                assert_eq!(l.flits, checker.flits[l.from_router as usize * PORTS + port]);
+                let port = DIRECTIONS.iter().find(|d| d.1 == l.direction).unwrap().0;
+                assert_eq!(
+                    l.flits,
+                    checker.flits[l.from_router as usize * PORTS + port]
+                );
                 assert_eq!(p.hops(l.from_router, l.to_router), 1);
                 assert!(
                     l.flits + l.credit_stall_cycles <= l.busy_cycles && l.busy_cycles <= now,
@@ -260,7 +259,7 @@ mod tests {
             let mut now = Cycle(1);
             while out.is_empty() {
                 grid.step(now, &mut out, &mut Blind);
-                now = now + 1;
+                now += 1;
             }
             let s = stats(&grid, now);
             let on_path = |l: &LinkStats| {

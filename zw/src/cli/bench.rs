@@ -261,7 +261,7 @@ fn noc(args: &NocArgs) -> Result<u8, String> {
         std::fs::write(&args.csv, csv)
             .map_err(|e| format!("cannot write {}: {e}", args.csv.display()))?;
         if let Some(path) = &args.svg {
-            let plot = super::svg::sweep_plot(&points, saturation, &format!("{what}"));
+            let plot = super::svg::sweep_plot(&points, saturation, &what);
             std::fs::write(path, plot)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         }

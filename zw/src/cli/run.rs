@@ -4,10 +4,10 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use emulator::loader;
-use emulator::npy;
 use emulator::config::NocImpl;
+use emulator::loader;
 use emulator::noc::floorplan::Floorplan;
+use emulator::npy;
 use emulator::stats::MachineStats;
 use emulator::trace::ChromeTraceWriter;
 use emulator::{Env, Exit, Machine, Piece};

@@ -21,14 +21,23 @@ fn ramp(t: f64) -> String {
         (253.0, 174.0, 97.0),
         (178.0, 24.0, 43.0),
     ];
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let (a, b, f) = if t < 0.5 {
         (STOPS[0], STOPS[1], t * 2.0)
     } else {
         (STOPS[1], STOPS[2], t * 2.0 - 1.0)
     };
     let mix = |x: f64, y: f64| (x + (y - x) * f).round() as u8;
-    format!("#{:02x}{:02x}{:02x}", mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+    format!(
+        "#{:02x}{:02x}{:02x}",
+        mix(a.0, b.0),
+        mix(a.1, b.1),
+        mix(a.2, b.2)
+    )
 }
 
 /// What the floorplan puts at a router: `T3`, `H0`, `L5`, `F1`, or nothing.
@@ -62,7 +71,11 @@ pub fn heatmap(chips: &[(u32, &NocStats, Option<&Floorplan>)], total_cycles: u64
             2.0 * MARGIN + CELL * f64::from(s.rows_routers.max(1) - 1),
         )
     };
-    let width = chips.iter().map(|(_, s, _)| panel(s).0).sum::<f64>().max(300.0);
+    let width = chips
+        .iter()
+        .map(|(_, s, _)| panel(s).0)
+        .sum::<f64>()
+        .max(300.0);
     let height = chips.iter().map(|(_, s, _)| panel(s).1).fold(0.0, f64::max) + 70.0;
     let mut svg = String::new();
     let _ = writeln!(
