@@ -482,6 +482,12 @@ impl Machine {
     ) -> RunReport {
         let start = std::time::Instant::now();
         let exit = crate::sim::run(self, max_cycles.unwrap_or(u64::MAX), trace);
+        if trace.enabled() {
+            // The networks' last samples, cut short where the run ended.
+            for run in &mut self.runs {
+                run.network.trace_end(crate::time::Cycle(self.end), trace);
+            }
+        }
         RunReport {
             exit,
             cycles: crate::time::Cycle(self.end),

@@ -10,7 +10,9 @@ use crate::config::Resolved;
 use crate::sim::link::Link;
 use crate::sim::message::Packet;
 use crate::sim::server::Server;
+use crate::stats::NocStats;
 use crate::time::{Bandwidth, Cycle};
+use crate::trace::TraceSink;
 
 /// What became of a packet handed to the network.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +35,15 @@ pub trait Network: std::fmt::Debug + Send {
     fn evaluate(&mut self, now: Cycle, out: &mut Vec<Packet>);
     /// When it next needs to run.
     fn next_wake(&self) -> Option<Cycle>;
+    /// What each of its links carried in the cycles before `now`, if it has links.
+    fn link_stats(&self, _now: Cycle) -> Option<NocStats> {
+        None
+    }
+    /// Reports to `sink` its links' use in the cycles before `now`, before it runs cycle `now`
+    /// (called only while tracing).
+    fn trace(&mut self, _now: Cycle, _sink: &mut dyn TraceSink) {}
+    /// Reports its links' use up to `end`, where the run ended (called only while tracing).
+    fn trace_end(&mut self, _end: Cycle, _sink: &mut dyn TraceSink) {}
 }
 
 /// The links between chips.

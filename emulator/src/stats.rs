@@ -53,6 +53,42 @@ pub struct ChipStats {
     pub hbm: Option<HbmStats>,
     /// Per tile.
     pub tiles: Vec<TileStats>,
+    /// The links of its mesh network, when `noc.impl = "mesh"` (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noc: Option<NocStats>,
+}
+
+/// Traffic over a chip's mesh network.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NocStats {
+    /// Routers per row, routers.
+    pub cols_routers: u32,
+    /// Rows of routers, routers.
+    pub rows_routers: u32,
+    /// Every link between two routers, each way: by router leaving from, then east, west,
+    /// north, south.
+    pub links: Vec<LinkStats>,
+}
+
+/// Traffic over one link, one way. For every link, `flits + credit_stall_cycles <= busy_cycles
+/// <= total_cycles` (docs/network.md, "Link counters").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkStats {
+    /// The router it leaves, numbered row by row from the north-west corner.
+    pub from_router: u32,
+    /// The router it enters.
+    pub to_router: u32,
+    /// `east`, `west`, `north` or `south`.
+    pub direction: String,
+    /// Flits it carried, flits.
+    pub flits: u64,
+    /// Cycles a packet held one of its virtual channels (from the head's allocation up to and
+    /// including the tail's crossing), cycles.
+    pub busy_cycles: u64,
+    /// Cycles it carried no flit while a flit ready to cross it waited for a credit, cycles.
+    pub credit_stall_cycles: u64,
 }
 
 /// Stats of a chip's command-level HBM: its clock, its peak, and each channel's counts.
@@ -355,6 +391,9 @@ pub fn collect(m: &Machine, exit: &Exit) -> MachineStats {
                         vector: engine(&t.queues[QueueId::Vector.index()], total),
                     })
                     .collect(),
+                noc: m.runs[c.id as usize]
+                    .network
+                    .link_stats(crate::time::Cycle(total)),
             })
             .collect(),
     }

@@ -397,3 +397,44 @@ _start:
         w[0]
     );
 }
+
+#[test]
+fn a_mesh_reports_its_links_in_stats_and_trace_and_the_ideal_network_reports_none() {
+    let path = "programs/examples/dma_round_trip.s";
+    for mesh in [false, true] {
+        let config = if mesh {
+            with(zw1(4), &[("noc.impl", "mesh")])
+        } else {
+            zw1(4)
+        };
+        let mut m = machine_of(path, &config);
+        let mut sink = VecSink::new();
+        let r = m.run_traced(Some(10_000_000), &mut sink);
+        let stats = m.stats(&r.exit);
+        let counters = sink
+            .events
+            .iter()
+            .filter(|e| e.track == emulator::trace::Track::chip(0, "noc links"))
+            .count();
+        let Some(noc) = &stats.chips[0].noc else {
+            assert!(!mesh, "a mesh has link stats");
+            assert_eq!(counters, 0);
+            continue;
+        };
+        assert!(mesh, "the ideal network has no links");
+        assert_eq!((noc.cols_routers, noc.rows_routers), (6, 6));
+        assert_eq!(noc.links.len(), 2 * 2 * 6 * 5);
+        let flits: u64 = noc.links.iter().map(|l| l.flits).sum();
+        assert!(flits > 0, "DMA crossed the mesh");
+        for l in &noc.links {
+            assert!(l.flits + l.credit_stall_cycles <= l.busy_cycles);
+            assert!(l.busy_cycles <= stats.total_cycles);
+        }
+        assert!(counters > 0, "utilization is traced");
+        // The JSON names the new figures and reads back.
+        let json = serde_json::to_string(&stats).unwrap();
+        assert!(json.contains("\"credit_stall_cycles\""));
+        let back: emulator::stats::MachineStats = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, stats);
+    }
+}

@@ -64,7 +64,7 @@ impl Params {
     }
 
     /// The router `node` is linked to through `port`, if any.
-    fn neighbour(&self, node: u32, port: usize) -> Option<u32> {
+    pub fn neighbour(&self, node: u32, port: usize) -> Option<u32> {
         let (x, y) = self.position(node);
         match port {
             super::router::EAST if x + 1 < self.cols => Some(node + 1),
@@ -159,6 +159,8 @@ pub struct Grid {
     /// Router-cycles simulated (routers visited, one per cycle each).
     pub router_visits: u64,
     moves: Vec<Move>,
+    /// Flits that left router `n` through port `p` (index `n × PORTS + p`).
+    link_flits: Vec<u64>,
 }
 
 fn set(bits: &mut [u64], i: u32) {
@@ -217,6 +219,7 @@ impl Grid {
             in_flight: 0,
             router_visits: 0,
             moves: Vec::new(),
+            link_flits: vec![0; nodes * PORTS],
         }
     }
 
@@ -228,6 +231,12 @@ impl Grid {
     /// Router `node`.
     pub fn router(&self, node: u32) -> &Router {
         &self.routers[node as usize]
+    }
+
+    /// Flits that have left router `node` through `port` (its link to a neighbour, or its
+    /// ejection port).
+    pub fn link_flits(&self, node: u32, port: usize) -> u64 {
+        self.link_flits[node as usize * PORTS + port]
     }
 
     /// Packets sent and not yet out.
@@ -414,6 +423,7 @@ impl Grid {
             let (in_port, in_vc) = m.input;
             let (out, ovc) = m.output;
             observer.flit(now, n, out, ovc, &m.flit);
+            self.link_flits[base + out] += 1;
             self.load[n as usize] -= 1;
             // The freed slot's credit goes back upstream.
             if in_port == LOCAL {

@@ -13,6 +13,7 @@ pub mod floorplan;
 pub mod grid;
 pub mod router;
 pub mod traffic;
+pub mod usage;
 
 use std::collections::HashMap;
 
@@ -20,7 +21,9 @@ use crate::config::{ConfigError, NocImpl, Resolved};
 use crate::network::{Ideal, Network, Sent};
 use crate::sim::message::{Body, Endpoint, Packet, Reply, Target};
 use crate::sim::{Component, component_from};
+use crate::stats::NocStats;
 use crate::time::Cycle;
+use crate::trace::TraceSink;
 
 use self::floorplan::Floorplan;
 use self::grid::{Blind, Grid, Params};
@@ -75,6 +78,8 @@ pub struct Mesh {
     /// The last cycle it ran.
     now: Cycle,
     ejected: Vec<u32>,
+    /// Samples link utilization for the trace (made when first traced).
+    sampler: Option<usage::Sampler>,
 }
 
 impl Mesh {
@@ -101,6 +106,7 @@ impl Mesh {
             replies_from: HashMap::new(),
             now: Cycle::ZERO,
             ejected: Vec::new(),
+            sampler: None,
         })
     }
 
@@ -234,6 +240,26 @@ impl Network for Mesh {
 
     fn next_wake(&self) -> Option<Cycle> {
         self.grid.next_wake(self.now)
+    }
+
+    fn link_stats(&self, now: Cycle) -> Option<NocStats> {
+        Some(usage::stats(&self.grid, now))
+    }
+
+    fn trace(&mut self, now: Cycle, sink: &mut dyn TraceSink) {
+        let grid = &self.grid;
+        let sampler = self
+            .sampler
+            .get_or_insert_with(|| usage::Sampler::new(grid));
+        sampler.sample(grid, now, self.chip, sink);
+    }
+
+    fn trace_end(&mut self, end: Cycle, sink: &mut dyn TraceSink) {
+        let grid = &self.grid;
+        let sampler = self
+            .sampler
+            .get_or_insert_with(|| usage::Sampler::new(grid));
+        sampler.finish(grid, end, self.chip, sink);
     }
 }
 

@@ -108,6 +108,14 @@ pub struct Router {
     occupied: [u32; PORTS],
     /// Per input port: its VCs holding an output VC, as bits.
     allocated: [u32; PORTS],
+    /// Per output port: its output VCs held by a packet.
+    held_vcs: [u16; PORTS],
+    /// Per output port: the cycle its held VCs went from none to some.
+    held_since: [Cycle; PORTS],
+    /// Per output port: cycles some packet held one of its VCs, up to the last release.
+    reserved: [u64; PORTS],
+    /// Per output port: cycles no flit crossed it while a ready flit waited for a credit.
+    credit_stalls: [u64; PORTS],
 }
 
 impl Router {
@@ -134,6 +142,43 @@ impl Router {
             buffered: 0,
             occupied: [0; PORTS],
             allocated: [0; PORTS],
+            held_vcs: [0; PORTS],
+            held_since: [Cycle::ZERO; PORTS],
+            reserved: [0; PORTS],
+            credit_stalls: [0; PORTS],
+        }
+    }
+
+    /// Cycles before `now` in which a packet held a VC of output `port` (its link reserved
+    /// from a head's VC allocation up to its tail's crossing).
+    pub fn reserved_cycles(&self, port: usize, now: Cycle) -> u64 {
+        let open = if self.held_vcs[port] > 0 {
+            now.get().saturating_sub(self.held_since[port].get())
+        } else {
+            0
+        };
+        self.reserved[port] + open
+    }
+
+    /// Cycles in which output `port` carried no flit while a flit ready to cross it waited for
+    /// a credit.
+    pub fn credit_stall_cycles(&self, port: usize) -> u64 {
+        self.credit_stalls[port]
+    }
+
+    /// A VC of output `port` is taken at `now`.
+    fn hold(&mut self, port: usize, now: Cycle) {
+        if self.held_vcs[port] == 0 {
+            self.held_since[port] = now;
+        }
+        self.held_vcs[port] += 1;
+    }
+
+    /// A VC of output `port` is freed by a tail crossing at `now`.
+    fn release(&mut self, port: usize, now: Cycle) {
+        self.held_vcs[port] -= 1;
+        if self.held_vcs[port] == 0 {
+            self.reserved[port] += (now + 1).since(self.held_since[port]).get();
         }
     }
 
@@ -168,14 +213,14 @@ impl Router {
     ) {
         let waiting = (0..PORTS).any(|p| self.occupied[p] & !self.allocated[p] != 0);
         if waiting {
-            self.allocate_vcs(at, routing);
+            self.allocate_vcs(now, at, routing);
         }
         self.allocate_switch(now, moves);
     }
 
     /// Route computation and VC allocation for the input VCs in `waiting` (a head at the
     /// front, no output VC yet).
-    fn allocate_vcs(&mut self, at: (u16, u16), routing: Routing) {
+    fn allocate_vcs(&mut self, now: Cycle, at: (u16, u16), routing: Routing) {
         let vcs = self.vcs;
         let per_vnet = self.per_vnet;
         let n = PORTS * vcs;
@@ -227,6 +272,7 @@ impl Router {
                 }
             }
             self.held[o] = true;
+            self.hold(o / vcs, now);
             self.out_vc[winner] = (o % vcs) as u8;
             self.allocated[winner / vcs] |= 1 << (winner % vcs);
             self.va_next[o] = if winner + 1 == n {
@@ -244,26 +290,33 @@ impl Router {
         let vcs = self.vcs;
         let mut offer = [0u8; PORTS];
         let mut wanted = [0u8; PORTS];
+        // Outputs a ready flit wanted but had no credit for.
+        let mut starved = 0u8;
         for (port, slot) in offer.iter_mut().enumerate() {
             let mine = self.occupied[port] & self.allocated[port];
             if mine == 0 {
                 continue;
             }
             let before = (1u32 << self.sa_in_next[port]) - 1;
-            // The candidates from the pointer on, then those before it.
+            // The candidates from the pointer on, then those before it; every one is looked
+            // at, to see the outputs starved of credits.
             let order = [mine & !before, mine & before];
-            'pick: for mut m in order {
+            for mut m in order {
                 while m != 0 {
                     let vc = m.trailing_zeros() as usize;
                     m &= m - 1;
                     let i = port * vcs + vc;
+                    if self.buffers[i].front().is_none_or(|f| f.ready > now) {
+                        continue;
+                    }
                     let out = usize::from(self.out_port[i]);
                     let credit =
                         out == LOCAL || self.credits[out * vcs + usize::from(self.out_vc[i])] > 0;
-                    if credit && self.buffers[i].front().is_some_and(|f| f.ready <= now) {
+                    if !credit {
+                        starved |= 1 << out;
+                    } else if *slot == 0 {
                         *slot = vc as u8 + 1;
                         wanted[out] |= 1 << port;
-                        break 'pick;
                     }
                 }
             }
@@ -289,6 +342,7 @@ impl Router {
                 self.credits[out * vcs + ovc] -= 1;
                 if flit.tail {
                     self.held[out * vcs + ovc] = false;
+                    self.release(out, now);
                 }
             }
             if flit.tail {
@@ -303,6 +357,17 @@ impl Router {
                 output: (out, ovc),
                 flit,
             });
+        }
+        let mut idle = starved;
+        for (out, &want) in wanted.iter().enumerate() {
+            if want != 0 {
+                idle &= !(1 << out);
+            }
+        }
+        while idle != 0 {
+            let out = idle.trailing_zeros() as usize;
+            idle &= idle - 1;
+            self.credit_stalls[out] += 1;
         }
     }
 }

@@ -456,7 +456,11 @@ fn step(m: &mut Machine, t: Cycle, c: Component, out: &mut Vec<Packet>, trace: &
             }
         }
         Component::Network(chip) => {
-            let net = &mut m.runs[chip as usize].network;
+            let run = &mut m.runs[chip as usize];
+            if run.trace.enabled() {
+                run.network.trace(t, &mut run.trace);
+            }
+            let net = &mut run.network;
             net.evaluate(t, out);
             if let Some(next) = net.next_wake() {
                 schedule(m, c, next);

@@ -183,6 +183,9 @@ struct NocArgs {
     /// Where --sweep writes its CSV.
     #[arg(long, default_value = "noc-sweep.csv")]
     csv: std::path::PathBuf,
+    /// Also draw the --sweep curve as an SVG plot in FILE.
+    #[arg(long, value_name = "FILE", requires = "sweep")]
+    svg: Option<std::path::PathBuf>,
     /// Flits per packet.
     #[arg(long, default_value_t = 1)]
     packet_flits: u32,
@@ -309,6 +312,11 @@ fn noc(args: &NocArgs) -> Result<u8, String> {
         }
         std::fs::write(&args.csv, csv)
             .map_err(|e| format!("cannot write {}: {e}", args.csv.display()))?;
+        if let Some(path) = &args.svg {
+            let plot = super::svg::sweep_plot(&points, saturation, &what);
+            std::fs::write(path, plot)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
         // The headline figures: the highest load the mesh still carried.
         let last = points
             .iter()

@@ -9,6 +9,7 @@ pub mod run;
 pub mod sim;
 pub mod sparse;
 pub mod summary;
+pub mod svg;
 
 use assembler::diagnostic::termcolor::{ColorChoice, StandardStream};
 use std::io::IsTerminal;

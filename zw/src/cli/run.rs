@@ -4,7 +4,9 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use emulator::config::NocImpl;
 use emulator::loader;
+use emulator::noc::floorplan::Floorplan;
 use emulator::npy;
 use emulator::stats::MachineStats;
 use emulator::trace::ChromeTraceWriter;
@@ -69,6 +71,10 @@ pub struct Args {
     /// Write a Chrome trace-event file (one track per engine per tile) to FILE.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
+    /// Draw the mesh network's links coloured by their load as an SVG picture in FILE
+    /// (needs noc.impl = "mesh").
+    #[arg(long, value_name = "FILE")]
+    noc_heatmap: Option<PathBuf>,
     /// Run the untimed reference interpreter instead (no cycles, stats or trace).
     #[arg(long)]
     reference: bool,
@@ -219,6 +225,9 @@ fn clashing_files(args: &Args) -> Option<String> {
     if let Some(t) = &args.trace {
         outputs.push((format!("--trace `{}`", t.display()), t.as_path()));
     }
+    if let Some(h) = &args.noc_heatmap {
+        outputs.push((format!("--noc-heatmap `{}`", h.display()), h.as_path()));
+    }
     for d in &args.dump {
         if let Some((_, file)) = d.rsplit_once('=') {
             outputs.push((format!("--dump `{file}`"), Path::new(file)));
@@ -234,7 +243,7 @@ fn unwritable_output(args: &Args) -> Option<String> {
         .dump
         .iter()
         .filter_map(|d| d.rsplit_once('=').map(|(_, f)| f));
-    let outputs = [&args.stats, &args.trace]
+    let outputs = [&args.stats, &args.trace, &args.noc_heatmap]
         .into_iter()
         .flatten()
         .map(PathBuf::as_path)
@@ -407,10 +416,18 @@ pub fn run(args: Args) -> u8 {
         eprintln!("error: {clash}");
         return EXIT_USAGE;
     }
-    if args.reference && (args.stats.is_some() || args.trace.is_some()) {
+    if args.reference
+        && (args.stats.is_some() || args.trace.is_some() || args.noc_heatmap.is_some())
+    {
         eprintln!(
             "error: --reference runs the untimed interpreter, which keeps no stats and draws no \
-             trace: drop --stats and --trace, or --reference"
+             trace: drop --stats, --trace and --noc-heatmap, or --reference"
+        );
+        return EXIT_USAGE;
+    }
+    if args.noc_heatmap.is_some() && config.noc.implementation != NocImpl::Mesh {
+        eprintln!(
+            "error: --noc-heatmap draws the links of the mesh network: add --set noc.impl=mesh"
         );
         return EXIT_USAGE;
     }
@@ -490,6 +507,12 @@ pub fn run(args: Args) -> u8 {
         eprintln!("error: cannot write {}: {e}", path.display());
         files = Err(EXIT_IO);
     }
+    if let Some(path) = &args.noc_heatmap
+        && let Err(e) = std::fs::write(path, heatmap(&m, &stats))
+    {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        files = Err(EXIT_IO);
+    }
     let files = files.and(write_dumps(&m, &dumps));
     let races = m.races();
     let summary = Summary::of(
@@ -510,6 +533,17 @@ pub fn run(args: Args) -> u8 {
         code = report_races(&races, code);
     }
     files.and(printed).err().unwrap_or(code)
+}
+
+/// The heat map of every chip's mesh links over the run.
+fn heatmap(m: &Machine, stats: &MachineStats) -> String {
+    let plan = Floorplan::of(&m.env().config).ok();
+    let chips: Vec<_> = stats
+        .chips
+        .iter()
+        .filter_map(|c| c.noc.as_ref().map(|n| (c.chip, n, plan.as_ref())))
+        .collect();
+    super::svg::heatmap(&chips, stats.total_cycles)
 }
 
 /// Reports the races found on stderr; a run that halted with races gives `EXIT_RACES`.
