@@ -46,7 +46,6 @@ impl Config {
             self.l2.unmodelled(),
             self.hbm.unmodelled(),
             self.noc.unmodelled(),
-            self.fabric.unmodelled(),
         ]
         .into_iter()
         .flatten()
