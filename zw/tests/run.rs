@@ -270,14 +270,12 @@ fn bench_systolic_takes_the_array_flags_and_compares_both_models_by_default() {
     assert!(text(&o.stderr).contains("systolic.rows = 7 is out of range"));
 }
 
-/// The warnings `zw run` gives for the zw1 preset: its L2, HBM and fabric are not built.
-const ZW1_WARNINGS: [&str; 3] = [
+/// The warnings `zw run` gives for the zw1 preset: its L2 and HBM are not built.
+const ZW1_WARNINGS: [&str; 2] = [
     "warning: l2.impl = \"sliced\" is not modelled yet; the ideal L2 runs instead \
      (l2.ideal_latency_cycles, l2.ideal_bytes_per_cycle)",
     "warning: hbm.impl = \"hbm2e\" is not modelled yet; the ideal HBM runs instead \
      (hbm.ideal_latency_cycles, hbm.ideal_bytes_per_cycle)",
-    "warning: fabric.impl = \"link\" is not modelled yet; the ideal fabric runs instead \
-     (fabric.ideal_latency_ns, fabric.ideal_gb_per_s)",
 ];
 
 const ALL_IDEAL: [&str; 8] = [
@@ -328,7 +326,6 @@ fn config_show_marks_what_is_not_modelled_and_run_refuses_what_nothing_reads() {
         "impl = \"sliced\"  # not modelled yet: runs as \"ideal\"",
         "impl = \"hbm2e\"  # not modelled yet: runs as \"ideal\"",
         "impl = \"ideal\"",
-        "impl = \"link\"  # not modelled yet: runs as \"ideal\"",
         "t_rcd_ns = 14.0  # read by the hbm2e/hbm3 model (not built yet)",
         "hbm_byte_pj = 31.2  # read by nothing yet: only this value is accepted",
     ] {

@@ -7,8 +7,8 @@ use super::resolve::Units;
 use super::validate::{Allowed, KeySpec, Step, float, inconsistent, int, other};
 use super::{Config, ConfigError};
 use crate::fabric::topology::{Topology, Wire};
-use std::sync::Arc;
 use crate::time::{Bandwidth, Cycle};
+use std::sync::Arc;
 
 /// Which fabric implementation runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

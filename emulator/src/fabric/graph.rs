@@ -49,7 +49,12 @@ pub fn parse(
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
         let err = |reason: String| LineError { line, reason };
-        let fields: Vec<&str> = raw.split('#').next().unwrap_or("").split_whitespace().collect();
+        let fields: Vec<&str> = raw
+            .split('#')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
         if fields.is_empty() {
             continue;
         }
@@ -62,13 +67,17 @@ pub fn parse(
         let chip = |s: &str| -> Result<u32, LineError> {
             match s.parse::<u32>() {
                 Ok(c) if c < chips => Ok(c),
-                Ok(c) => Err(err(format!("chip {c} is not below topology.chips = {chips}"))),
+                Ok(c) => Err(err(format!(
+                    "chip {c} is not below topology.chips = {chips}"
+                ))),
                 Err(_) => Err(err(format!("`{s}` is not a chip number"))),
             }
         };
         let (a, b) = (chip(fields[0])?, chip(fields[1])?);
         if a == b {
-            return Err(err(format!("a link joins two different chips, not {a} and {a}")));
+            return Err(err(format!(
+                "a link joins two different chips, not {a} and {a}"
+            )));
         }
         if !seen.insert((a.min(b), a.max(b))) {
             return Err(err(format!("chips {a} and {b} are linked twice")));

@@ -223,7 +223,13 @@ impl LinkFabric {
             if let Some(p) = previous {
                 // The buffer before this link empties as the tail leaves it.
                 let back = self.topology.links[p.link as usize].latency;
-                self.at(tail_left + back, Event::Credit { hop: p, bytes: wire });
+                self.at(
+                    tail_left + back,
+                    Event::Credit {
+                        hop: p,
+                        bytes: wire,
+                    },
+                );
             }
             if done {
                 self.at(tail, Event::Deliver(id));

@@ -62,7 +62,9 @@ impl Routes {
         }
         let mut go = |from: NodeId, to: NodeId, vc: u16| {
             // Every shape's builder made the links its routes take.
-            let link = t.link(from, to).unwrap_or_else(|| unreachable!("{from}->{to}"));
+            let link = t
+                .link(from, to)
+                .unwrap_or_else(|| unreachable!("{from}->{to}"));
             hops.push(Hop { link, vc });
         };
         match &t.shape {
@@ -144,8 +146,9 @@ fn shortest_paths(t: &Topology) -> Routes {
                 if dist[u as usize] == u32::MAX {
                     dist[u as usize] = dist[v as usize] + 1;
                     longest = longest.max(dist[u as usize]);
-                    next[u as usize * n + dst] =
-                        t.link(u, v).unwrap_or_else(|| unreachable!("a graph link's reverse"));
+                    next[u as usize * n + dst] = t
+                        .link(u, v)
+                        .unwrap_or_else(|| unreachable!("a graph link's reverse"));
                     queue.push_back(u);
                 }
             }
@@ -186,7 +189,11 @@ pub fn cycle_among(routes: impl Iterator<Item = Vec<Hop>>) -> Option<Vec<Hop>> {
             continue;
         }
         let mut stack: Vec<(Hop, Vec<Hop>)> = Vec::new();
-        let children = |h: &Hop| edges.get(h).map_or(Vec::new(), |s| s.iter().copied().collect());
+        let children = |h: &Hop| {
+            edges
+                .get(h)
+                .map_or(Vec::new(), |s| s.iter().copied().collect())
+        };
         mark.insert(start, Mark::Open);
         stack.push((start, children(&start)));
         while let Some((node, rest)) = stack.last_mut() {

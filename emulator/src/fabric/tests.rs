@@ -138,9 +138,9 @@ fn stepped(t: &Topology, route: &[Hop], wire_bytes: u64) -> Cycle {
                 now.checked_sub(delay[i - 1])
                     .map_or(0, |s| crossed[i - 1][s as usize])
             };
-            let pace = now
-                .checked_sub(head[i])
-                .map_or(0, |d| (u128::from(d) * u128::from(b.bytes()) / u128::from(b.cycles())) as u64);
+            let pace = now.checked_sub(head[i]).map_or(0, |d| {
+                (u128::from(d) * u128::from(b.bytes()) / u128::from(b.cycles())) as u64
+            });
             crossed[i].push(here.min(pace));
         }
         if crossed[k - 1][now as usize] == wire_bytes {
@@ -168,7 +168,11 @@ fn an_idle_path_takes_the_formula_for_every_pair_on_every_topology() {
                 for bytes in [0, 1, 256, 4096 - 24, 4096] {
                     let w = bytes + PARAMS.overhead;
                     let expected = formula(&t, &route, w);
-                    assert_eq!(stepped(&t, &route, w), expected, "{name} {src}->{dst} {bytes}");
+                    assert_eq!(
+                        stepped(&t, &route, w),
+                        expected,
+                        "{name} {src}->{dst} {bytes}"
+                    );
                     let mut f = LinkFabric::new(Arc::new(t.clone()), PARAMS);
                     f.send(t0, packet(src, dst, bytes));
                     assert_eq!(
@@ -274,7 +278,12 @@ fn routes_are_deadlock_free_on_every_topology() {
         Topology::server(32, 8, wire(1, 1, 1), wire(1, 1, 1), Cycle(1)),
     ];
     for t in big {
-        assert_eq!(dependency_cycle(&t, &Routes::new(&t)), None, "{:?}", t.shape);
+        assert_eq!(
+            dependency_cycle(&t, &Routes::new(&t)),
+            None,
+            "{:?}",
+            t.shape
+        );
     }
 }
 
@@ -309,14 +318,26 @@ fn the_graph_file_is_refused_line_by_line() {
     );
     assert_eq!(
         bad("0 1\n1 2 3 4 5\n", 7),
-        e(2, "expected `chip chip [GB/s [latency ns]]`, found `1 2 3 4 5`")
+        e(
+            2,
+            "expected `chip chip [GB/s [latency ns]]`, found `1 2 3 4 5`"
+        )
     );
-    assert_eq!(bad("0 4\n", 7), e(1, "chip 4 is not below topology.chips = 4"));
-    assert_eq!(bad("1 1\n", 7), e(1, "a link joins two different chips, not 1 and 1"));
+    assert_eq!(
+        bad("0 4\n", 7),
+        e(1, "chip 4 is not below topology.chips = 4")
+    );
+    assert_eq!(
+        bad("1 1\n", 7),
+        e(1, "a link joins two different chips, not 1 and 1")
+    );
     assert_eq!(bad("0 1\n1 0\n", 7), e(2, "chips 1 and 0 are linked twice"));
     assert_eq!(
         bad("0 1 fast\n", 7),
-        e(1, "bandwidth (GB/s) `fast` is not a number in 0.001..=100000")
+        e(
+            1,
+            "bandwidth (GB/s) `fast` is not a number in 0.001..=100000"
+        )
     );
     assert_eq!(
         bad("0 1 50 -3\n", 7),

@@ -133,7 +133,11 @@ fn keys_only_unbuilt_models_read_are_kept_and_accepted() {
     assert_eq!(unbuilt("the hbm2e/hbm3 model"), 26);
     assert_eq!(unbuilt("the sliced L2 model"), 3);
     assert_eq!(unbuilt("the mesh NoC model"), 0, "the mesh is built");
-    assert_eq!(unbuilt("the link fabric model"), 0, "the link fabric is built");
+    assert_eq!(
+        unbuilt("the link fabric model"),
+        0,
+        "the link fabric is built"
+    );
 }
 
 #[test]
@@ -150,13 +154,14 @@ fn show_marks_unbuilt_models_and_keys_and_parses_back() {
             assert!(shown.lines().any(|l| l == line), "{line}\n{shown}");
         }
     }
+    let link = with(&[("fabric.impl", "link")]).to_marked_toml_string();
+    assert!(link.lines().any(|l| l == "impl = \"link\""), "{link}");
     let shown = zw1().to_marked_toml_string();
     for line in [
         "t_rcd_ns = 14.0  # read by the hbm2e/hbm3 model (not built yet)",
         "slices = 8  # read by the sliced L2 model (not built yet)",
         "routing = \"xy\"",
         "kind = \"server\"",
-        "impl = \"link\"",
         "gb_per_s = 64.0  # read by nothing yet: only this value is accepted",
         "stochastic_seed = 0  # read by nothing yet: only this value is accepted",
         "rows = 64",
