@@ -266,3 +266,59 @@ fn chips_exchanging_over_a_ring_compute_the_same_over_either_fabric_and_any_sche
     let latency = cycles(&link, real(&link, "fabric.link_latency_ns"));
     assert!(base.2.get() >= 16384 / 50 + 2 * latency, "{}", base.2);
 }
+
+#[test]
+fn a_bad_topology_is_refused_naming_its_key_or_line() {
+    let graph = |sets: &[(&str, &str)]| {
+        let mut c = chips(4, "graph", "link");
+        for (k, v) in sets {
+            c.set(k, v).unwrap();
+        }
+        c.resolve().unwrap_err()
+    };
+    let e = graph(&[("topology.edges", "[[0, 1], [2, 3]]")]);
+    assert_eq!(e.key(), Some("topology.edges"));
+    assert!(
+        e.to_string()
+            .contains("not connected: chip 2 cannot reach chip 0"),
+        "{e}"
+    );
+    let file = std::env::temp_dir().join(format!("zw-fabric-graph-{}.txt", std::process::id()));
+    std::fs::write(&file, "# four chips\n0 1\n1 2 fifty\n2 3\n").unwrap();
+    let path = file.display().to_string();
+    let e = graph(&[("topology.graph_file", &path)]);
+    assert_eq!(e.key(), Some("topology.graph_file"));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "topology.graph_file {path}, line 3: bandwidth (GB/s) `fifty` is not a number in \
+             0.001..=100000"
+        )
+    );
+    std::fs::write(&file, "0 1\n2 3\n").unwrap();
+    assert_eq!(
+        graph(&[("topology.graph_file", &path)]).key(),
+        Some("topology.graph_file")
+    );
+    // A good file: its links' own speeds set the time.
+    std::fs::write(&file, "0 1 25 100\n1 2\n2 3\n3 0\n").unwrap();
+    let mut c = chips(4, "graph", "link");
+    c.set("topology.graph_file", &path).unwrap();
+    let r = c.resolve().unwrap();
+    let t = &r.fabric.topology;
+    assert_eq!(t.links.len(), 8);
+    let slow = t.links[t.link(0, 1).unwrap() as usize];
+    assert_eq!(slow.latency.get(), 100);
+    assert_eq!(slow.bandwidth, emulator::Bandwidth::new(25, 1).unwrap());
+    std::fs::remove_file(&file).unwrap();
+    // A ring needs its ports.
+    let mut c = chips(2, "all-to-all", "link");
+    c.set("topology.chips", "4").unwrap();
+    c.set("topology.kind", "ring").unwrap();
+    c.set("fabric.links", "1").unwrap();
+    assert_eq!(c.validate().unwrap_err().key(), Some("fabric.links"));
+    // A buffer must hold a message.
+    let mut c = chips(2, "all-to-all", "link");
+    c.set("fabric.buffer_bytes", "4096").unwrap();
+    assert_eq!(c.validate().unwrap_err().key(), Some("fabric.buffer_bytes"));
+}
