@@ -28,6 +28,7 @@ pub mod config;
 pub(crate) mod control;
 pub(crate) mod dma;
 pub(crate) mod env;
+pub mod fabric;
 pub mod fuzz;
 pub mod hbm;
 pub mod loader;

@@ -20,7 +20,7 @@ use crate::env::Env;
 use crate::loader::{self, LoadError};
 use crate::memory::{AddressFault, Memories, Place, SharedBytes};
 use crate::memsys::{IdealMemory, MemorySystem};
-use crate::network::{Fabric, Ideal};
+use crate::network::Fabric;
 use crate::program::{ImageData, Program};
 use crate::sim::ChipRun;
 use crate::sim::message::Packet;
@@ -175,7 +175,7 @@ impl Machine {
             cores: Default::default(),
             trapped: false,
             chip_wakes: Default::default(),
-            fabric: Box::new(Ideal::fabric(c)),
+            fabric: crate::fabric::fabric(c),
             mail: Vec::new(),
             env,
             program,

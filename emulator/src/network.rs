@@ -54,6 +54,12 @@ pub trait Fabric: std::fmt::Debug + Send {
     fn evaluate(&mut self, now: Cycle, out: &mut Vec<Packet>);
     /// When it next needs to run.
     fn next_wake(&self) -> Option<Cycle>;
+    /// True when what it hands over still crosses the destination chip's network (the link
+    /// fabric stops at the chip's fabric port); false when its latency already covers that
+    /// (the ideal fabric's fixed latency is end to end).
+    fn ends_at_port(&self) -> bool {
+        false
+    }
 }
 
 /// A fixed latency and shared bandwidths: the ideal network and the ideal fabric.

@@ -346,12 +346,10 @@ fn bench_hbm_reports_bandwidth_latency_and_host_speed_and_refuses_bad_flags() {
     }
 }
 
-/// The warnings `zw run` gives for the zw1 preset: its L2 and fabric are not built.
-const ZW1_WARNINGS: [&str; 2] = [
+/// The warnings `zw run` gives for the zw1 preset: its L2 is not built.
+const ZW1_WARNINGS: [&str; 1] = [
     "warning: l2.impl = \"sliced\" is not modelled yet; the ideal L2 runs instead \
      (l2.ideal_latency_cycles, l2.ideal_bytes_per_cycle)",
-    "warning: fabric.impl = \"link\" is not modelled yet; the ideal fabric runs instead \
-     (fabric.ideal_latency_ns, fabric.ideal_gb_per_s)",
 ];
 
 const ALL_IDEAL: [&str; 8] = [
@@ -401,7 +399,6 @@ fn config_show_marks_what_is_not_modelled_and_run_refuses_what_nothing_reads() {
     for line in [
         "impl = \"sliced\"  # not modelled yet: runs as \"ideal\"",
         "impl = \"ideal\"",
-        "impl = \"link\"  # not modelled yet: runs as \"ideal\"",
         "t_rcd_ns = 14.0",
         "slices = 8  # read by the sliced L2 model (not built yet)",
         "hbm_byte_pj = 31.2  # read by nothing yet: only this value is accepted",

@@ -101,6 +101,16 @@ pub enum ConfigError {
         /// The system's message.
         message: String,
     },
+    /// A line of a topology graph file (`topology.graph_file`) that cannot be used.
+    #[error("topology.graph_file {path}, line {line}: {reason}")]
+    GraphLine {
+        /// The file.
+        path: String,
+        /// The line, from 1.
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// An error inside a file, with the file's path.
     #[error("{path}: {error}")]
     InFile {
@@ -122,6 +132,7 @@ impl ConfigError {
             | ConfigError::MissingKey { key }
             | ConfigError::WrongType { key, .. } => Some(key),
             ConfigError::InFile { error, .. } => error.key(),
+            ConfigError::GraphLine { .. } => Some("topology.graph_file"),
             _ => None,
         }
     }

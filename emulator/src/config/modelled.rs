@@ -42,14 +42,10 @@ impl Config {
     /// configuration runs, with the substitute; `zw run` warns about each one and
     /// `zw config show` marks them.
     pub fn unmodelled(&self) -> Vec<Unmodelled> {
-        [
-            self.l2.unmodelled(),
-            self.noc.unmodelled(),
-            self.fabric.unmodelled(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect()
+        [self.l2.unmodelled(), self.noc.unmodelled()]
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     /// [`Config::to_toml_string`] with a comment on each line whose key the emulator does not

@@ -451,8 +451,16 @@ fn step(m: &mut Machine, t: Cycle, c: Component, out: &mut Vec<Packet>, trace: &
     match c {
         Component::Fabric => {
             m.fabric.evaluate(t, out);
+            let through_network = m.fabric.ends_at_port();
+            let mut one = Vec::with_capacity(1);
             for p in out.drain(..) {
-                deliver(m, t, p);
+                if through_network {
+                    let chip = p.to.chip();
+                    one.push(p);
+                    send(m, t, chip, &mut one);
+                } else {
+                    deliver(m, t, p);
+                }
             }
         }
         Component::Network(chip) => {

@@ -22,15 +22,13 @@ fn keys(u: &[Unmodelled]) -> Vec<&str> {
 #[test]
 fn zw1_reports_each_unbuilt_model_and_each_warning_names_its_key() {
     let u = zw1().unmodelled();
-    assert_eq!(keys(&u), ["l2.impl", "fabric.impl"]);
+    assert_eq!(keys(&u), ["l2.impl"]);
     let text: Vec<String> = u.iter().map(ToString::to_string).collect();
     assert_eq!(
         text,
         [
             "l2.impl = \"sliced\" is not modelled yet; the ideal L2 runs instead \
              (l2.ideal_latency_cycles, l2.ideal_bytes_per_cycle)",
-            "fabric.impl = \"link\" is not modelled yet; the ideal fabric runs instead \
-             (fabric.ideal_latency_ns, fabric.ideal_gb_per_s)",
         ]
     );
     for u in &u {
@@ -135,7 +133,11 @@ fn keys_only_unbuilt_models_read_are_kept_and_accepted() {
     };
     assert_eq!(unbuilt("the sliced L2 model"), 3);
     assert_eq!(unbuilt("the mesh NoC model"), 0, "the mesh is built");
-    assert_eq!(unbuilt("the link fabric model"), 10);
+    assert_eq!(
+        unbuilt("the link fabric model"),
+        0,
+        "the link fabric is built"
+    );
 }
 
 #[test]
@@ -152,12 +154,14 @@ fn show_marks_unbuilt_models_and_keys_and_parses_back() {
             assert!(shown.lines().any(|l| l == line), "{line}\n{shown}");
         }
     }
+    let link = with(&[("fabric.impl", "link")]).to_marked_toml_string();
+    assert!(link.lines().any(|l| l == "impl = \"link\""), "{link}");
     let shown = zw1().to_marked_toml_string();
     for line in [
         "t_rcd_ns = 14.0",
         "slices = 8  # read by the sliced L2 model (not built yet)",
         "routing = \"xy\"",
-        "kind = \"server\"  # read by the link fabric model (not built yet)",
+        "kind = \"server\"",
         "gb_per_s = 64.0  # read by nothing yet: only this value is accepted",
         "stochastic_seed = 0  # read by nothing yet: only this value is accepted",
         "rows = 64",
