@@ -81,26 +81,8 @@ impl MemorySystem for IdealMemory {
             self.replies.send(leaves + access.hops + lag, 0, packet);
         }
         // Replies leaving together go in the order their requests came.
-        self.replies.send(
-            leaves,
-            0,
-            Packet {
-                to: Endpoint::Engine {
-                    chip: to.chip,
-                    tile: to.tile,
-                    queue: to.queue,
-                },
-                from_chip: self.chip,
-                source: self.source,
-                bytes: if access.write { 0 } else { access.bytes },
-                header: access.write,
-                lag,
-                body: Body::Done {
-                    to,
-                    write: access.write,
-                },
-            },
-        );
+        let reply = Packet::done(self.chip, self.source, to, access.write, access.bytes, lag);
+        self.replies.send(leaves, 0, reply);
     }
 
     fn evaluate(&mut self, now: Cycle, out: &mut Vec<Packet>) {

@@ -31,7 +31,7 @@ mod tests;
 use crate::config::Resolved;
 use crate::memsys::{IdealMemory, MemorySystem, commit_packet};
 use crate::sim::link::Link;
-use crate::sim::message::{Access, Body, Commit, Endpoint, Packet, Reply, Target};
+use crate::sim::message::{Access, Commit, Endpoint, Packet, Reply, Target};
 use crate::stats::{HbmChannelStats, HbmStats};
 use crate::time::{ClockRatio, Cycle};
 
@@ -276,23 +276,8 @@ impl Hbm {
             let packet = commit_packet(Endpoint::Memory { chip: self.chip }, self.source, commit);
             self.replies.send(leaves + r.hops, 0, packet);
         }
-        self.replies.send(
-            leaves,
-            0,
-            Packet {
-                to: Endpoint::Engine {
-                    chip: to.chip,
-                    tile: to.tile,
-                    queue: to.queue,
-                },
-                from_chip: self.chip,
-                source: self.source,
-                bytes: if r.write { 0 } else { r.bytes },
-                header: r.write,
-                lag: 0,
-                body: Body::Done { to, write: r.write },
-            },
-        );
+        let reply = Packet::done(self.chip, self.source, to, r.write, r.bytes, 0);
+        self.replies.send(leaves, 0, reply);
         self.free.push(d.tag);
         self.in_flight -= 1;
     }

@@ -144,3 +144,30 @@ pub struct Packet {
     /// What it says.
     pub body: Body,
 }
+
+impl Packet {
+    /// The reply to a request of engine `to`: its read data (`bytes` of it, the tail `lag`
+    /// cycles behind the head), or a write's acknowledgement (a header).
+    pub fn done(
+        from_chip: u32,
+        source: u32,
+        to: Reply,
+        write: bool,
+        bytes: u64,
+        lag: u64,
+    ) -> Packet {
+        Packet {
+            to: Endpoint::Engine {
+                chip: to.chip,
+                tile: to.tile,
+                queue: to.queue,
+            },
+            from_chip,
+            source,
+            bytes: if write { 0 } else { bytes },
+            header: write,
+            lag,
+            body: Body::Done { to, write },
+        }
+    }
+}

@@ -192,22 +192,7 @@ fn deliver_inbox(m: &mut Machine, chip: u32, tile: u32, t: Cycle, commits: &mut 
                     tl.port.send(at, 0, commit_packet(to, source, commit));
                 }
                 let to = access.reply_to;
-                let reply = Packet {
-                    to: Endpoint::Engine {
-                        chip: to.chip,
-                        tile: to.tile,
-                        queue: to.queue,
-                    },
-                    from_chip: chip,
-                    source,
-                    bytes: if access.write { 0 } else { access.bytes },
-                    header: access.write,
-                    lag: p.lag,
-                    body: Body::Done {
-                        to,
-                        write: access.write,
-                    },
-                };
+                let reply = Packet::done(chip, source, to, access.write, access.bytes, p.lag);
                 tl.port.send(leaves, 0, reply);
             }
             Body::Commit(c) => commits.push(*c),

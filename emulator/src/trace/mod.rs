@@ -310,7 +310,7 @@ impl ArgValue {
 #[derive(Clone, Debug, Default)]
 pub struct TraceBuffer {
     on: bool,
-    events: Vec<Event>,
+    held: VecSink,
 }
 
 impl TraceBuffer {
@@ -321,13 +321,9 @@ impl TraceBuffer {
 
     /// Hands the events held to `sink`, oldest first.
     pub fn flush(&mut self, sink: &mut dyn TraceSink) {
-        for e in self.events.drain(..) {
+        for e in self.held.events.drain(..) {
             e.replay(sink);
         }
-    }
-
-    fn push(&mut self, track: Track, name: &str, kind: EventKind, args: Args<'_>) {
-        self.events.push(Event::new(track, name, kind, args));
     }
 }
 
@@ -337,15 +333,15 @@ impl TraceSink for TraceBuffer {
     }
 
     fn busy(&mut self, track: Track, name: &str, start: Cycle, end: Cycle, args: Args<'_>) {
-        self.push(track, name, EventKind::Busy { start, end }, args);
+        self.held.busy(track, name, start, end, args);
     }
 
     fn instant(&mut self, track: Track, name: &str, at: Cycle, args: Args<'_>) {
-        self.push(track, name, EventKind::Instant { at }, args);
+        self.held.instant(track, name, at, args);
     }
 
     fn counter(&mut self, track: Track, name: &str, at: Cycle, value: u64) {
-        self.push(track, name, EventKind::Counter { at, value }, &[]);
+        self.held.counter(track, name, at, value);
     }
 }
 
