@@ -60,11 +60,21 @@ fn each_way_a_run_can_fail_has_its_own_exit_code() {
     let o = run(d, "trap.s", &[]);
     assert_eq!(code(&o), 4);
     assert!(
-        text(&o.stderr)
-            .contains("tile 0 (chip 0) trapped at pc 0x0: trap 3 — software trap (code 3)"),
-        "{}",
+        text(&o.stderr).contains(
+            "tile 0 (chip 0) trapped at pc 0x0: trap 3 — software trap (code 3); 1 more trap in \
+             the same cycle"
+        ),
+        "both tiles trap at once: {}",
         text(&o.stderr)
     );
+    // Two chips of a server need only the link between them: nothing the user did not set is
+    // refused.
+    let o = run(
+        d,
+        "ok.s",
+        &["--set", "topology.chips=2", "--set", "fabric.links=1"],
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     let o = run(d, "loop.s", &["--max-cycles", "1000"]);
     assert_eq!(code(&o), 5);
     let o = run(d, "dead.s", &[]);
