@@ -42,6 +42,7 @@ pub mod parse;
 mod pseudo;
 mod resolve;
 pub mod source;
+mod value;
 
 pub use diagnostic::{Diagnostic, Report, Severity};
 pub use limits::Limits;

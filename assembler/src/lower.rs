@@ -256,7 +256,7 @@ impl FileAsm<'_, '_> {
                         self.local_label(t.value, t.kind == Kind::LocalFwd, span)?
                     };
                     c.bump();
-                    let val = crate::layout::symbol_value(&mut self.symbols, id, span, false)?;
+                    let val = crate::value::symbol_value(&mut self.symbols, id, span, false)?;
                     return Ok(match val {
                         Some(Val::Abs(v)) => (Opnd::Const(v), span),
                         // Known: no expression to keep (it is rebuilt from the value if needed).

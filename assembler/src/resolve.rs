@@ -5,9 +5,10 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::expr::{self, Expr, RelBase, Val};
-use crate::layout::{FileAsm, TableEnv, check_data_range};
+use crate::layout::{FileAsm, check_data_range};
 use crate::object::{Base, FixKind, FixValue, Fixup, Object, Relocation, SymDef, SymbolTable};
 use crate::parse::SyntaxError;
+use crate::value::TableEnv;
 use isa::Value;
 use isa::abi::{Reloc, apply};
 
@@ -40,7 +41,7 @@ pub(crate) fn finish(mut fa: FileAsm<'_, '_>) -> Object {
                 .defined_at
                 .map(|d| d.1)
                 .unwrap_or_default();
-            if let Err(e) = crate::layout::symbol_value(&mut fa.symbols, id, span, true) {
+            if let Err(e) = crate::value::symbol_value(&mut fa.symbols, id, span, true) {
                 {
                     let e = e.into_detail();
                     fa.s.report(Diagnostic::error(e.message, e.span, expansion).with_help(e.help));
